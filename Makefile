@@ -1,0 +1,82 @@
+# Acoustic Images: the two commands of the README are `make book` and `make test`.
+# Everything runs inside .venv/ (created on first use from requirements.txt).
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+JOBS   ?= 2
+NB     ?=
+
+# One thread per process for BLAS and torch: notebooks give the same numbers on every machine,
+# and two notebooks can run side by side on two cores.
+export OMP_NUM_THREADS = 1
+export OPENBLAS_NUM_THREADS = 1
+export MKL_NUM_THREADS = 1
+export ACOUSTICLIB_THREADS ?= 1
+export PYDEVD_DISABLE_FILE_VALIDATION = 1
+export MPLBACKEND = Agg
+export PYTHONHASHSEED = 0
+
+.PHONY: help venv book test unit nbval smoke html check-html chromium lab refresh clean clean-cache
+
+help:
+	@echo "make book     execute every chapter from scratch and build the HTML book (_build/html)"
+	@echo "make test     the whole suite: unit tests, nbval, papermill smoke runs, HTML build, browser check"
+	@echo "make lab      open the book in JupyterLab"
+	@echo "make refresh  re-execute notebooks and update their committed outputs (NB=book/xx.ipynb for one)"
+	@echo "make unit | nbval | smoke | html | check-html   the parts of make test"
+
+venv: $(STAMP)
+
+$(STAMP): requirements.txt pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --upgrade --quiet pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	@touch $(STAMP)
+
+chromium:
+	@bash tools/install_chromium.sh
+
+book: venv
+	$(BIN)/python tools/notebooks.py book --jobs $(JOBS)
+
+test: venv chromium
+	$(MAKE) unit
+	$(MAKE) nbval
+	$(MAKE) smoke
+	$(MAKE) html
+	$(MAKE) check-html
+	@echo "make test: all checks passed"
+
+unit: venv
+	$(BIN)/python -m pytest tests -n $(JOBS) -q
+
+nbval: venv
+	$(BIN)/python -m pytest --nbval $$($(BIN)/python tools/notebooks.py list | grep ipynb) \
+	  --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=1200 \
+	  -n $(JOBS) --dist loadscope -p no:randomly -q
+	$(BIN)/python tests/nbval_coverage.py
+
+smoke: venv
+	$(BIN)/python tools/notebooks.py run --profile smoke --jobs $(JOBS) --out _build/papermill/smoke
+
+html: venv
+	rm -rf _build/html
+	$(BIN)/jupyter-book build . -W -n --keep-going
+
+check-html: venv chromium
+	$(BIN)/python tools/check_book.py _build/html --screenshots _build/screenshots
+
+lab: venv
+	$(BIN)/jupyter lab book/
+
+refresh: venv
+	$(BIN)/python tools/notebooks.py refresh $(NB)
+
+clean:
+	rm -rf _build
+
+clean-cache: venv
+	$(BIN)/python -m acousticlib.cache clear

@@ -1,0 +1,129 @@
+"""Discipline of the book's notebooks: table of contents, parameters, executed outputs, nbval tags, glue."""
+
+from __future__ import annotations
+
+import getpass
+import json
+import re
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tools"))
+from notebooks import notebooks, toc_files  # noqa: E402
+
+NOTEBOOKS = sorted(p for p in (ROOT / "book").rglob("*.ipynb")
+                   if ".ipynb_checkpoints" not in p.parts and "_executed" not in p.parts)
+IDS = [p.name for p in NOTEBOOKS]
+
+
+def load(path: Path) -> dict:
+    return json.loads(path.read_text())
+
+
+def code_cells(nb: dict) -> list[dict]:
+    return [c for c in nb["cells"] if c["cell_type"] == "code"]
+
+
+def source(cell: dict) -> str:
+    return "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+
+
+def test_book_has_chapters():
+    assert NOTEBOOKS, "no notebooks under book/"
+    assert (ROOT / "book" / "intro.md").exists()
+
+
+def test_toc_and_notebooks_match():
+    entries = toc_files()
+    for entry in entries:
+        assert any((ROOT / f"{entry}{ext}").exists() for ext in (".md", ".ipynb")), f"_toc.yml lists {entry}, which does not exist"
+    listed = {(ROOT / f"{e}.ipynb").resolve() for e in entries}
+    missing = [p.relative_to(ROOT).as_posix() for p in NOTEBOOKS if p.resolve() not in listed]
+    assert not missing, f"notebooks missing from _toc.yml: {missing}"
+    assert [p.resolve() for p in notebooks()] == [(ROOT / f"{e}.ipynb").resolve() for e in entries if (ROOT / f"{e}.ipynb").exists()]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_parameters_cell_first_and_documented(path):
+    import papermill as pm
+
+    cells = code_cells(load(path))
+    assert cells, f"{path.name} has no code cells"
+    assert "parameters" in cells[0].get("metadata", {}).get("tags", []), f"{path.name}: first code cell is not tagged 'parameters'"
+    params = pm.inspect_notebook(str(path))
+    for name in ("profile", "seed", "device"):
+        assert name in params, f"{path.name}: the parameters cell does not define {name!r}"
+        assert params[name]["help"].strip(), f"{path.name}: parameter {name!r} has no explanatory comment"
+    assert params["profile"]["default"].strip("'\"") == "book", f"{path.name}: default profile must be 'book'"
+    for name, info in params.items():
+        assert info["help"].strip(), f"{path.name}: parameter {name!r} has no explanatory comment"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_committed_fully_executed_without_errors(path):
+    cells = code_cells(load(path))
+    counts = []
+    for i, cell in enumerate(cells):
+        if not source(cell).strip():
+            continue
+        assert cell.get("execution_count") is not None, f"{path.name}: code cell {i} was never executed"
+        counts.append(cell["execution_count"])
+        for out in cell.get("outputs", []):
+            assert out["output_type"] != "error", f"{path.name}: code cell {i} has an error output ({out.get('ename')})"
+    assert counts == sorted(counts) and counts[0] == 1, f"{path.name} was not executed top to bottom in one kernel: {counts}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_outputs_hold_no_local_paths_or_user_names(path):
+    text = json.dumps([c.get("outputs", []) for c in code_cells(load(path))])
+    patterns = [r"/root/", r"/home/\w+", r"/work/", r"/tmp/", r"site-packages", r"C:\\\\Users", str(ROOT)]
+    user = getpass.getuser()
+    if user not in ("root", "runner", "jovyan") and len(user) > 2:
+        patterns.append(re.escape(user))
+    for pat in patterns:
+        m = re.search(pat, text)
+        assert m is None, f"{path.name}: an output contains a local path or user name: ...{text[max(0, m.start() - 60):m.end() + 60]}..."
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_nbval_ignored_cells_say_why(path):
+    for i, cell in enumerate(code_cells(load(path))):
+        if "nbval-ignore-output" in cell.get("metadata", {}).get("tags", []):
+            first = source(cell).lstrip().splitlines()[0] if source(cell).strip() else ""
+            assert re.match(r"#\s*nbval-ignore-output:\s*\S.{5,}", first), (
+                f"{path.name}: code cell {i} is tagged nbval-ignore-output but its first line does not say why "
+                "(expected '# nbval-ignore-output: <reason>')")
+
+
+def glued_names(nb: dict) -> set[str]:
+    names = set()
+    for cell in code_cells(nb):
+        for out in cell.get("outputs", []):
+            meta = out.get("metadata", {}).get("scrapbook", {})
+            if "name" in meta:
+                names.add(meta["name"])
+    return names
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_glue_references_resolve(path):
+    nb = load(path)
+    glued = glued_names(nb)
+    md = "".join(source(c) for c in nb["cells"] if c["cell_type"] == "markdown")
+    refs = set(re.findall(r"\{glue(?::\w+)?\}`([\w.-]+)", md))
+    assert refs, f"{path.name} quotes no glued number in its prose"
+    assert refs <= glued, f"{path.name}: prose quotes glue names that no cell glues: {sorted(refs - glued)}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=IDS)
+def test_chapter_carries_figure_citation_and_exercise(path):
+    nb = load(path)
+    md = "".join(source(c) for c in nb["cells"] if c["cell_type"] == "markdown")
+    outputs = [o for c in code_cells(nb) for o in c.get("outputs", [])]
+    assert any("image/png" in o.get("data", {}) for o in outputs), f"{path.name} shows no figure"
+    assert "{cite" in md, f"{path.name} cites no paper"
+    assert re.search(r"```\{exercise\}|:::\{exercise\}", md), f"{path.name} has no exercise"
+    assert re.search(r"```\{solution\}|:::\{solution\}", md), f"{path.name} has no solution for its exercise"
