@@ -1,0 +1,285 @@
+"""Evaluation metrics, each with its convention stated (chapters 11, 13-15; ``REFERENCE.md`` section 5).
+
+Generators (chapter 11): :func:`generate` (one pass giving generated, real and tiled-MFCC
+images and latents), :func:`mse`, :func:`gan_test` (a classifier trained on real acoustic
+images, tested on generated ones), :func:`gan_train` (a DualCamNet trained on generated or
+tiled-MFCC images, tested on real ones), :func:`tiled_mfcc` (the single-microphone baseline),
+:func:`knn_accuracy` (latent vectors, k = 15).
+
+Localization (chapters 11, 15): :func:`binarize`, :func:`iou`, :func:`energy_iou`,
+:func:`success_curve` / :func:`success_auc` (IoU > t over t = 0, 0.1, ..., 1, trapezoid; the
+authors' convention) and the Flickr-SoundNet :func:`consensus_map` / :func:`ciou` /
+:func:`ciou_summary` with both AUC conventions. Retrieval (chapter 14): :func:`cmc`.
+Aggregation over runs: :func:`mean_std`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+from torch.utils.data import DataLoader, Dataset
+
+from ._checks import as_array, one_of, positive
+from .models import UVAE, AdversarialGenerator, build_model, generator_inputs, model_spec, tile_mfcc
+from .training import DictDataset, TrainConfig, fit
+
+#: Thresholds and success rule of each AUC convention: the authors' (11 thresholds, success if
+#: IoU > t) and the LVS/EZ-VSL family's (21 thresholds, success if IoU >= t). Both trapezoid.
+AUC_CONVENTIONS: dict[str, dict[str, Any]] = {
+    "authors": {"thresholds": np.round(np.linspace(0.0, 1.0, 11), 10), "strict": True, "binarize": "mean"},
+    "lvs": {"thresholds": np.round(np.linspace(0.0, 1.0, 21), 10), "strict": False, "binarize": "median"},
+}
+
+
+# ------------------------------------------------------------------------------------ generators
+def tiled_mfcc(mfcc_mono: Any) -> torch.Tensor:
+    """Tiled-MFCC baseline: the mono MFCC ``(..., 12)`` min-max normalised and replicated to ``(..., 12, 36, 48)``."""
+    return tile_mfcc(torch.as_tensor(np.asarray(mfcc_mono) if not isinstance(mfcc_mono, torch.Tensor) else mfcc_mono))
+
+
+@torch.no_grad()
+def generate(model: nn.Module, data: Dataset, *, batch_size: int = 32, device: str = "cpu", seed: int = 0,
+             progress: bool = False) -> dict[str, torch.Tensor]:
+    """Run a generator over ``data`` (frames or windows of chapter 06); return CPU tensors.
+
+    ``"generated"``, ``"real"`` (normalised target) and ``"tiled"`` (tiled-MFCC baseline), each
+    ``(N, [T,] 12, 36, 48)``; ``"label"`` ``(N,)``; for a U-VAE (also AU-VAE's) the posterior
+    means ``"latent"`` ``(N, [T,] latent)``. Random draws (MCGAN's z) are seeded by ``seed``.
+    """
+    from tqdm.auto import tqdm
+
+    model.eval().to(device)
+    out: dict[str, list[torch.Tensor]] = {"generated": [], "real": [], "tiled": [], "label": [], "latent": []}
+    gen = torch.Generator(device=device).manual_seed(int(seed))
+    uvae = model if isinstance(model, UVAE) else getattr(model, "generator", None)
+    for batch in tqdm(DataLoader(data, batch_size=batch_size, shuffle=False), disable=not progress, desc="generate"):
+        x = generator_inputs({k: v.to(device) for k, v in batch.items() if isinstance(v, torch.Tensor)})
+        lead = x["lead"]
+        kwargs = {}
+        if isinstance(model, AdversarialGenerator) and not isinstance(uvae, UVAE):
+            kwargs["z"] = torch.randn(x["audio"].shape[0], model.config.noise, generator=gen, device=device)
+        res = model(x["audio"], x["visual"], **kwargs)
+        out["generated"].append(res["recon"].reshape(*lead, *res["recon"].shape[1:]).cpu())
+        out["tiled"].append(x["audio"].reshape(*lead, *x["audio"].shape[1:]).cpu())
+        if "target" in x:
+            out["real"].append(x["target"].reshape(*lead, *x["target"].shape[1:]).cpu())
+        if "mu" in res:
+            out["latent"].append(res["mu"].reshape(*lead, -1).cpu())
+        if "label" in batch:
+            out["label"].append(batch["label"].reshape(len(batch["label"]), -1)[:, 0].cpu())
+    return {k: torch.cat(v) for k, v in out.items() if v}
+
+
+def mse(pred: Any, target: Any) -> float:
+    """Mean squared error over all elements (acoustic images in [0, 1]; the paper reports it x 1e-2)."""
+    p = as_array("pred", pred, dtype=np.float64)
+    t = as_array("target", target, dtype=np.float64)
+    if p.shape != t.shape:
+        raise ValueError(f"pred and target must have the same shape; got {p.shape} and {t.shape}")
+    return float(np.mean((p - t) ** 2))
+
+
+@torch.no_grad()
+def accuracy(classifier: nn.Module, x: Any, labels: Any, *, batch_size: int = 64, device: str = "cpu") -> float:
+    """Share of samples ``x`` ``(N, ...)`` whose arg-max logit equals ``labels`` ``(N,)``."""
+    x = torch.as_tensor(x).float()
+    y = torch.as_tensor(labels).long()
+    if x.shape[0] != y.shape[0] or y.ndim != 1:
+        raise ValueError(f"labels must have shape (N,) with N = len(x) = {x.shape[0]}; got {tuple(y.shape)}")
+    if x.shape[0] == 0:
+        raise ValueError("x must hold at least one sample")
+    classifier.eval().to(device)
+    hits = 0
+    for i in range(0, x.shape[0], batch_size):
+        hits += int((classifier(x[i:i + batch_size].to(device)).argmax(1).cpu() == y[i:i + batch_size]).sum())
+    return hits / x.shape[0]
+
+
+def gan_test(classifier: nn.Module, generated: Any, labels: Any, **kwargs: Any) -> float:
+    """GAN-test (Shmelkov et al.): accuracy of a classifier **trained on real** acoustic windows
+    ``(N, T, 12, 36, 48)``, tested on generated ones (or on real/tiled ones for the reference rows)."""
+    return accuracy(classifier, generated, labels, **kwargs)
+
+
+def gan_train(train_x: Any, train_y: Any, tests: Mapping[str, tuple[Any, Any]], *, profile: str = "book",
+              config: TrainConfig | None = None, val: tuple[Any, Any] | None = None, device: str = "cpu",
+              progress: bool = False) -> dict[str, float]:
+    """GAN-train: train a DualCamNet (widths of ``profile``) on ``train_x`` ``(N, T, 12, 36, 48)``
+    (generated or tiled-MFCC windows) and return its accuracy on each ``tests[name] = (x, y)``
+    (e.g. ``{"real": ..., "generated": ...}``). Initial weights come from ``config.seed``."""
+    config = config or TrainConfig(epochs=10, batch_size=16, lr=1e-3, monitor="accuracy")
+    train_y = torch.as_tensor(train_y).long()
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(config.seed)
+        net = build_model(model_spec("dualcamnet", profile, num_classes=int(train_y.max()) + 1))
+    val_set = DictDataset(acoustic=torch.as_tensor(val[0]), label=torch.as_tensor(val[1])) if val else None
+    fit(net, DictDataset(acoustic=torch.as_tensor(train_x), label=train_y), val_set, config, device=device,
+        progress=progress)
+    return {name: accuracy(net, x, y, device=device) for name, (x, y) in tests.items()}
+
+
+def knn_accuracy(train_x: Any, train_y: Any, test_x: Any, test_y: Any, k: int = 15) -> float:
+    """Accuracy of a k-nearest-neighbour vote (Euclidean; k = 15 in seed 000's Table VII).
+
+    ``train_x`` ``(N, d)``, ``test_x`` ``(M, d)``, integer labels. A tied vote goes to the tied
+    class whose nearest member is closest.
+    """
+    a = as_array("train_x", train_x, ndim=2, dtype=np.float64)
+    b = as_array("test_x", test_x, ndim=2, dtype=np.float64)
+    ya = as_array("train_y", train_y, shape=(a.shape[0],)).astype(np.int64)
+    yb = as_array("test_y", test_y, shape=(b.shape[0],)).astype(np.int64)
+    k = positive("k", k, integer=True)
+    if k > a.shape[0]:
+        raise ValueError(f"k must be <= the number of training vectors ({a.shape[0]}); got {k}")
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(f"train_x and test_x must have the same dimension; got {a.shape[1]} and {b.shape[1]}")
+    d = (b**2).sum(1)[:, None] - 2 * b @ a.T + (a**2).sum(1)[None, :]
+    order = np.argsort(d, axis=1, kind="stable")[:, :k]
+    hits = 0
+    for i, idx in enumerate(order):
+        votes = np.bincount(ya[idx])
+        tied = np.flatnonzero(votes == votes.max())
+        pred = tied[0] if len(tied) == 1 else next(c for c in ya[idx] if c in tied)  # nearest among tied
+        hits += int(pred == yb[i])
+    return hits / b.shape[0]
+
+
+# ---------------------------------------------------------------------------------- localization
+def binarize(maps: Any, method: str = "mean") -> np.ndarray:
+    """Binary masks of maps ``(..., H, W)``: ``"mean"`` (authors: value >= the map's mean, so a flat
+    map is all ones) or ``"median"`` (LVS: min-max, then value > the median-ranked value)."""
+    m = as_array("maps", maps, dtype=np.float64)
+    if m.ndim < 2:
+        raise ValueError(f"maps must have shape (..., H, W); got {m.shape}")
+    one_of("method", method, ("mean", "median"))
+    flat = m.reshape(*m.shape[:-2], -1)
+    if method == "mean":
+        return (m >= flat.mean(-1)[..., None, None]).astype(np.float64)
+    lo, hi = flat.min(-1, keepdims=True), flat.max(-1, keepdims=True)
+    norm = (flat - lo) / np.where(hi > lo, hi - lo, 1.0)
+    thr = np.sort(norm, axis=-1)[..., flat.shape[-1] // 2]
+    return (norm > thr[..., None]).astype(np.float64).reshape(m.shape)
+
+
+def iou(pred: Any, true: Any) -> np.ndarray:
+    """Intersection over union of binary masks ``(..., H, W)``; two empty masks give 1."""
+    p = as_array("pred", pred, dtype=np.float64) > 0.5
+    t = as_array("true", true, dtype=np.float64) > 0.5
+    if p.shape != t.shape:
+        raise ValueError(f"pred and true must have the same shape; got {p.shape} and {t.shape}")
+    inter = (p & t).sum(axis=(-2, -1))
+    union = (p | t).sum(axis=(-2, -1))
+    return np.where(union > 0, inter / np.maximum(union, 1), 1.0)
+
+
+def energy_iou(pred_energy: Any, true_energy: Any) -> np.ndarray:
+    """IoU of generated vs reference energy maps ``(..., 36, 48)``, each binarized at its mean (authors)."""
+    return iou(binarize(pred_energy, "mean"), binarize(true_energy, "mean"))
+
+
+def success_curve(ious: Any, convention: str = "authors") -> tuple[np.ndarray, np.ndarray]:
+    """Thresholds t and success rates (share of IoU > t, or >= t for ``"lvs"``); see :data:`AUC_CONVENTIONS`."""
+    one_of("convention", convention, tuple(AUC_CONVENTIONS))
+    v = as_array("ious", ious, ndim=1, dtype=np.float64)
+    conv = AUC_CONVENTIONS[convention]
+    t = conv["thresholds"]
+    rates = ((v[None, :] > t[:, None]) if conv["strict"] else (v[None, :] >= t[:, None])).mean(axis=1)
+    return t.copy(), rates
+
+
+def auc(thresholds: Any, rates: Any) -> float:
+    """Area under a success curve by the trapezoid rule (thresholds increasing, in [0, 1])."""
+    t = as_array("thresholds", thresholds, ndim=1, dtype=np.float64)
+    r = as_array("rates", rates, shape=(t.shape[0],), dtype=np.float64)
+    if t.shape[0] < 2 or np.any(np.diff(t) <= 0):
+        raise ValueError(f"thresholds must be at least two increasing values; got {t}")
+    return float(np.sum(np.diff(t) * (r[1:] + r[:-1]) / 2))
+
+
+def success_auc(ious: Any, convention: str = "authors") -> float:
+    """AUC of the success curve of ``ious`` ``(N,)`` under ``convention`` (``"authors"`` or ``"lvs"``)."""
+    return auc(*success_curve(ious, convention))
+
+
+def consensus_map(annotations: Sequence[Sequence[Sequence[float]]], shape: tuple[int, int]) -> np.ndarray:
+    """Flickr-SoundNet consensus ground truth ``(H, W)`` from annotators' boxes.
+
+    ``annotations[a]`` is annotator a's list of boxes ``(x0, y0, x1, y1)`` in pixels (x: column,
+    half-open ``[x0, x1)``). Each annotator gives a binary mask (union of their boxes); the
+    consensus is the sum of the masks / 2, clipped at 1 (with three annotators: 0, 0.5 or 1).
+    """
+    h, w = (positive("shape", s, integer=True) for s in shape)
+    if len(annotations) == 0:
+        raise ValueError("annotations must hold at least one annotator's boxes")
+    total = np.zeros((h, w))
+    for a, boxes in enumerate(annotations):
+        mask = np.zeros((h, w), dtype=bool)
+        for box in boxes:
+            b = as_array(f"annotations[{a}] box", box, shape=(4,), dtype=np.float64)
+            x0, y0, x1, y1 = (int(round(v)) for v in b)
+            if x1 <= x0 or y1 <= y0:
+                raise ValueError(f"annotations[{a}] boxes must be (x0, y0, x1, y1) with x1 > x0, y1 > y0; got {box}")
+            mask[max(y0, 0):min(y1, h), max(x0, 0):min(x1, w)] = True
+        total += mask
+    return np.minimum(total / 2.0, 1.0)
+
+
+def ciou(pred_map: Any, consensus: Any, method: str = "mean") -> float:
+    """Consensus IoU of one prediction ``(H, W)`` against a :func:`consensus_map` ``(H, W)``.
+
+    The prediction is binarized (``method`` as in :func:`binarize`); then
+    ``cIoU = sum(P * G) / (sum(G) + sum(P * [G == 0]))``.
+    """
+    g = as_array("consensus", consensus, ndim=2, dtype=np.float64)
+    p = binarize(as_array("pred_map", pred_map, shape=g.shape, dtype=np.float64), method)
+    return float((p * g).sum() / (g.sum() + (p * (g == 0)).sum()))
+
+
+def ciou_summary(values: Any, convention: str = "authors") -> dict[str, float]:
+    """``"ciou@0.5"`` (share of cIoU >= 0.5) and ``"auc"`` under ``convention`` of cIoU values ``(N,)``.
+
+    Remember the whole-image baseline (``ciou`` of a constant map): about 61 % cIoU@0.5 on the
+    real Flickr test set.
+    """
+    v = as_array("values", values, ndim=1, dtype=np.float64)
+    return {"ciou@0.5": float(np.mean(v >= 0.5)), "auc": success_auc(v, convention)}
+
+
+def energy_spread(maps: Any) -> np.ndarray:
+    """Spread of energy maps ``(..., H, W)``: standard deviation over mean (0 for a flat map)."""
+    m = as_array("maps", maps, dtype=np.float64)
+    flat = m.reshape(*m.shape[:-2], -1)
+    mean = np.abs(flat.mean(-1))
+    return flat.std(-1) / np.where(mean > 0, mean, 1.0)
+
+
+# -------------------------------------------------------------------------------------- retrieval
+def cmc(query: Any, query_labels: Any, gallery: Any, gallery_labels: Any,
+        ranks: Sequence[int] = (1, 2, 5, 10, 30)) -> dict[int, float]:
+    """Cumulative match characteristic: for each rank k, the share of queries ``(Q, d)`` with an item
+    of their class among their k nearest (Euclidean) gallery items ``(G, d)``. Ties: gallery order."""
+    q = as_array("query", query, ndim=2, dtype=np.float64)
+    g = as_array("gallery", gallery, ndim=2, dtype=np.float64)
+    yq = as_array("query_labels", query_labels, shape=(q.shape[0],)).astype(np.int64)
+    yg = as_array("gallery_labels", gallery_labels, shape=(g.shape[0],)).astype(np.int64)
+    if q.shape[1] != g.shape[1]:
+        raise ValueError(f"query and gallery must have the same dimension; got {q.shape[1]} and {g.shape[1]}")
+    d = (q**2).sum(1)[:, None] - 2 * q @ g.T + (g**2).sum(1)[None, :]
+    match = yg[np.argsort(d, axis=1, kind="stable")] == yq[:, None]
+    first = np.where(match.any(1), match.argmax(1), g.shape[0])  # 0-based rank of the first hit
+    return {int(k): float(np.mean(first < positive("ranks", k, integer=True))) for k in ranks}
+
+
+def mean_std(values: Any, drop_extremes: bool = False) -> tuple[float, float]:
+    """Mean and (population) standard deviation over runs; ``drop_extremes`` drops the min and max
+    first (the authors' aggregation over 5 runs)."""
+    v = np.sort(as_array("values", values, ndim=1, dtype=np.float64))
+    if drop_extremes:
+        if v.size < 3:
+            raise ValueError(f"values must hold at least 3 runs to drop the extremes; got {v.size}")
+        v = v[1:-1]
+    return float(v.mean()), float(v.std())

@@ -1,0 +1,108 @@
+"""DualCamNet: the acoustic-image classifier of seed 002, used as GAN-test/GAN-train judge.
+
+Chapters 09-11 use it (seed 000 Sec. V-B; seed 002 Fig. 3; ``REFERENCE.md`` section 4):
+a temporal 3-D convolution ``7 x 1 x 1`` over the frames of a window ("same" zero padding, so
+any number of frames T works), then per frame a ``5 x 5`` conv to 32 channels, max-pool
+``3 x 3`` stride 3 (36 x 48 -> 12 x 16), a ``5 x 5`` conv to 128 channels: the
+``12 x 16 x 128`` map of seed 002. The classification head averages that map over time and
+space and applies a linear layer (seed 002: "a simple average pooling layer followed by a
+fully connected layer").
+
+With ``num_classes=1`` and single frames (T = 1, where the temporal kernel sees only its
+centre tap) the same network is the discriminator of AU-VAE and MCGAN
+(:func:`~acousticlib.models.gan.discriminator`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+from torch import nn
+
+from .._checks import positive
+from .uvae import N_MFCC, minmax_per_sample
+from .visual import ACOUSTIC_GRID
+
+#: Channels of the two 5 x 5 convolutions in seed 002 (the ``full`` profile).
+PAPER_CHANNELS: tuple[int, int] = (32, 128)
+#: Widths per run profile (``full`` = seed 002); used for classifiers and discriminators alike.
+PROFILE_CHANNELS: dict[str, tuple[int, int]] = {"smoke": (8, 16), "book": (16, 32), "full": PAPER_CHANNELS}
+
+
+class DualCamNet(nn.Module):
+    """DualCamNet classifier over windows of acoustic images.
+
+    Parameters
+    ----------
+    num_classes:
+        Output logits (10 classes in the book; 1 for a discriminator).
+    channels:
+        Channels of the two 5 x 5 convolutions: ``(32, 128)`` in seed 002; narrower in the
+        ``book`` profile for CPU speed.
+    temporal_kernel:
+        Length (frames) of the temporal convolution, 7 in seed 002.
+    normalize:
+        Min-max normalise each frame to [0, 1] first, so real, generated and tiled-MFCC images
+        are seen on the same scale (the generators' targets are normalised this way).
+
+    ``forward`` takes ``(B, T, 12, 36, 48)`` windows (T = 12 for 1 s) or single frames
+    ``(B, 12, 36, 48)`` and returns logits ``(B, num_classes)``.
+    """
+
+    def __init__(
+        self,
+        num_classes: int = 10,
+        channels: Sequence[int] = PAPER_CHANNELS,
+        *,
+        temporal_kernel: int = 7,
+        normalize: bool = True,
+        in_channels: int = N_MFCC,
+    ) -> None:
+        super().__init__()
+        self.num_classes = positive("num_classes", num_classes, integer=True)
+        if len(channels) != 2:
+            raise ValueError(f"channels must be two widths (conv 1, conv 2); got {tuple(channels)}")
+        c1, c2 = (positive("channels", c, integer=True) for c in channels)
+        k = positive("temporal_kernel", temporal_kernel, integer=True)
+        if k % 2 == 0:
+            raise ValueError(f"temporal_kernel must be odd (centred 'same' padding); got {k}")
+        self.in_channels = positive("in_channels", in_channels, integer=True)
+        self.normalize = bool(normalize)
+        self.temporal = nn.Sequential(nn.Conv3d(in_channels, in_channels, (k, 1, 1), padding=(k // 2, 0, 0)),
+                                      nn.ReLU(inplace=True))
+        self.spatial = nn.Sequential(
+            nn.Conv2d(in_channels, c1, 5, padding=2), nn.ReLU(inplace=True),
+            nn.MaxPool2d(3, stride=3),
+            nn.Conv2d(c1, c2, 5, padding=2), nn.ReLU(inplace=True),
+        )
+        self.head = nn.Linear(c2, self.num_classes)
+        self.embedding_size = c2
+
+    def _windows(self, x: torch.Tensor) -> torch.Tensor:
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"x must be a torch.Tensor; got {type(x).__name__}")
+        if x.ndim == 4:
+            x = x[:, None]
+        if x.ndim != 5 or tuple(x.shape[2:]) != (self.in_channels, *ACOUSTIC_GRID):
+            raise ValueError(f"x must have shape (B, T, {self.in_channels}, 36, 48) or (B, {self.in_channels}, 36, 48); "
+                             f"got {tuple(x.shape)}")
+        return x
+
+    def feature_map(self, x: torch.Tensor) -> torch.Tensor:
+        """Per-frame feature maps ``(B, T, channels[1], 12, 16)`` of windows or frames."""
+        x = self._windows(x)
+        b, t = x.shape[:2]
+        if self.normalize:
+            x = minmax_per_sample(x, start_dim=2)
+        h = self.temporal(x.transpose(1, 2))  # (B, C, T, H, W)
+        h = self.spatial(h.transpose(1, 2).reshape(b * t, self.in_channels, *ACOUSTIC_GRID))
+        return h.view(b, t, *h.shape[1:])
+
+    def embed(self, x: torch.Tensor) -> torch.Tensor:
+        """Embedding ``(B, channels[1])``: the feature map averaged over time and space."""
+        return self.feature_map(x).mean(dim=(1, 3, 4))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits ``(B, num_classes)``."""
+        return self.head(self.embed(x))

@@ -1,0 +1,142 @@
+"""Metrics on hand-built cases (acousticlib.metrics)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from acousticlib.metrics import (
+    auc, binarize, ciou, ciou_summary, cmc, consensus_map, energy_iou, energy_spread, gan_test, gan_train, generate,
+    iou, knn_accuracy, mean_std, mse, success_auc, success_curve, tiled_mfcc,
+)
+from acousticlib.models import MCGAN, UVAE
+from _toy import TINY, toy_frames
+
+torch.set_num_threads(1)
+
+
+def _square(r, c, size=2, shape=(6, 6)):
+    m = np.zeros(shape)
+    m[r:r + size, c:c + size] = 1
+    return m
+
+
+def test_iou_of_known_masks():
+    a, b = _square(0, 0), _square(1, 1)  # 4 + 4 cells overlapping in 1
+    assert iou(a, b) == pytest.approx(1 / 7)
+    assert iou(a, a) == 1.0 and iou(a, _square(3, 3)) == 0.0
+    assert np.allclose(iou(np.stack([a, a]), np.stack([a, b])), [1.0, 1 / 7])
+
+
+def test_energy_iou_binarizes_each_map_at_its_mean():
+    pred = 0.1 + 5 * _square(0, 0)
+    true = 3 * _square(1, 1) - 1  # different scale and offset, same shape of the peak
+    assert energy_iou(pred, true) == pytest.approx(1 / 7)
+    assert binarize(np.ones((4, 4))).sum() == 16  # a flat map covers everything (authors' >= mean)
+
+
+def test_median_binarization_keeps_the_upper_half():
+    m = np.arange(16.0).reshape(4, 4)
+    assert binarize(m, "median").sum() == 7  # values above the median-ranked value 8
+
+
+def test_success_curve_and_auc_of_a_known_case():
+    t, rates = success_curve(np.array([0.55, 0.55]))
+    assert np.allclose(t, np.linspace(0, 1, 11))
+    assert np.allclose(rates, [1] * 6 + [0] * 5)
+    assert success_auc([0.55, 0.55]) == pytest.approx(0.55)  # 0.5 full + half of the 0.5 -> 0.6 step
+    # strict (> t) vs inclusive (>= t): an IoU of exactly 0.5 fails t = 0.5 in the authors' rule only
+    assert success_curve([0.5])[1][5] == 0 and success_curve([0.5], "lvs")[1][10] == 1
+    assert auc([0, 0.5, 1], [1, 1, 0]) == pytest.approx(0.75)
+    with pytest.raises(ValueError, match="thresholds"):
+        auc([0, 0], [1, 1])
+
+
+def test_consensus_of_three_annotators():
+    boxes = [[(0, 0, 4, 4)], [(2, 2, 6, 6)], [(2, 2, 4, 4), (5, 5, 6, 6)]]
+    g = consensus_map(boxes, (6, 6))
+    assert g[0, 0] == 0.5 and g[3, 3] == 1.0 and g[2, 2] == 1.0  # one vote; three; three
+    assert g[5, 5] == 1.0 and g[4, 4] == 0.5 and g[0, 5] == 0.0  # two votes clip at 1; one; none
+    assert set(np.unique(g)) <= {0.0, 0.5, 1.0}
+
+
+def test_ciou_on_hand_built_maps():
+    g = consensus_map([[(0, 0, 2, 2)], [(0, 0, 2, 2)], [(0, 0, 4, 2)]], (4, 4))  # 4 cells 1.0, 4 cells 0.5
+    pred = np.zeros((4, 4))
+    pred[0:2, 0:2] = 1  # hits the 4 full-consensus cells, nothing outside
+    assert ciou(pred, g) == pytest.approx(4 / (4 + 2))
+    # whole-image prediction: sum(G) / (sum(G) + cells with G = 0)
+    assert ciou(np.ones((4, 4)), g) == pytest.approx(6 / (6 + 8))
+    summary = ciou_summary(np.array([0.2, 0.5, 0.9]))
+    assert summary["ciou@0.5"] == pytest.approx(2 / 3)
+    assert summary["auc"] == pytest.approx(success_auc([0.2, 0.5, 0.9]))
+    assert ciou_summary(np.array([0.2, 0.5, 0.9]), "lvs")["auc"] != summary["auc"]
+
+
+def test_cmc_on_a_toy_embedding():
+    gallery = np.array([[0.0], [1.0], [2.0], [10.0]])
+    g_labels = np.array([0, 1, 1, 2])
+    query = np.array([[0.1], [9.0], [1.6]])
+    q_labels = np.array([1, 0, 0])
+    # query 0 (class 1): nearest 0 (c0), 1 (c1) -> rank 2; query 1 (class 0): order 3, 2, 1, 0 -> rank 4;
+    # query 2 (class 0): order 2, 1, 0 -> rank 3
+    res = cmc(query, q_labels, gallery, g_labels, ranks=(1, 2, 3, 4))
+    assert res == {1: 0.0, 2: pytest.approx(1 / 3), 3: pytest.approx(2 / 3), 4: 1.0}
+
+
+def test_knn_accuracy_on_clusters_and_ties():
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.normal(0, 0.1, (20, 3)), rng.normal(5, 0.1, (20, 3))])
+    y = np.repeat([0, 1], 20)
+    assert knn_accuracy(x, y, x + 0.01, y, k=15) == 1.0
+    assert knn_accuracy(x, y, x, 1 - y, k=15) == 0.0
+    # a 1-1 tie goes to the class of the nearest neighbour
+    assert knn_accuracy([[0.0], [1.0]], [0, 1], [[0.9]], [1], k=2) == 1.0
+    with pytest.raises(ValueError, match="k must"):
+        knn_accuracy(x, y, x, y, k=41)
+
+
+def test_mse_spread_and_aggregation():
+    a, b = np.zeros((2, 3)), np.full((2, 3), 0.5)
+    assert mse(a, b) == pytest.approx(0.25)
+    assert energy_spread(np.ones((5, 5))) == 0 and energy_spread(_square(0, 0)) > 0
+    assert mean_std([1.0, 2.0, 3.0, 4.0, 100.0], drop_extremes=True) == pytest.approx((3.0, np.std([2, 3, 4])))
+    with pytest.raises(ValueError, match="pred and target"):
+        mse(a, b.T)
+
+
+def test_tiled_mfcc_baseline_is_flat_in_space():
+    t = tiled_mfcc(torch.tensor([[3.0] + [1.0] * 11]))
+    assert t.shape == (1, 12, 36, 48) and float(t[0, 0].min()) == 1.0 and float(t[0, 1:].max()) == 0.0
+
+
+def test_generate_folds_windows_and_returns_latents():
+    torch.manual_seed(0)
+    data = toy_frames(3, frames=2)
+    out = generate(UVAE(TINY), data, batch_size=2)
+    assert out["generated"].shape == out["real"].shape == out["tiled"].shape == (3, 2, 12, 36, 48)
+    assert out["latent"].shape == (3, 2, TINY.latent) and out["label"].tolist() == [0, 1, 0]
+    mc = MCGAN(TINY, disc_channels=(4, 8))
+    a, b, c = (generate(mc, data, seed=s)["generated"] for s in (0, 0, 1))
+    assert torch.equal(a, b) and not torch.equal(a, c)
+
+
+class _Oracle(torch.nn.Module):
+    """Says class 1 when channel 0 outweighs channel 11 (the toy's spectral signature)."""
+
+    def forward(self, x):
+        s = x[:, :, 0].mean(dim=(1, 2, 3)) - x[:, :, 11].mean(dim=(1, 2, 3))
+        return torch.stack([-s, s], dim=1)
+
+
+def test_gan_test_and_gan_train_on_separable_windows():
+    data = toy_frames(8, frames=2)
+    x = torch.stack([data[i]["acoustic"] for i in range(8)])
+    y = torch.stack([data[i]["label"] for i in range(8)])
+    assert gan_test(_Oracle(), x, y) == 1.0 and gan_test(_Oracle(), x, 1 - y) == 0.0
+    from acousticlib.training import TrainConfig
+
+    accs = gan_train(x, y, {"real": (x, y), "flipped": (x, 1 - y)}, profile="smoke",
+                     config=TrainConfig(epochs=25, batch_size=8, lr=1e-2))
+    assert accs["real"] == 1.0 and accs["flipped"] == 0.0

@@ -1,0 +1,196 @@
+"""Shapes, structure and invariants of the book's networks (acousticlib.models)."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torchvision
+
+from acousticlib.models import (
+    AUVAE, MCGAN, UVAE, DualCamNet, GeneratorConfig, MCGANGenerator, VisualBackbone, build_model, generator_inputs,
+    model_spec, receptive_field,
+)
+from _toy import TINY, toy_frames
+
+torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="module")
+def backbone() -> VisualBackbone:
+    torch.manual_seed(0)
+    return VisualBackbone("resnet18", 4).eval()
+
+
+@pytest.mark.parametrize("size", [(144, 192), (480, 640)])
+def test_backbone_map_is_12x16_for_both_frame_sizes(backbone, size):
+    out = backbone(torch.rand(2, 3, *size))
+    assert out.shape == (2, 4, 12, 16)
+
+
+@pytest.mark.parametrize("size", [(144, 192), (480, 640)])
+def test_resampled_frame_puts_each_cell_on_its_16_pixel_block(backbone, size):
+    # a block exactly covering visual cell (i, j) = 3 x 3 acoustic pixels ends up on rows 16i..16i+15
+    h, w = size
+    i, j = 5, 9
+    frames = torch.zeros(1, 3, h, w)
+    frames[..., i * h // 12:(i + 1) * h // 12, j * w // 16:(j + 1) * w // 16] = 1.0
+    vb = VisualBackbone("resnet18", 4, imagenet_normalization=False)
+    x = vb.prepare(frames)[0, 0]
+    assert x.shape == (192, 256)
+    rows = torch.nonzero(x.max(1).values > 0.5).flatten()
+    cols = torch.nonzero(x.max(0).values > 0.5).flatten()
+    assert rows.min() == 16 * i and rows.max() == 16 * i + 15
+    assert cols.min() == 16 * j and cols.max() == 16 * j + 15
+
+
+def test_backbone_accepts_precomputed_trunk_features(backbone):
+    frames = torch.rand(2, 3, 144, 192)
+    with torch.no_grad():
+        assert torch.allclose(backbone(frames), backbone(backbone.trunk_features(frames)))
+
+
+def test_resnet50_trunk_is_output_stride_16():
+    vb = VisualBackbone("resnet50", 12)
+    assert vb.trunk_channels == 1024 and receptive_field("resnet50")["stride"] == 16
+    with torch.no_grad():
+        assert vb.trunk_features(torch.rand(1, 3, 144, 192)).shape == (1, 1024, 12, 16)
+
+
+def test_frozen_trunk_gets_no_gradient_and_keeps_bn_statistics():
+    vb = VisualBackbone("resnet18", 4, freeze_trunk=True).train()
+    assert not vb.trunk[1].training and vb.head.training
+    vb(torch.rand(2, 3, 144, 192)).sum().backward()
+    assert all(p.grad is None for p in vb.trunk.parameters())
+    assert all(p.grad is not None for p in vb.head.parameters())
+
+
+def test_weights_load_from_a_local_file_and_bad_files_are_refused(tmp_path):
+    torch.manual_seed(1)
+    ref = torchvision.models.resnet18(weights=None)
+    torch.save(ref.state_dict(), tmp_path / "r18.pt")
+    vb = VisualBackbone("resnet18", 4, weights=tmp_path / "r18.pt")
+    assert torch.equal(vb.trunk[0].weight, ref.conv1.weight)
+    assert torch.equal(vb.trunk[6][1].conv2.weight, ref.layer3[1].conv2.weight)
+    with pytest.raises(ValueError, match="weights"):
+        VisualBackbone("resnet18", 4, weights=tmp_path / "missing.pt")
+    torch.save({"conv1.weight": ref.conv1.weight}, tmp_path / "partial.pt")
+    with pytest.raises(ValueError, match="missing"):
+        VisualBackbone("resnet18", 4, weights=tmp_path / "partial.pt")
+
+
+def test_frames_with_wrong_aspect_ratio_are_refused(backbone):
+    with pytest.raises(ValueError, match="frames"):
+        backbone(torch.rand(1, 3, 144, 144))
+
+
+@pytest.mark.parametrize("size", [(144, 192), (480, 640)])
+@pytest.mark.parametrize("cls", [UVAE, MCGANGenerator])
+def test_generators_with_backbone_map_condition_to_acoustic_image(size, cls):
+    torch.manual_seed(0)
+    model = cls(GeneratorConfig.for_profile("smoke")).eval()
+    with torch.no_grad():
+        out = model(torch.rand(2, 12, 36, 48), torch.rand(2, 3, *size))
+    assert out["recon"].shape == (2, 12, 36, 48)
+    assert float(out["recon"].min()) >= 0 and float(out["recon"].max()) <= 1
+
+
+def test_skip_variants_differ_in_structure_and_in_what_the_decoder_reads():
+    names = {}
+    for skips in (0, 1, 2):
+        m = UVAE(GeneratorConfig(**{**TINY.to_dict(), "skips": skips}))
+        names[skips] = {n for n, _ in m.named_modules()}
+    assert "decoder.merge1" not in names[0] and "decoder.merge2" not in names[0]
+    assert "decoder.merge1" in names[1] and "decoder.merge2" not in names[1]
+    assert {"decoder.merge1", "decoder.merge2"} <= names[2]
+    # functionally: with 0 skips the decoder ignores the skip tensors; with 1 it reads the 36 x 48 one
+    torch.manual_seed(0)
+    z = torch.randn(2, TINY.latent)
+    skips = [torch.rand(2, 4, 36, 48), torch.rand(2, 4, 12, 16)]
+    other = [torch.rand(2, 4, 36, 48), skips[1]]
+    for n, changes in ((0, False), (1, True)):
+        dec = UVAE(GeneratorConfig(**{**TINY.to_dict(), "skips": n})).decoder
+        assert (not torch.allclose(dec(z, skips), dec(z, other))) == changes
+
+
+def test_uvae_samples_in_training_and_uses_the_mean_in_eval():
+    torch.manual_seed(0)
+    model = UVAE(TINY)
+    audio, vis = torch.rand(3, 12, 36, 48), torch.rand(3, 2, 12, 16)
+    out = model(audio, vis)
+    assert out["mu"].shape == out["sigma"].shape == (3, TINY.latent) and bool((out["sigma"] > 0).all())
+    assert not torch.equal(out["z"], out["mu"])
+    model.eval()
+    a, b = model(audio, vis), model(audio, vis)
+    assert torch.equal(a["z"], a["mu"]) and torch.equal(a["recon"], b["recon"])
+
+
+def test_mcgan_output_depends_on_the_noise_and_has_no_skips():
+    torch.manual_seed(0)
+    model = MCGAN(TINY, disc_channels=(4, 8)).eval()
+    audio, vis = torch.rand(2, 12, 36, 48), torch.rand(2, 2, 12, 16)
+    z1, z2 = torch.randn(2, TINY.noise), torch.randn(2, TINY.noise)
+    assert torch.equal(model(audio, vis, z=z1)["recon"], model(audio, vis, z=z1)["recon"])
+    assert not torch.allclose(model(audio, vis, z=z1)["recon"], model(audio, vis, z=z2)["recon"])
+    assert model.generator.decoder.merge1 is None and model.generator.decoder.merge2 is None
+    with pytest.raises(ValueError, match="z must"):
+        model(audio, vis, z=torch.randn(2, TINY.noise + 1))
+
+
+def test_dualcamnet_windows_frames_and_scale_invariance():
+    torch.manual_seed(0)
+    net = DualCamNet(10, (8, 16)).eval()
+    x = torch.rand(3, 12, 12, 36, 48)
+    assert net(x).shape == (3, 10) and net.feature_map(x).shape == (3, 12, 16, 12, 16)
+    assert net(x[:, 0]).shape == (3, 10)
+    # per-frame min-max normalisation: an affine change of each frame's scale changes nothing
+    assert torch.allclose(net(3.0 * x + 2.0), net(x), atol=1e-5)
+    # the temporal conv mixes frames: changing frame 0 changes frame 3's features (within 7 // 2 frames)
+    y = x.clone()
+    y[:, 0] = torch.rand(3, 12, 36, 48)
+    assert not torch.allclose(net.feature_map(x)[:, 3], net.feature_map(y)[:, 3])
+    assert torch.allclose(net.feature_map(x)[:, 4], net.feature_map(y)[:, 4])
+
+
+def test_adversarial_models_have_a_one_logit_dualcamnet_discriminator():
+    for cls in (AUVAE, MCGAN):
+        m = cls(TINY, disc_channels=(4, 8))
+        assert isinstance(m.discriminator, DualCamNet)
+        assert m.discriminator(torch.rand(5, 12, 36, 48)).shape == (5, 1)
+
+
+def test_invalid_inputs_name_the_parameter():
+    model = UVAE(TINY)
+    with pytest.raises(ValueError, match="audio"):
+        model(torch.rand(2, 12, 36, 47), torch.rand(2, 2, 12, 16))
+    with pytest.raises(ValueError, match="visual"):
+        model(torch.rand(2, 12, 36, 48), torch.rand(2, 3, 12, 16))
+    with pytest.raises(ValueError, match="skips"):
+        GeneratorConfig(skips=3)
+    with pytest.raises(ValueError, match="channels"):
+        DualCamNet(10, (8,))
+    with pytest.raises(ValueError, match="mfcc_mono"):
+        generator_inputs({"frame": torch.rand(2, 3, 144, 192)})
+
+
+def test_generator_inputs_are_normalised_and_fold_windows():
+    data = toy_frames(4, frames=3)
+    batch = {k: torch.stack([data[i][k] for i in range(4)]) for k in data[0]}
+    x = generator_inputs(batch)
+    assert x["lead"] == (4, 3) and x["audio"].shape == (12, 12, 36, 48) and x["visual"].shape == (12, 2, 12, 16)
+    flat = x["target"].flatten(1)
+    assert torch.allclose(flat.min(1).values, torch.zeros(12)) and torch.allclose(flat.max(1).values, torch.ones(12))
+    assert torch.equal(x["audio"][:, :, 0, 0], x["audio"][:, :, 35, 47])
+
+
+def test_profiles_carry_the_paper_sizes_and_build_reproducibly():
+    full = model_spec("uvae", "full")["generator"]
+    assert (full["enc_channels"], full["mid_channels"], full["latent"], full["arch"]) == (128, 133, 150, "resnet50")
+    assert model_spec("dualcamnet", "full")["channels"] == [32, 128]
+    spec = model_spec("mcgan", "smoke", arch=None)
+    torch.manual_seed(3)
+    a = build_model(spec)
+    torch.manual_seed(3)
+    b = build_model(spec)
+    assert all(torch.equal(p, q) for p, q in zip(a.state_dict().values(), b.state_dict().values()))
+    with pytest.raises(ValueError, match="name"):
+        model_spec("vae")
