@@ -1,0 +1,145 @@
+"""Tests of acousticlib.rendering: determinism, boxes agree with the projection, annotators, checks."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from _standin_camera import PinholeCamera
+
+from acousticlib import rendering, scenes, sounds
+from acousticlib.runtime import generator
+from acousticlib.scenes import Distractor, Scene, SceneConfig, Source, sample_scene
+
+CAM = PinholeCamera()
+
+
+def test_same_scene_same_frames_other_scene_other_frames():
+    sc = sample_scene(CAM, 2, SceneConfig(max_sources=2))
+    a, b = rendering.render_clip(sc, CAM), rendering.render_clip(sc, CAM)
+    np.testing.assert_array_equal(a.frames, b.frames)
+    for fa, fb in zip(a.annotations, b.annotations):
+        for x, y in zip(fa, fb):
+            np.testing.assert_array_equal(x.annotator_boxes, y.annotator_boxes)
+    c = rendering.render_clip(sample_scene(CAM, 3, SceneConfig(max_sources=2)), CAM)
+    assert not np.array_equal(a.frames, c.frames)
+    assert a.frames.shape == (12, 144, 192, 3) and a.frames.dtype == np.uint8
+
+
+def test_render_frame_agrees_with_render_clip():
+    sc = sample_scene(CAM, 4, classes=["drone"])
+    clip = rendering.render_clip(sc, CAM)
+    img, notes = rendering.render_frame(sc, CAM, float(clip.times[5]), frame_index=5)
+    np.testing.assert_array_equal(img, clip.frames[5])
+    np.testing.assert_array_equal(notes[0].annotator_boxes, clip.annotations[5][0].annotator_boxes)
+
+
+def _cameras():
+    cams = [PinholeCamera(), PinholeCamera(480, 640, 70.0), PinholeCamera(96, 96, 50.0)]
+    try:  # the library's camera, once it exists, must satisfy the same contract
+        from acousticlib.geometry import Camera
+
+        cams.append(Camera().resized(144, 192))
+    except (ImportError, AttributeError):
+        pass
+    return cams
+
+
+@pytest.mark.parametrize("cam", _cameras(), ids=lambda c: f"{type(c).__name__}{c.height}x{c.width}")
+def test_boxes_contain_projection_stay_in_frame_and_hold_the_object(cam):
+    for seed in range(12):
+        sc = sample_scene(cam, seed, SceneConfig(max_sources=2, max_distractors=2, p_moving=1.0, p_background_only=0.0))
+        clip = rendering.render_clip(sc, cam, times=[0.05, 0.95])
+        bg = (rendering.render_background(sc, cam) * 255 + 0.5).astype(np.uint8)
+        assert clip.frames.shape[1:] == (cam.height, cam.width, 3)
+        for k, (t, notes) in enumerate(zip(clip.times, clip.annotations)):
+            assert [a.index for a in notes if a.sounding] == list(range(len(sc.sources)))
+            changed = np.any(clip.frames[k] != bg, axis=-1)
+            covered = np.zeros_like(changed)
+            for a in notes:
+                top, left, bottom, right = a.box
+                assert 0 <= top < bottom <= cam.height and 0 <= left < right <= cam.width
+                r, c = a.position
+                assert top <= r <= bottom and left <= c <= right
+                obj = sc.sources[a.index] if a.sounding else sc.distractors[a.index]
+                p = obj.position(t) if a.sounding else np.asarray(obj.position)
+                np.testing.assert_allclose(a.position, cam.project(p), atol=1e-9)
+                assert a.depth == pytest.approx(p[2])
+                covered[int(np.floor(top)):int(np.ceil(bottom)), int(np.floor(left)):int(np.ceil(right))] = True
+                # the object is really drawn there: a good share of its box differs from the background
+                box_changed = changed[int(top):int(np.ceil(bottom)), int(left):int(np.ceil(right))]
+                assert box_changed.mean() > 0.15, (obj, box_changed.mean())
+            # nothing is drawn outside the objects' boxes
+            assert not np.any(changed & ~covered)
+
+
+def test_box_size_is_physical_size_times_focal_over_depth():
+    sizes = (0.5, 0.3)
+    for z in (1.5, 3.0):
+        sc = Scene(sources=(Source("vacuum_cleaner", (0.1, 0.05, z), size=sizes),), condition="anechoic")
+        (a,) = rendering.render_frame(sc, CAM, 0.5)[1]
+        assert a.box[2] - a.box[0] == pytest.approx(sizes[1] * CAM.fy / z)
+        assert a.box[3] - a.box[1] == pytest.approx(sizes[0] * CAM.fx / z)
+
+
+def test_moving_source_moves_in_the_frames():
+    sc = Scene(sources=(Source("traffic", (-0.6, 0.0, 4.0), velocity=(1.2, 0.0, 0.0), size=(1.6, 0.8)),),
+               condition="noisy_outdoor", background="wind")
+    clip = rendering.render_clip(sc, CAM)
+    cols = [notes[0].position[1] for notes in clip.annotations]
+    assert np.all(np.diff(cols) > 0)
+    assert not np.array_equal(clip.frames[0], clip.frames[-1])
+
+
+def test_annotator_boxes_jitter_but_overlap():
+    rng = generator(0, "test")
+    ious = []
+    for _ in range(300):
+        top, left = rng.uniform(0, 100, 2)
+        box = np.array([top, left, top + rng.uniform(5, 40), left + rng.uniform(5, 80)])
+        ann = rendering.annotator_boxes(box, rng, 144, 192)
+        assert ann.shape == (3, 4)
+        iou = rendering.box_iou(ann, box)
+        assert np.all(iou > 0.5)
+        ious.extend(iou)
+        assert np.all(ann[:, 0::2] >= 0) and np.all(ann[:, 2] <= 144) and np.all(ann[:, 3] <= 192)
+    assert np.mean(ious) < 0.95  # really jittered
+    assert len({round(float(i), 6) for i in ious}) > 100
+
+
+def test_every_class_and_condition_renders_with_distinct_looks():
+    # Mean colour of each class's object box over many instances differs between at least some
+    # classes, and every class draws something.
+    for cond in scenes.CONDITIONS:
+        for style in (0, 1):
+            sc = sample_scene(CAM, 1, SceneConfig(style=style), classes=list(sounds.CLASSES), condition=cond)
+            img, notes = rendering.render_frame(sc, CAM, 0.5)
+            assert len([a for a in notes if a.sounding]) >= 1
+            assert img.std() > 10  # cluttered, not flat
+    bgs = [rendering.render_background(sample_scene(CAM, 0, SceneConfig(style=s), condition="noisy_outdoor"), CAM) for s in (0, 1)]
+    assert np.abs(bgs[0].mean((0, 1)) - bgs[1].mean((0, 1))).max() > 0.05  # the unseen style looks different
+
+
+def test_background_only_scene_renders_distractors_only():
+    sc = Scene(sources=(), condition="anechoic", distractors=(Distractor("drill", (0.0, 0.0, 1.5), (0.3, 0.25)),))
+    clip = rendering.render_clip(sc, CAM)
+    assert all(len(n) == 1 and not n[0].sounding for n in clip.annotations)
+    assert clip.source_boxes().shape == (12, 0, 4)
+
+
+def test_bad_inputs_are_rejected():
+    sc = sample_scene(CAM, 0)
+    with pytest.raises(TypeError, match="camera"):
+        rendering.render_clip(sc, object())
+    with pytest.raises(TypeError, match="scene"):
+        rendering.render_background("scene", CAM)
+    with pytest.raises(ValueError, match="t must"):
+        rendering.render_frame(sc, CAM, 5.0)
+    with pytest.raises(ValueError, match="background"):
+        rendering.render_frame(sc, CAM, 0.5, background=np.zeros((10, 10, 3), np.float32))
+    with pytest.raises(ValueError, match="box"):
+        rendering.annotator_boxes([10, 10, 5, 20], generator(0), 144, 192)
+    with pytest.raises(ValueError, match="fps"):
+        rendering.render_clip(sc, CAM, fps=0)
+    small = PinholeCamera(8, 8)
+    with pytest.raises(ValueError, match="camera frame"):
+        rendering.render_clip(sc, small)
