@@ -15,7 +15,6 @@ export OPENBLAS_NUM_THREADS = 1
 export MKL_NUM_THREADS = 1
 export ACOUSTICLIB_THREADS ?= 1
 export PYDEVD_DISABLE_FILE_VALIDATION = 1
-export MPLBACKEND = Agg
 export PYTHONHASHSEED = 0
 
 .PHONY: help venv book test unit nbval smoke html check-html chromium lab refresh clean clean-cache

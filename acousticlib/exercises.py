@@ -134,9 +134,9 @@ def compare_number(exercise_id: str, answer: Any, expected: float, *, rtol: floa
           "Predict the width (degrees) of the main lobe of an array of aperture D at frequency f.")
 def check_beamwidth(answer: Any, *, frequency: float, aperture: float, c: float = 343.0) -> Feedback:
     """Beamwidth ≈ λ/D radians (the Rayleigh-like rule of thumb taught in chapter 01), in degrees."""
-    if frequency <= 0 or aperture <= 0:
-        raise ValueError("frequency and aperture must be > 0 (Hz and metres)")
-    expected = math.degrees(c / frequency / aperture)
+    from .geometry import beamwidth_deg
+
+    expected = float(beamwidth_deg(frequency, aperture, c=c))
     return compare_number("01.1", answer, expected, rtol=0.1, unit="degrees",
                           hint="Use λ = c / f with c = 343 m/s, then θ ≈ λ / D in radians, and convert to degrees.")
 

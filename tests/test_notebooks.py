@@ -105,6 +105,9 @@ def glued_names(nb: dict) -> set[str]:
             meta = out.get("metadata", {}).get("scrapbook", {})
             if "name" in meta:
                 names.add(meta["name"])
+                text = "".join(v for k, v in out.get("data", {}).items() if k.endswith("text/plain"))
+                assert not text.startswith(("np.", "array(")), (
+                    f"glued value {meta['name']!r} is a NumPy object ({text[:40]}); glue float(x) or int(n)")
     return names
 
 

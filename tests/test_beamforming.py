@@ -1,0 +1,168 @@
+"""acousticlib.beamforming: physics of the acoustic image and agreement of independent implementations."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from scipy.signal import butter, sosfiltfilt
+
+from acousticlib import beamforming as BF
+from acousticlib import geometry as G
+from acousticlib import simulate as S
+from acousticlib.runtime import generator
+
+FS = 12288.0
+CAM = G.Camera()
+
+
+def noise(n: int, seed: int = 0) -> np.ndarray:
+    return generator(seed, "source").standard_normal(n)
+
+
+def random_planar(seed: int, m: int) -> np.ndarray:
+    xy = generator(seed, "mics").uniform(-0.25, 0.25, (m, 2))
+    return np.column_stack([xy, np.zeros(m)])
+
+
+@settings(max_examples=8, deadline=None)
+@given(seed=st.integers(0, 10_000), row=st.integers(0, 35), col=st.integers(0, 47),
+       dr=st.floats(0.1, 0.9), dc=st.floats(0.1, 0.9))
+def test_broadband_image_peaks_at_the_true_pixel(seed, row, col, dr, dc):
+    """Random planar array, random source in the field of view at 1 m, broadband noise."""
+    mics = random_planar(seed, 32)
+    px = CAM.grid_pixel_centres()[0, 0] * 0 + [(row + dr) * 480 / 36, (col + dc) * 640 / 48]
+    src = CAM.pixel_to_direction(px)
+    src = src / src[2]  # on the focus plane z = 1 m
+    x = S.free_field(noise(1024 * 3, seed), FS, src, mics)
+    img = BF.acoustic_images(x, FS, mics, CAM.focus_grid(), frame_length=512)
+    broadband = img.sum(axis=(0, 3))
+    peak = np.unravel_index(np.argmax(broadband), broadband.shape)
+    assert abs(peak[0] - row) <= 1 and abs(peak[1] - col) <= 1
+
+
+@settings(max_examples=6, deadline=None)
+@given(seed=st.integers(0, 10_000), m=st.integers(3, 12), hop=st.sampled_from([None, 48]),
+       window=st.sampled_from(["hann", "hamming", "boxcar"]))
+def test_fast_frequency_domain_equals_slow_time_domain_reference(seed, m, hop, window):
+    mics = random_planar(seed, m)
+    grid = CAM.focus_grid((3, 4), 0.8)
+    x = S.free_field(noise(400, seed), FS, grid[1, 2], mics) + 1e-3 * generator(seed, "n").standard_normal((m, 400))
+    fast = BF.acoustic_images(x, FS, mics, grid, frame_length=96, hop=hop, window=window)
+    slow = BF.delay_and_sum_images(x, FS, mics, grid, frame_length=96, hop=hop, window=window)
+    assert fast.dtype == np.float32 and fast.shape == slow.shape == (slow.shape[0], 3, 4, 48)
+    np.testing.assert_allclose(fast, slow, rtol=1e-4, atol=1e-6 * slow.max())
+
+
+def test_numpy_torch_and_naive_paths_agree():
+    mics = G.spiral_array(24, 0.5)
+    grid = CAM.focus_grid((9, 12))
+    x = S.free_field(noise(1024 * 2 + 300), FS, grid[4, 7], mics)
+    ref = BF.naive_acoustic_images(x, FS, mics, grid, frame_length=256, hop=200)
+    fast = BF.acoustic_images(x, FS, mics, grid, frame_length=256, hop=200)
+    torch_cpu = BF.acoustic_images(x, FS, mics, grid, frame_length=256, hop=200, device="cpu")
+    assert fast.shape == (1 + (x.shape[1] - 256) // 200, 9, 12, 128)
+    np.testing.assert_allclose(fast, ref, rtol=1e-4, atol=1e-6 * ref.max())
+    np.testing.assert_allclose(torch_cpu, ref, rtol=1e-4, atol=1e-6 * ref.max())
+
+
+def test_power_units_white_noise_and_distortionless_source():
+    """Uncorrelated unit-variance noise on M mics gives sum(g^2) per bin; a source at the focus
+    point gives the power of s / (4 pi) per bin."""
+    mics = G.spiral_array(16, 0.5)
+    grid = CAM.focus_grid((2, 2))
+    white = generator(0, "white").standard_normal((16, 512 * 400))
+    img = BF.acoustic_images(white, FS, mics, grid, frame_length=512)
+    _, g = BF.focus_weights(mics, grid)
+    np.testing.assert_allclose(img[..., 1:].mean(axis=(0, 3)), np.sum(g**2, -1), rtol=0.03)
+    s = noise(512 * 60)
+    x = S.free_field(s, FS, grid[0, 1], mics)
+    on = BF.acoustic_images(x, FS, mics, grid, frame_length=512)[:, 0, 1, 10:200].mean()
+    w = np.hanning(513)[:-1]
+    frames = (s / (4 * np.pi)).reshape(-1, 512) * w
+    direct = (np.abs(np.fft.rfft(frames, axis=-1)[:, 10:200]) ** 2 / np.sum(w**2)).mean()
+    assert on == pytest.approx(direct, rel=0.02)
+
+
+def test_beamformed_signal_recovers_the_source_and_rejects_others():
+    mics = G.optimized_aperiodic_array()
+    sos = butter(8, [1500, 4500], btype="band", fs=FS, output="sos")
+    a = sosfiltfilt(sos, noise(6000, 1))
+    b = sosfiltfilt(sos, noise(6000, 2))
+    pa, pb = np.array([-0.3, 0.1, 1.0]), np.array([0.35, -0.1, 1.0])
+    x = S.free_field(a, FS, pa, mics) + S.free_field(b, FS, pb, mics)
+    y = BF.beamformed_signal(x, FS, mics, pa)
+    core = slice(300, 5700)
+    target = a[core] / (4 * np.pi)
+    rel = np.sum((y[core] - target) ** 2) / np.sum(target**2)
+    assert rel < 0.05  # the other source leaks in only through sidelobes
+    y_other = BF.beamformed_signal(x, FS, mics, pb)
+    assert np.sum((y_other[core] - target) ** 2) / np.sum(target**2) > 0.9  # steered away: a is gone
+    alone = BF.beamformed_signal(S.free_field(a, FS, pa, mics), FS, mics, pa)
+    np.testing.assert_allclose(alone[core], target, atol=1e-3 * np.abs(target).max())
+
+
+def test_point_spread_function_is_one_at_the_source_and_narrows_with_frequency():
+    mics = G.optimized_aperiodic_array()
+    grid = CAM.focus_grid()
+    src = grid[18, 24]
+    psf = BF.point_spread_function(mics, grid, src, [1000.0, 4000.0])
+    np.testing.assert_allclose(psf[:, 18, 24], 1.0, rtol=1e-12)
+    assert np.all(psf <= 1 + 1e-9)
+    half = (psf > 0.5).sum(axis=(1, 2))
+    assert half[1] < half[0] / 4  # area of the main lobe ~ (lambda / D)^2
+
+
+def test_srp_phat_and_music_point_at_the_source():
+    mics = G.spiral_array(16, 0.5)
+    grid = CAM.focus_grid((6, 8))
+    x = S.free_field(noise(1024 * 24, 5), FS, grid[1, 6], mics)
+    for fn in (BF.srp_phat_map, BF.music_map):
+        m = fn(x, FS, mics, grid)
+        assert m.shape == (6, 8)
+        assert np.unravel_index(np.argmax(m), m.shape) == (1, 6)
+
+
+def test_frame_signals_and_periodic_sinc():
+    fr = BF.frame_signals(np.arange(10.0), 4, 3)
+    np.testing.assert_array_equal(fr, [[0, 1, 2, 3], [3, 4, 5, 6], [6, 7, 8, 9]])
+    # integer shifts of the periodic kernel reproduce circular shifts exactly (no Nyquist content)
+    x = np.fft.irfft(np.r_[np.fft.rfft(generator(0).standard_normal(16))[:8], 0], 16)
+    k = np.arange(16)
+    shifted = BF.periodic_sinc((k[:, None] - k[None, :] + 3) % 16, 16) @ x
+    np.testing.assert_allclose(shifted, np.roll(x, -3), atol=1e-12)
+
+
+def test_beamforming_rejects_bad_input():
+    mics = G.spiral_array(4, 0.5)
+    grid = CAM.focus_grid((2, 3))
+    x = np.zeros((4, 2048))
+    with pytest.raises(ValueError, match="frame_length must be an even number"):
+        BF.acoustic_images(x, FS, mics, grid, frame_length=1023)
+    with pytest.raises(ValueError, match=r"frame_length must be at most the signal length \(2048 samples\)"):
+        BF.acoustic_images(x, FS, mics, grid, frame_length=4096)
+    with pytest.raises(ValueError, match=r"focus_points must lie in front of the array \(z > 0 m\)"):
+        BF.acoustic_images(x, FS, mics, grid * [1, 1, -1])
+    with pytest.raises(ValueError, match=r"focus_points must have shape \(H, W, 3\)"):
+        BF.acoustic_images(x, FS, mics, grid.reshape(-1, 3))
+    with pytest.raises(ValueError, match=r"signals must have one row per microphone: shape \(4, N\)"):
+        BF.acoustic_images(np.zeros((5, 2048)), FS, mics, grid)
+    with pytest.raises(ValueError, match="signals must be 2-D"):
+        BF.acoustic_images(np.zeros(2048), FS, mics, grid)
+    with pytest.raises(ValueError, match="signals must be finite"):
+        BF.acoustic_images(np.full((4, 2048), np.inf), FS, mics, grid)
+    with pytest.raises(ValueError, match="fs must be finite and > 0"):
+        BF.acoustic_images(x, -1.0, mics, grid)
+    with pytest.raises(ValueError, match="hop must be finite and > 0"):
+        BF.acoustic_images(x, FS, mics, grid, hop=0)
+    with pytest.raises(ValueError, match="window must be a scipy window name"):
+        BF.acoustic_images(x, FS, mics, grid, window="no-such-window")
+    with pytest.raises(ValueError, match="c must be finite and > 0"):
+        BF.acoustic_images(x, FS, mics, grid, c=0.0)
+    with pytest.raises(ValueError, match="device must be 'auto', 'cpu'"):
+        BF.acoustic_images(x, FS, mics, grid, device="tpu")
+    with pytest.raises(ValueError, match=r"focus_point must have shape \(3,\)"):
+        BF.beamformed_signal(x, FS, mics, grid)
+    with pytest.raises(ValueError, match="freq_range must be"):
+        BF.srp_phat_map(x, FS, mics, grid, freq_range=(100.0, 9000.0))
