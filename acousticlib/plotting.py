@@ -170,3 +170,109 @@ def plot_signals(signals: Any, fs: float, ax: Any = None, *, channels: Any = (0,
     ax.set_ylabel("pressure (Pa, offset per channel)")
     ax.legend(loc="upper right", fontsize=7)
     return ax
+
+
+# ---------------------------------------------------------------------------------------------
+# Chapters 02-03: curves against frequency or distance, impulse responses
+# ---------------------------------------------------------------------------------------------
+
+
+def plot_curves(
+    x: Any, curves: Any, ax: Any = None, *, xlabel: str, ylabel: str, title: str | None = None,
+    logx: bool = False, logy: bool = False, styles: Any = None,
+) -> Any:
+    """Several curves ``{label: (X,)}`` against a common ``x`` ``(X,)`` (chapters 02-03).
+
+    ``xlabel`` and ``ylabel`` are required and should carry units, e.g. ``"frequency (Hz)"``;
+    ``styles`` optionally maps labels to matplotlib format strings (``"k--"``).
+    """
+    xs = as_array("x", x, ndim=1)
+    if not hasattr(curves, "items") or not curves:
+        raise TypeError("curves must be a non-empty mapping {label: values}")
+    ax = _axes(ax, (6.0, 3.2))
+    for label, y in curves.items():
+        ys = as_array(f"curves[{label!r}]", y, shape=(xs.size,), finite=False)
+        fmt = (styles or {}).get(label, "-")
+        ax.plot(xs, ys, fmt, label=str(label))
+    if logx:
+        ax.set_xscale("log")
+    if logy:
+        ax.set_yscale("log")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    return ax
+
+
+def plot_impulse_response(
+    rir: Any, fs: float, ax: Any = None, *, title: str | None = None, floor_db: float = -70.0,
+    schroeder: bool = True, label: str | None = None,
+) -> Any:
+    """A room impulse response ``(L,)`` (sampled at ``fs`` Hz) as energy in dB against time in ms,
+    normalized to its peak, with its Schroeder backward-integrated decay curve (chapter 03)."""
+    h = as_array("rir", rir, ndim=1)
+    if not (isinstance(fs, (int, float)) and np.isfinite(fs) and fs > 0):
+        raise ValueError(f"fs must be a positive sampling rate in Hz; got {fs!r}")
+    e = h**2
+    if e.max() <= 0:
+        raise ValueError("rir must not be all zeros")
+    t = np.arange(h.size) / fs * 1000
+    ax = _axes(ax, (6.0, 3.2))
+    ax.plot(t, np.maximum(10 * np.log10(e / e.max() + 1e-30), floor_db), lw=0.5, alpha=0.8,
+            label=label or "energy |h(t)|^2")
+    if schroeder:
+        edc = np.cumsum(e[::-1])[::-1]
+        ax.plot(t, np.maximum(10 * np.log10(edc / edc[0] + 1e-30), floor_db), "k", lw=1.2,
+                label="Schroeder decay curve")
+    ax.set_ylim(floor_db, 3)
+    ax.set_xlabel("time after emission (ms)")
+    ax.set_ylabel("energy (dB re peak)")
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize=7, loc="upper right")
+    return ax
+
+
+def plot_map_row(
+    maps: Any, frame: Any = None, *, markers: Any = None, width: float = 3.6, suptitle: str | None = None,
+) -> Any:
+    """Several maps ``{title: (H, W)}`` side by side, each over ``frame`` (video pixels) or alone
+    (acoustic pixels), each min-max scaled; ``markers`` lists true sources as (row, col) in the
+    frame's pixels. Returns the figure (chapters 04-05)."""
+    import matplotlib.pyplot as plt
+
+    if not hasattr(maps, "items") or not maps:
+        raise TypeError("maps must be a non-empty mapping {title: (H, W) map}")
+    fig, axes = plt.subplots(1, len(maps), figsize=(width * len(maps), 0.8 * width), squeeze=False)
+    for ax, (title, m) in zip(axes[0], maps.items()):
+        m = as_array(f"maps[{title!r}]", m, ndim=2)
+        f = frame if frame is not None else np.full((4 * m.shape[0], 4 * m.shape[1]), 0.8)
+        overlay_energy(f, m, ax, title=str(title))
+        for r, c in (markers or []):
+            ax.plot([c], [r], "w+", ms=12, mew=2)
+        ax.title.set_fontsize(9)
+    if suptitle:
+        fig.suptitle(suptitle)
+    fig.tight_layout()
+    return fig
+
+
+def plot_shares(shares: Any, ax: Any = None, *, ylabel: str, title: str | None = None) -> Any:
+    """A bar chart of shares in [0, 1] ``{label: share}`` with the value written on each bar."""
+    if not hasattr(shares, "items") or not shares:
+        raise TypeError("shares must be a non-empty mapping {label: value in [0, 1]}")
+    ax = _axes(ax, (6.5, 3.2))
+    labels = [str(k) for k in shares]
+    values = [float(v) for v in shares.values()]
+    bars = ax.bar(range(len(values)), values, color=[f"C{i}" for i in range(len(values))])
+    for b, v in zip(bars, values):
+        ax.text(b.get_x() + b.get_width() / 2, v + 0.02, f"{v:.2f}", ha="center", fontsize=8)
+    ax.set_xticks(range(len(values)), labels, fontsize=8)
+    ax.set_ylim(0, 1.12)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    return ax
