@@ -330,3 +330,26 @@ def check_localization_share(answer: Any, *, peaks: Any, truths: Any, tolerance:
         return Feedback("05.3", True, f"{value:.3f} of the scenes are localized within {tolerance} pixel(s).", expected)
     return Feedback("05.3", False, f"{value:.3f} is not the share of hits. Use the larger of the row and column "
                     f"errors and compare it with {tolerance}.", expected)
+
+
+@exercise("06.1", "06_audio_visual_camera_dataset",
+          "Number of one-second clips and of frames in a dataset configuration.")
+def check_dataset_size(answer: Any, *, locations: int, unseen_locations: int, recordings_per_location: int,
+                       background_per_location: int, recording_seconds: int, fps: int = 12) -> Feedback:
+    """Clips = (locations + unseen) x (recordings + background) x seconds; frames = 12 x clips.
+
+    ``answer`` is the pair ``(clips, frames)`` (chapter 06).
+    """
+    v = _positive_ints("06.1", locations=locations, recordings_per_location=recordings_per_location,
+                       recording_seconds=recording_seconds, fps=fps)
+    clips = (v["locations"] + int(unseen_locations)) * (v["recordings_per_location"] + int(background_per_location)) \
+        * v["recording_seconds"]
+    expected = (clips, clips * v["fps"])
+    try:
+        got = tuple(int(x) for x in answer)
+    except (TypeError, ValueError):
+        return Feedback("06.1", False, f"expected a pair (clips, frames) of integers; got {answer!r}.", expected)
+    if got == expected:
+        return Feedback("06.1", True, f"{clips} clips of 12 frames: {clips * v['fps']} frames.", expected)
+    return Feedback("06.1", False, f"{got} is not right. Count recordings per location (sound and background), "
+                    "multiply by the locations of every split, then by the seconds per recording.", expected)

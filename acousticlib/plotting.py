@@ -276,3 +276,27 @@ def plot_shares(shares: Any, ax: Any = None, *, ylabel: str, title: str | None =
     if title:
         ax.set_title(title)
     return ax
+
+
+def plot_dataset_frame(
+    frame: Any, energy: Any, ax: Any = None, *, boxes: Any = None, annotators: Any = None,
+    title: str | None = None, alpha: float = 0.45,
+) -> Any:
+    """A dataset frame ``(H, W, 3)`` with an energy map ``(h, w)`` overlaid (:func:`overlay_energy`),
+    the ground-truth boxes ``(S, 4)`` (top, left, bottom, right pixels; white) and the annotators'
+    boxes ``(S, 3, 4)`` (dashed yellow); NaN boxes are skipped (chapter 06)."""
+    from matplotlib.patches import Rectangle
+
+    ax = overlay_energy(frame, energy, ax, alpha=alpha, title=title)
+
+    def draw(b: np.ndarray, **style: Any) -> None:
+        if np.all(np.isfinite(b)):
+            ax.add_patch(Rectangle((b[1], b[0]), b[3] - b[1], b[2] - b[0], fill=False, **style))
+
+    if boxes is not None:
+        for b in np.asarray(boxes, dtype=float).reshape(-1, 4):
+            draw(b, ec="w", lw=1.5)
+    if annotators is not None:
+        for b in np.asarray(annotators, dtype=float).reshape(-1, 4):
+            draw(b, ec="y", lw=0.8, ls="--")
+    return ax
