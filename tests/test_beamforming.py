@@ -166,3 +166,63 @@ def test_beamforming_rejects_bad_input():
         BF.beamformed_signal(x, FS, mics, grid)
     with pytest.raises(ValueError, match="freq_range must be"):
         BF.srp_phat_map(x, FS, mics, grid, freq_range=(100.0, 9000.0))
+
+
+@pytest.mark.parametrize("overlap", [False, True])
+def test_numba_and_numpy_engines_agree_with_the_naive_product(monkeypatch, overlap):
+    """Odd frame counts, a grid that is no multiple of the kernel's point blocks and bins that
+    are no multiple of its anchor spacing exercise the numba kernel's padding."""
+    pytest.importorskip("numba")
+    mics = random_planar(3, 9)
+    grid = CAM.focus_grid((5, 7), 1.3)
+    L = 2 * (BF.ANCHOR_BINS * 3 + 5)  # K = 3 anchors + 5 bins
+    hop = L // 2 if overlap else None  # 5 or 3 frames
+    x = S.free_field(noise(L * 3 + 17, 3), FS, grid[2, 3], mics) + 1e-2 * generator(3, "n").standard_normal((9, L * 3 + 17))
+    ref = BF.naive_acoustic_images(x, FS, mics, grid, frame_length=L, hop=hop)
+    assert ref.shape[0] % 2 == 1
+    images = {}
+    for engine in ("numba", "numpy"):
+        monkeypatch.setattr(BF, "CPU_ENGINE", engine)
+        images[engine] = BF.acoustic_images(x, FS, mics, grid, frame_length=L, hop=hop)
+        assert images[engine].dtype == np.float32 and images[engine].shape == ref.shape
+        np.testing.assert_allclose(images[engine], ref, rtol=1e-4, atol=1e-6 * ref.max())
+    np.testing.assert_allclose(images["numba"], images["numpy"], rtol=1e-4, atol=1e-6 * ref.max())
+    one = BF.acoustic_images(x[:, :L], FS, mics, grid, frame_length=L)  # a single frame (padded to two inside)
+    monkeypatch.setattr(BF, "CPU_ENGINE", "numba")
+    np.testing.assert_allclose(BF.acoustic_images(x[:, :L], FS, mics, grid, frame_length=L), one, rtol=1e-4, atol=1e-6 * one.max())
+
+
+def test_without_numba_the_numpy_engine_serves(monkeypatch):
+    mics = G.spiral_array(8, 0.5)
+    grid = CAM.focus_grid((3, 4))
+    x = S.free_field(noise(1200, 4), FS, grid[1, 1], mics)
+    ref = BF.naive_acoustic_images(x, FS, mics, grid, frame_length=128)
+    monkeypatch.setattr(BF, "_numba_kernel", lambda: None)
+    calls, original = [], BF._images_numpy
+
+    def spy(*args):
+        calls.append(args)
+        return original(*args)
+
+    monkeypatch.setattr(BF, "_images_numpy", spy)
+    got = BF.acoustic_images(x, FS, mics, grid, frame_length=128)
+    assert calls, "the numpy engine was not used"
+    np.testing.assert_allclose(got, ref, rtol=1e-4, atol=1e-6 * ref.max())
+    monkeypatch.setattr(BF, "CPU_ENGINE", "numba")
+    with pytest.raises(RuntimeError, match="numba is not installed"):
+        BF.acoustic_images(x, FS, mics, grid, frame_length=128)
+
+
+def test_steering_plans_are_cached_per_geometry():
+    pytest.importorskip("numba")
+    mics = G.spiral_array(8, 0.5)
+    grids = [CAM.focus_grid((3, 4), d) for d in (1.0, 1.5, 2.0)]
+    x = noise(8 * 512).reshape(8, 512)
+    plan = lambda grid: BF._numba_plan(np.asarray(mics.positions), grid.reshape(-1, 3), FS, 128, 343.0)  # noqa: E731
+    first = plan(grids[0])
+    assert plan(grids[0]) is first  # same geometry: no new set-up
+    assert plan(grids[1]) is not first
+    plan(grids[2])  # a third geometry evicts the oldest
+    assert plan(grids[0]) is not first
+    BF.acoustic_images(x, FS, mics, grids[0], frame_length=128)
+    assert sum(k[0] == "numba" for k in BF._PLANS) <= BF._PLAN_SLOTS
