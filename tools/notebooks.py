@@ -70,15 +70,31 @@ def _worker(nb: str, out: str, params: str, cwd: str, timeout: int) -> None:
         pm.execute_notebook(nb, out, parameters=json.loads(params), cwd=cwd, progress_bar=False,
                             execution_timeout=timeout, kernel_name="python3")
     except Exception as exc:  # reported, then the worker exits non-zero
-        error = f"{type(exc).__name__}: {str(exc).strip().splitlines()[-1] if str(exc).strip() else ''}"
+        lines = [ln for ln in str(exc).splitlines() if ln.strip() and set(ln.strip()) != {"-"}]
+        error = f"{type(exc).__name__}: {lines[-1].strip() if lines else ''}"
     wall = time.perf_counter() - start
     kernel_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss  # kB on Linux
     print(json.dumps({"notebook": nb, "seconds": wall, "peak_rss_mb": kernel_kb / 1024, "error": error}))
     sys.exit(1 if error else 0)
 
 
-def run_one(nb: Path, out: Path, params: dict, timeout: int) -> dict:
-    """Execute ``nb`` into ``out`` in a fresh process; return its time/memory record."""
+def run_one(nb: Path, out: Path, params: dict, timeout: int, retries: int = 1) -> dict:
+    """Execute ``nb`` into ``out`` in a fresh process; return its time/memory record.
+
+    A cell that times out is retried (``retries`` times) in a fresh kernel: nbclient sometimes
+    stops waiting for a cell that displays ipywidgets although the kernel has finished it
+    (jupyter/nbclient#312), and a cell timeout is how that shows. Real failures are not retried.
+    """
+    record = _run_once(nb, out, params, timeout)
+    while retries > 0 and record["error"] and "timeout" in record["error"].lower():
+        retries -= 1
+        print(f"  {nb.name}: a cell timed out ({record['error']}); retrying once in a fresh kernel", flush=True)
+        record = _run_once(nb, out, params, timeout)
+        record["retried"] = True
+    return record
+
+
+def _run_once(nb: Path, out: Path, params: dict, timeout: int) -> dict:
     out.parent.mkdir(parents=True, exist_ok=True)
     cmd = [sys.executable, __file__, "_worker", str(nb), str(out), json.dumps(params), str(nb.parent),
            str(timeout)]
@@ -186,14 +202,14 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--profile", default="smoke", choices=["smoke", "book", "full"])
     run.add_argument("--out", type=Path, default=ROOT / "_build" / "papermill")
     run.add_argument("--jobs", type=int, default=2)
-    run.add_argument("--timeout", type=int, default=1800)
+    run.add_argument("--timeout", type=int, default=600, help="seconds per cell before it counts as hung")
     run.add_argument("--max-rss-gb", type=float, default=2.0)
     run.add_argument("-p", "--param", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
                      help="extra papermill parameter (value parsed as JSON when possible)")
     run.add_argument("paths", nargs="*", type=Path)
     b = sub.add_parser("book")
     b.add_argument("--jobs", type=int, default=2)
-    b.add_argument("--timeout", type=int, default=1800)
+    b.add_argument("--timeout", type=int, default=900, help="seconds per cell before it counts as hung")
     b.add_argument("--max-rss-gb", type=float, default=2.0)
     a = p.parse_args(args)
     if a.cmd == "list":
