@@ -54,7 +54,7 @@ unit: venv
 
 nbval: venv
 	$(BIN)/python -m pytest --nbval $$($(BIN)/python tools/notebooks.py list | grep ipynb) \
-	  --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=1200 \
+	  --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=600 \
 	  -n $(JOBS) --dist loadscope -p no:randomly -q
 	$(BIN)/python tests/nbval_coverage.py
 
