@@ -50,11 +50,12 @@ def main() -> None:
         t = time.perf_counter()
         ds = datasets.camera_dataset(config, workers=a.workers, progress=False, root=root)
         dt = time.perf_counter() - t
+        summary = repr(ds)
     rss = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
     print(f"\n| profile | workers | clips | frames | build (s) | clips/s | ms/frame | peak RSS (MB) |\n|---|---:|---:|---:|---:|---:|---:|---:|")
     print(f"| {a.profile} | {a.workers} | {config.n_clips} | {config.n_frames} | {dt:.1f} | {config.n_clips / dt:.2f} | "
           f"{1000 * dt / config.n_frames:.1f} | {rss / 1024:.0f} |")
-    print(ds)
+    print(summary)
 
 
 if __name__ == "__main__":

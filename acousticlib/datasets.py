@@ -1,0 +1,857 @@
+"""The simulated audio-visual camera dataset: building, caching, loading and torch views (chapter 06).
+
+A dataset is a set of **recordings** made by the simulated Dual Cam (128-microphone aperiodic
+array + camera at its centre) at **locations**. A recording is a scene of
+``recording_seconds`` seconds (:func:`acousticlib.scenes.sample_scene`) cut into one-second
+**clips** of 12 frames (1/12 s each): per frame the RGB image, the 1024 samples of the mono
+microphone, their MFCC, the MFCC acoustic image ``12 x 36 x 48`` and the ground truth. A
+location fixes the condition (anechoic / reverberant / noisy outdoor), the room's RT60, the
+background noise and its level, and the visual surroundings, so two recordings of one location
+share them; splits are drawn **by location** (70/15/15), so no clip, location or room appears in
+two splits. An extra ``unseen`` split holds locations of another domain: the dusk visual style
+(style 1), longer reverberation (0.9-1.3 s instead of 0.3-0.9 s), traffic hum instead of room
+tone indoors and 6 dB less signal-to-noise ratio.
+
+The physics (see :func:`simulate_recording`): static sources are propagated to the 128
+microphones by exact band-limited (FFT) delays and ``1/(4 pi r)`` spreading; moving sources by
+the same on Hann-windowed segments of 1/24 s; in rooms by pyroomacoustics impulse responses
+(image sources up to ``room_order``) convolved with the dry signal (sources in rooms are static);
+the background noise is one realisation of the scene's background sound, circularly shifted by
+a different offset at each microphone (spatially uncorrelated, with its spectrum and level).
+The acoustic images come from :func:`acousticlib.beamforming.acoustic_images` (filter-and-sum,
+36 x 48 x 512) and are compressed with the authors' MFCC recipe
+(:func:`acousticlib.features.mfcc_from_power`, 12 coefficients, c0 dropped).
+
+**Background-only recordings** (the papers' background-noise samples) have ``label = -1`` and
+``background = 1``; the torch views leave them out unless ``include_background=True``
+(cross-entropy losses cannot take label -1).
+
+On disk (a :mod:`acousticlib.cache` entry of kind ``"dataset"``), one ``.npy`` file per array,
+frames first along axis 0, written in recording order (byte-identical for the same
+configuration); they are opened memory-mapped, so a notebook holds only what it indexes:
+
+==========================  ====================================  ==============================
+file                        shape, dtype                          content
+==========================  ====================================  ==============================
+``frames.npy``              ``(F, H, W, 3)`` uint8                RGB frames
+``acoustic.npy``            ``(F, 12, 36, 48)`` float16           MFCC acoustic images
+``power.npy`` (optional)    ``(F, 36, 48, 512)`` float16          beamformed power per bin
+``audio.npy``               ``(F, 1024)`` float32                 mono microphone, per frame
+``mfcc_mono.npy``           ``(F, 12)`` float32                   its MFCC (not normalised)
+``boxes.npy``               ``(F, S, 4)`` float32                 source boxes (top, left, bottom,
+                                                                  right) px, NaN when absent
+``annotators.npy``          ``(F, S, 3, 4)`` float32              three annotators' boxes
+``centres.npy``             ``(F, S, 2)`` float32                 projected source (row, col) px
+``index/<name>.npy``        ``(F,)`` int64                        label, clip, location,
+                                                                  recording, frame, split,
+                                                                  background, condition, style
+``recording_audio.npy``     ``(R, N)`` float32                    mono audio of each recording
+``recordings.json``                                               per-recording description
+==========================  ====================================  ==============================
+
+Splits are coded ``0`` train, ``1`` val, ``2`` test, ``3`` unseen (:data:`SPLITS`); conditions by
+their index in :data:`acousticlib.scenes.CONDITIONS`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import math
+import os
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import _checks, cache, features, geometry, rendering, runtime, scenes, simulate
+from .beamforming import acoustic_images, frame_signals
+from .sounds import CLASSES, FS
+
+__all__ = [
+    "DATASET_CODE_VERSION", "FPS", "FRAME_LENGTH", "SPLITS", "MODALITIES", "DatasetConfig", "dataset_config",
+    "plan_recordings", "propagate", "simulate_recording", "camera_dataset", "SimulatedDataset", "content_sha256",
+    "FrameDataset", "WindowDataset", "alignment",
+]
+
+#: Bump when what the builder writes changes (part of the cache key).
+DATASET_CODE_VERSION = "3"
+#: Video frames (and acoustic images) per second.
+FPS = 12
+#: Audio samples per frame at :data:`acousticlib.sounds.FS` = 12 288 Hz.
+FRAME_LENGTH = 1024
+#: Split names, in the order of their codes in ``index/split.npy``.
+SPLITS: tuple[str, ...] = ("train", "val", "test", "unseen")
+#: Per-frame modalities the torch views can return.
+MODALITIES: tuple[str, ...] = ("frame", "audio", "mfcc_mono", "acoustic", "power", "boxes", "context")
+
+_INDEX = ("label", "clip", "location", "recording", "frame", "split", "background", "condition", "style")
+_RT60_SEEN = (0.3, 0.9)
+_RT60_UNSEEN = (0.9, 1.3)
+
+
+@dataclass(frozen=True)
+class DatasetConfig:
+    """What a dataset holds; every field is part of its cache key.
+
+    ``locations``: in-domain locations (split 70/15/15 by ``split_fractions``);
+    ``unseen_locations``: locations of the unseen domain; ``recordings_per_location``:
+    recordings with a sound source per location (their classes cycle over the ten classes
+    within each split, so every split is balanced); ``background_per_location``: background-only
+    recordings per location; ``recording_seconds``: length of a recording (whole seconds; each
+    second is a clip); ``height``/``width``: frame size in pixels; ``max_sources``: sources per
+    recording (1 = one labelled source; more adds random other classes); ``max_distractors``:
+    silent look-alike objects; ``condition_weights``: probabilities of anechoic, reverberant,
+    noisy outdoor per location; ``room_order``: image-source order of the rooms; ``mic``: the
+    microphone used as the mono channel; ``keep_power``: also store the 512-bin power (big:
+    1.8 MB per frame); ``device``: ``None`` (numpy beamformer) or a torch device for
+    beamforming (``"cuda"`` for the full profile; results then differ in float rounding, hence
+    part of the key); ``seed``: seed of every draw.
+    """
+
+    locations: int = 24
+    unseen_locations: int = 3
+    recordings_per_location: int = 5
+    background_per_location: int = 1
+    recording_seconds: int = 2
+    height: int = geometry.DATASET_FRAME[0]
+    width: int = geometry.DATASET_FRAME[1]
+    max_sources: int = 1
+    max_distractors: int = 2
+    condition_weights: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    split_fractions: tuple[float, float, float] = (0.7, 0.15, 0.15)
+    room_order: int = 12
+    mic: int = 0
+    keep_power: bool = False
+    device: str | None = None
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        _checks.positive("locations", self.locations, integer=True)
+        if self.locations < 3:
+            raise ValueError(f"locations must be >= 3 (one per split: train, val, test); got {self.locations}")
+        _checks.positive("unseen_locations", self.unseen_locations, integer=True, allow_zero=True)
+        _checks.positive("recordings_per_location", self.recordings_per_location, integer=True)
+        _checks.positive("background_per_location", self.background_per_location, integer=True, allow_zero=True)
+        _checks.positive("recording_seconds", self.recording_seconds, integer=True)
+        for name in ("height", "width"):
+            v = _checks.positive(name, getattr(self, name), integer=True)
+            if not 16 <= v <= 1024:
+                raise ValueError(f"{name} must be between 16 and 1024 pixels; got {v}")
+        _checks.positive("max_sources", self.max_sources, integer=True)
+        _checks.positive("max_distractors", self.max_distractors, integer=True, allow_zero=True)
+        w = _checks.as_array("condition_weights", self.condition_weights, shape=(3,), dtype=float, nonnegative=True,
+                             what="(anechoic, reverberant, noisy_outdoor)")
+        if w.sum() <= 0:
+            raise ValueError("condition_weights must have a positive sum")
+        f = _checks.as_array("split_fractions", self.split_fractions, shape=(3,), dtype=float, nonnegative=True,
+                             what="(train, val, test)")
+        if not math.isclose(f.sum(), 1.0, abs_tol=1e-6) or min(f) <= 0:
+            raise ValueError(f"split_fractions must be three positive fractions summing to 1; got {tuple(f)}")
+        _checks.positive("room_order", self.room_order, integer=True)
+        _checks.one_of("mic", self.mic, range(128))
+        if not isinstance(self.keep_power, bool):
+            raise TypeError(f"keep_power must be True or False; got {self.keep_power!r}")
+        if self.device is not None and not isinstance(self.device, str):
+            raise TypeError(f"device must be None or a torch device name; got {self.device!r}")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            raise ValueError(f"seed must be a non-negative integer; got {self.seed!r}")
+        object.__setattr__(self, "condition_weights", tuple(float(x) for x in w))
+        object.__setattr__(self, "split_fractions", tuple(float(x) for x in f))
+
+    @property
+    def n_recordings(self) -> int:
+        """Recordings in all splits."""
+        return (self.locations + self.unseen_locations) * (self.recordings_per_location + self.background_per_location)
+
+    @property
+    def n_clips(self) -> int:
+        """One-second clips in all splits."""
+        return self.n_recordings * self.recording_seconds
+
+    @property
+    def n_frames(self) -> int:
+        """Frames (1/12 s) in all splits."""
+        return self.n_clips * FPS
+
+
+_PROFILES: dict[str, dict[str, Any]] = {
+    # seconds: 4 locations x 3 recordings x 1 s
+    "smoke": dict(locations=3, unseen_locations=1, recordings_per_location=2, background_per_location=1,
+                  recording_seconds=1),
+    # the book (2 CPU cores, <= 3 minutes): see the chapter for the measured build time
+    # 324 clips: what 2 shared cores build in about 3 minutes (beamforming dominates; see the chapter)
+    "book": dict(locations=24, unseen_locations=3, recordings_per_location=5, background_per_location=1,
+                 recording_seconds=2),
+    # paper scale (ACIVW: 10 classes x 30 minutes): 300 locations x 22 recordings x 3 s = 5.5 h, GPU beamforming
+    "full": dict(locations=300, unseen_locations=30, recordings_per_location=20, background_per_location=2,
+                 recording_seconds=3, device="cuda"),
+}
+
+
+def dataset_config(profile: str = "book", seed: int = 0, **overrides: Any) -> DatasetConfig:
+    """The :class:`DatasetConfig` of a run profile (``"smoke"``, ``"book"``, ``"full"``), with ``overrides``."""
+    runtime.check_profile(profile)
+    fields = {f.name for f in dataclasses.fields(DatasetConfig)}
+    bad = sorted(set(overrides) - fields)
+    if bad:
+        raise TypeError(f"unknown DatasetConfig field(s) {bad}; valid fields: {sorted(fields)}")
+    return DatasetConfig(**{**_PROFILES[profile], "seed": seed, **overrides})
+
+
+# ---------------------------------------------------------------------------------------------
+# The plan: locations, splits, recordings
+# ---------------------------------------------------------------------------------------------
+
+
+def _split_counts(n: int, fractions: Sequence[float]) -> tuple[int, int, int]:
+    val = max(1, int(round(fractions[1] * n)))
+    test = max(1, int(round(fractions[2] * n)))
+    return n - val - test, val, test
+
+
+def _stratified_conditions(weights: Sequence[float], n: int, rng: np.random.Generator) -> dict[int, str]:
+    """Conditions of ``n`` locations in proportion to ``weights`` (largest remainders), shuffled."""
+    w = np.asarray(weights, float) / sum(weights)
+    counts = np.floor(w * n).astype(int)
+    for k in np.argsort(-(w * n - counts), kind="stable")[: n - counts.sum()]:
+        counts[k] += 1
+    names = [c for c, k in zip(scenes.CONDITIONS, counts) for _ in range(k)]
+    return {i: names[j] for i, j in enumerate(rng.permutation(n))}
+
+
+def plan_recordings(config: DatasetConfig) -> list[dict[str, Any]]:
+    """Describe every recording (cheap, deterministic): a list of JSON-able dicts.
+
+    Keys: ``index`` (recording id), ``location``, ``split`` (code, :data:`SPLITS`),
+    ``condition``, ``style``, ``class_name`` (None for background-only), ``label`` (-1 for
+    background-only), ``rt60`` (s, reverberant only), ``background`` (noise name),
+    ``level_shift_db`` (added to the background level), ``visual_seed`` (the location's
+    surroundings), ``first_clip`` (id of its first clip).
+    """
+    if not isinstance(config, DatasetConfig):
+        raise TypeError(f"config must be a DatasetConfig; got {type(config).__name__}")
+    n_train, n_val, n_test = _split_counts(config.locations, config.split_fractions)
+    if n_train < 1:
+        raise ValueError(f"locations={config.locations} leaves no training location with split_fractions="
+                         f"{config.split_fractions}")
+    conditions = _stratified_conditions(config.condition_weights, config.locations, runtime.generator(config.seed, "conditions"))
+    unseen_conditions = _stratified_conditions(config.condition_weights, config.unseen_locations,
+                                               runtime.generator(config.seed, "conditions-unseen"))
+    conditions.update({config.locations + i: c for i, c in unseen_conditions.items()})
+    # splits stratified by condition: interleave the (shuffled) locations of each condition, then
+    # give the first ones to validation, the next to test and the rest to training
+    g = runtime.generator(config.seed, "splits")
+    groups = [[int(x) for x in g.permutation([l for l in range(config.locations) if conditions[l] == c])]
+              for c in scenes.CONDITIONS]
+    order = [grp[i] for i in range(max(map(len, groups))) for grp in groups if i < len(grp)]
+    split_of = {loc: 1 if k < n_val else 2 if k < n_val + n_test else 0 for k, loc in enumerate(order)}
+    per_loc = config.recordings_per_location + config.background_per_location
+    seen_in_split = [0, 0, 0, 0]  # classes cycle within each split, so every split is balanced
+    plan = []
+    for loc in range(config.locations + config.unseen_locations):
+        unseen = loc >= config.locations
+        split = 3 if unseen else split_of[loc]
+        condition = conditions[loc]
+        g = runtime.generator(config.seed, "location", loc)
+        rt60 = float(g.uniform(*(_RT60_UNSEEN if unseen else _RT60_SEEN))) if condition == "reverberant" else None
+        if condition == "noisy_outdoor":
+            background = str(g.choice(["wind", "traffic_hum"]))
+        else:
+            background = "traffic_hum" if unseen else "room_tone"
+        visual_seed = int(g.integers(0, 2**31 - 1))
+        for j in range(per_loc):
+            idx = loc * per_loc + j
+            sounding = j < config.recordings_per_location
+            cls = None
+            if sounding:
+                cls = CLASSES[seen_in_split[split] % len(CLASSES)]
+                seen_in_split[split] += 1
+            plan.append(dict(
+                index=idx, location=loc, split=split, condition=condition,
+                style=1 if unseen else 0, class_name=cls, label=CLASSES.index(cls) if sounding else -1,
+                rt60=rt60, background=background, level_shift_db=6.0 if unseen else 0.0, visual_seed=visual_seed,
+                first_clip=idx * config.recording_seconds,
+            ))
+    return plan
+
+
+# ---------------------------------------------------------------------------------------------
+# Physics of one recording
+# ---------------------------------------------------------------------------------------------
+
+
+def _fft_delay(signal: np.ndarray, delays: np.ndarray, gains: np.ndarray, n_out: int) -> np.ndarray:
+    """``gains[m] * signal(t - delays[m])`` for M delays (samples, fractional): band-limited, ``(M, n_out)``."""
+    n = signal.size
+    nfft = 1 << int(math.ceil(math.log2(n + float(delays.max()) + 64)))
+    spec = np.fft.rfft(signal, nfft)
+    w = 2 * np.pi * np.fft.rfftfreq(nfft)
+    y = np.fft.irfft(spec[None, :] * np.exp(-1j * np.outer(delays, w)), nfft, axis=-1)[:, :n_out]
+    return y * gains[:, None]
+
+
+def propagate(scene: scenes.Scene, mic_positions: Any, fs: int = FS, *, room_order: int = 12) -> np.ndarray:
+    """Array recording ``(M, N)`` (pascals, N = duration x fs) of ``scene``'s sources and background.
+
+    Static sources in free field: band-limited delays ``r/c`` (FFT) and gains ``1/(4 pi r)``,
+    the analytic model of :func:`acousticlib.simulate.free_field` (the tests check they agree).
+    Moving sources: the same on Hann-windowed segments of 1/24 s (50 % overlap), the source
+    frozen at each segment's centre, as :func:`acousticlib.simulate.record` does in rooms.
+    Reverberant scenes: pyroomacoustics impulse responses
+    (:func:`acousticlib.simulate.room_impulse_responses`, image sources up to ``room_order``)
+    of each source's starting position, convolved with its dry signal. Background: one
+    realisation of ``scene.background`` circularly shifted by ``m * N // M`` samples at
+    microphone ``m`` (spatially uncorrelated). Chapter 06.
+    """
+    from scipy.signal import fftconvolve
+
+    if not isinstance(scene, scenes.Scene):
+        raise TypeError(f"scene must be a Scene; got {type(scene).__name__}")
+    mics = geometry.as_positions(mic_positions)
+    fs = _checks.positive("fs", fs, integer=True)
+    n = int(round(scene.duration * fs))
+    c = geometry.SPEED_OF_SOUND
+    out = np.zeros((mics.shape[0], n))
+    dry = scenes.source_signals(scene, fs).astype(np.float64)
+    for j, src in enumerate(scene.sources):
+        if scene.room is not None:
+            room = simulate.Shoebox(size=scene.room.size, rt60=scene.room.rt60,
+                                    array_position=scene.room.array_position, max_order=room_order)
+            h = simulate.room_impulse_responses(src.position(0.0), mics, fs, room)
+            out += fftconvolve(dry[j][None, :], h, axes=-1)[:, :n]
+        elif not src.moving:
+            r = geometry.distances(src.position(0.0), mics)
+            out += _fft_delay(dry[j], r / c * fs, 1 / (4 * np.pi * r), n)
+        else:
+            hop = int(round(fs / 48))
+            win = np.hanning(2 * hop + 1)[:-1]  # periodic Hann: overlapping copies sum to 1
+            x = np.concatenate([np.zeros(hop), dry[j], np.zeros(2 * hop)])
+            for start in range(0, n + hop, hop):  # piece covers output samples [start - hop, start + hop)
+                piece = x[start: start + 2 * hop] * win
+                r = geometry.distances(src.position(min(start, n - 1) / fs), mics)
+                y = _fft_delay(piece, r / c * fs, 1 / (4 * np.pi * r), 2 * hop + int(r.max() / c * fs) + 8)
+                a = start - hop
+                lo, hi = max(a, 0), min(a + y.shape[1], n)
+                if hi > lo:
+                    out[:, lo:hi] += y[:, lo - a: hi - a]
+    bg = scenes.background_signal(scene, fs, channel=0).astype(np.float64)
+    m = mics.shape[0]
+    idx = (np.arange(n)[None, :] - (np.arange(m) * (n // m))[:, None]) % n
+    return out + bg[idx]
+
+
+def _scene_for(spec: dict[str, Any], config: DatasetConfig, camera: geometry.Camera) -> scenes.Scene:
+    """The scene of a planned recording: drawn per recording, then given its location's traits."""
+    g = runtime.generator(config.seed, "recording", spec["index"])
+    reverberant = spec["condition"] == "reverberant"
+    sc_cfg = scenes.SceneConfig(max_sources=config.max_sources, max_distractors=config.max_distractors,
+                                p_moving=0.0 if reverberant else 0.5, duration=float(config.recording_seconds),
+                                style=spec["style"])
+    if spec["class_name"] is None:
+        sc = scenes.sample_scene(camera, g, sc_cfg, condition=spec["condition"], background_only=True)
+    else:
+        extra = [str(c) for c in g.choice(CLASSES, int(g.integers(0, config.max_sources)))]
+        sc = scenes.sample_scene(camera, g, sc_cfg, classes=[spec["class_name"], *extra], condition=spec["condition"],
+                                 background_only=False)  # sample_scene draws it otherwise, despite classes
+    changes: dict[str, Any] = dict(background=spec["background"], seed=spec["visual_seed"],
+                                   background_level_db=min(40.0, sc.background_level_db + spec["level_shift_db"]))
+    if reverberant:
+        changes["room"] = dataclasses.replace(sc.room, rt60=spec["rt60"])
+    return dataclasses.replace(sc, **changes)
+
+
+def simulate_recording(spec: dict[str, Any], config: DatasetConfig) -> dict[str, np.ndarray]:
+    """Everything stored for one planned recording (see the module docstring for the arrays).
+
+    ``spec`` is an entry of :func:`plan_recordings`. Frames are drawn at the centres
+    ``(k + 0.5) / 12`` s of the audio frames; acoustic images are beamformed on the camera's
+    36 x 48 focus grid at 1 m. Returns a dict of arrays with T = 12 x ``recording_seconds``
+    frames first. Chapter 06.
+    """
+    cam = geometry.Camera().resized(config.height, config.width)
+    sc = _scene_for(spec, config, cam)
+    mics = np.asarray(geometry.optimized_aperiodic_array())
+    x = propagate(sc, mics, FS, room_order=config.room_order)
+    T = FPS * config.recording_seconds
+    power = acoustic_images(x, FS, mics, cam.focus_grid(), frame_length=FRAME_LENGTH, device=config.device)
+    mono = x[config.mic]
+    out: dict[str, np.ndarray] = {
+        "acoustic": features.mfcc_from_power(power, float(FS)).transpose(0, 3, 1, 2).astype(np.float16),
+        "audio": frame_signals(mono, FRAME_LENGTH).astype(np.float32),
+        "mfcc_mono": features.single_mic_mfcc(mono, FS, normalize=False),
+        "recording_audio": mono.astype(np.float32),
+    }
+    if config.keep_power:
+        out["power"] = power.astype(np.float16)
+    del power
+    S = config.max_sources
+    frames = np.empty((T, cam.height, cam.width, 3), np.uint8)
+    boxes = np.full((T, S, 4), np.nan, np.float32)
+    annot = np.full((T, S, 3, 4), np.nan, np.float32)
+    centres = np.full((T, S, 2), np.nan, np.float32)
+    bg = rendering.render_background(sc, cam)
+    sprites: dict = {}
+    for k, t in enumerate(scenes.frame_times(float(config.recording_seconds), FPS)):
+        # salt the annotators' jitter by recording and frame (the location shares scene.seed)
+        frames[k], notes = rendering.render_frame(sc, cam, float(t), background=bg, frame_index=spec["index"] * 10_000 + k,
+                                                  _sprites=sprites)
+        for a in notes:
+            if a.sounding and a.index < S:
+                boxes[k, a.index] = a.box
+                annot[k, a.index] = a.annotator_boxes
+                centres[k, a.index] = a.position
+    out.update(frames=frames, boxes=boxes, annotators=annot, centres=centres)
+    return out
+
+
+# ---------------------------------------------------------------------------------------------
+# Building (parallel, resumable) and the cache
+# ---------------------------------------------------------------------------------------------
+
+
+def _limit_threads() -> None:
+    """One BLAS/OpenMP/torch thread in this process (each worker owns one core)."""
+    from threadpoolctl import threadpool_limits
+
+    threadpool_limits(1)
+    try:
+        import torch
+
+        torch.set_num_threads(1)
+    except ImportError:  # pragma: no cover
+        pass
+
+
+def _save_atomic(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as f:
+        np.savez(f, **arrays)
+    os.replace(tmp, path)
+
+
+def _shard(staging: Path, index: int) -> Path:
+    return staging / f"rec-{index:06d}.npz"
+
+
+def _work(job: tuple[dict[str, Any], dict[str, Any], str]) -> int:
+    """Worker body: simulate one recording into its staging shard; return its index."""
+    spec, cfg, staging = job
+    config = DatasetConfig(**cfg)
+    _save_atomic(_shard(Path(staging), spec["index"]), simulate_recording(spec, config))
+    return spec["index"]
+
+
+def _readable(path: Path) -> bool:
+    try:
+        with np.load(path) as z:
+            return "frames" in z.files
+    except Exception:  # noqa: BLE001 - a torn or foreign file is simply redone
+        return False
+
+
+def _config_dict(config: DatasetConfig) -> dict[str, Any]:
+    d = dataclasses.asdict(config)
+    d["condition_weights"] = list(d["condition_weights"])
+    d["split_fractions"] = list(d["split_fractions"])
+    return d
+
+
+def _write_npy_stream(path: Path, shape: tuple[int, ...], dtype: Any) -> Any:
+    f = open(path, "wb")
+    np.lib.format.write_array_header_1_0(f, {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)),
+                                             "fortran_order": False, "shape": shape})
+    return f
+
+
+def _assemble(folder: Path, staging: Path, config: DatasetConfig, plan: list[dict[str, Any]]) -> None:
+    """Stream the staged recordings, in order, into the entry's ``.npy`` files."""
+    T = FPS * config.recording_seconds
+    F = len(plan) * T
+    S = config.max_sources
+    H, W = config.height, config.width
+    shapes = {"frames": ((H, W, 3), np.uint8), "acoustic": ((12, 36, 48), np.float16), "audio": ((FRAME_LENGTH,), np.float32),
+              "mfcc_mono": ((12,), np.float32), "boxes": ((S, 4), np.float32), "annotators": ((S, 3, 4), np.float32),
+              "centres": ((S, 2), np.float32)}
+    if config.keep_power:
+        shapes["power"] = ((36, 48, FRAME_LENGTH // 2), np.float16)
+    files = {k: _write_npy_stream(folder / f"{k}.npy", (F, *s), d) for k, (s, d) in shapes.items()}
+    files["recording_audio"] = _write_npy_stream(folder / "recording_audio.npy", (len(plan), T * FRAME_LENGTH), np.float32)
+    try:
+        for spec in plan:
+            with np.load(_shard(staging, spec["index"])) as z:
+                for k, f in files.items():
+                    a = np.ascontiguousarray(z[k], dtype=shapes[k][1] if k in shapes else np.float32)
+                    f.write(a.tobytes())
+    finally:
+        for f in files.values():
+            f.close()
+    (folder / "index").mkdir()
+    cond = {c: i for i, c in enumerate(scenes.CONDITIONS)}
+    cols: dict[str, list[int]] = {k: [] for k in _INDEX}
+    for spec in plan:
+        for k in range(T):
+            cols["label"].append(spec["label"])
+            cols["clip"].append(spec["first_clip"] + k // FPS)
+            cols["location"].append(spec["location"])
+            cols["recording"].append(spec["index"])
+            cols["frame"].append(k % FPS)
+            cols["split"].append(spec["split"])
+            cols["background"].append(int(spec["class_name"] is None))
+            cols["condition"].append(cond[spec["condition"]])
+            cols["style"].append(spec["style"])
+    for k, v in cols.items():
+        np.save(folder / "index" / f"{k}.npy", np.asarray(v, dtype=np.int64))
+    (folder / "recordings.json").write_text(json.dumps(plan, indent=1, sort_keys=True))
+    meta = dict(config=_config_dict(config), classes=list(CLASSES), splits=list(SPLITS), conditions=list(scenes.CONDITIONS),
+                fs=FS, fps=FPS, frame_length=FRAME_LENGTH, frames=F, clips=config.n_clips, recordings=len(plan))
+    (folder / "meta.json").write_text(json.dumps(meta, indent=1, sort_keys=True))
+
+
+def _run(plan: list[dict[str, Any]], config: DatasetConfig, staging: Path, workers: int, progress: bool,
+         callback: Callable[[int], None] | None) -> None:
+    """Simulate the recordings whose staging shard is missing, in ``workers`` processes."""
+    from tqdm.auto import tqdm
+
+    todo = [s for s in plan if not _readable(_shard(staging, s["index"]))]
+    jobs = [(s, _config_dict(config), str(staging)) for s in todo]
+    bar = tqdm(total=len(plan), initial=len(plan) - len(todo), desc="recordings", unit="rec", disable=not progress)
+    try:
+        if workers <= 1:
+            from threadpoolctl import threadpool_limits
+
+            with threadpool_limits(1):
+                for job in jobs:
+                    i = _work(job)
+                    bar.update(1)
+                    if callback is not None:
+                        callback(i)
+        else:
+            import multiprocessing as mp
+
+            with mp.get_context("spawn").Pool(workers, initializer=_limit_threads) as pool:
+                for i in pool.imap_unordered(_work, jobs):
+                    bar.update(1)
+                    if callback is not None:
+                        callback(i)
+    finally:
+        bar.close()
+
+
+def content_sha256(folder: str | os.PathLike[str]) -> str:
+    """Content hash of a dataset entry: SHA-256 over the sorted (file name, SHA-256) pairs of its manifest.
+
+    Independent of where and when the entry was built (the manifest's timestamp is left out).
+    """
+    manifest = json.loads((Path(folder) / cache.MANIFEST).read_text())
+    text = "\n".join(f"{name} {info['sha256']}" for name, info in sorted(manifest["files"].items()))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def camera_dataset(
+    config: DatasetConfig | str = "book",
+    *,
+    seed: int = 0,
+    workers: int = 2,
+    progress: bool = True,
+    root: str | os.PathLike[str] | None = None,
+    callback: Callable[[int], None] | None = None,
+) -> SimulatedDataset:
+    """The simulated Dual Cam dataset of ``config`` (or of a profile name with ``seed``), from the cache.
+
+    Built when missing in ``workers`` processes (1: in this process) with a progress bar; a
+    ``callback(recording_index)`` is called after each recording is simulated (an exception it
+    raises aborts the build). An interrupted build leaves no cache entry, but the recordings
+    already simulated are kept in a staging folder beside the entry, so the next call only
+    simulates the rest; the result is byte-identical to an uninterrupted build. ``root``
+    overrides the cache folder. Chapter 06.
+    """
+    if isinstance(config, str):
+        config = dataset_config(config, seed=seed)
+    if not isinstance(config, DatasetConfig):
+        raise TypeError(f"config must be a DatasetConfig or a profile name; got {type(config).__name__}")
+    workers = _checks.positive("workers", workers, integer=True)
+    cfg = _config_dict(config)
+    key = cache.cache_key("dataset", cfg, DATASET_CODE_VERSION)
+    staging = cache.cache_root(root) / "dataset" / f".partial-{key}"
+    plan = plan_recordings(config)
+    timing: dict[str, float] = {}
+
+    def build(folder: Path) -> None:
+        t0 = time.perf_counter()
+        staging.mkdir(parents=True, exist_ok=True)
+        _run(plan, config, staging, workers, progress, callback)
+        _assemble(folder, staging, config, plan)
+        timing["seconds"] = time.perf_counter() - t0
+
+    folder = cache.cached("dataset", cfg, build, code_version=DATASET_CODE_VERSION, root=root)
+    if staging.exists():
+        shutil.rmtree(staging, ignore_errors=True)
+    if "seconds" in timing:  # the build time is not content: a sidecar file beside the entry keeps it
+        _build_record(folder).write_text(json.dumps({"seconds": timing["seconds"], "workers": workers}))
+    return SimulatedDataset(folder, built_now="seconds" in timing)
+
+
+def _build_record(folder: Path) -> Path:
+    return folder.parent / f"{folder.name}.build.json"
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading
+# ---------------------------------------------------------------------------------------------
+
+
+class SimulatedDataset:
+    """A built dataset entry, read lazily (memory-mapped ``.npy`` files).
+
+    ``config`` (:class:`DatasetConfig`), ``meta`` (dict), ``index`` (dict of ``(F,)`` int64
+    columns: label, clip, location, recording, frame, split, background, condition, style),
+    ``recordings`` (the plan), ``sha256`` (:func:`content_sha256`), ``build_seconds`` (wall
+    time of the build that made the entry, from a sidecar file beside it; None if unknown),
+    ``built_now`` (whether this call built it). ``array(name)`` opens one array memory-mapped;
+    ``frames_of(split)`` gives frame indices.
+    """
+
+    def __init__(self, folder: str | os.PathLike[str], built_now: bool = False) -> None:
+        self.folder = Path(folder)
+        meta_path = self.folder / "meta.json"
+        if not meta_path.is_file():
+            raise FileNotFoundError(f"{meta_path} is missing: {self.folder} is not a dataset entry")
+        self.meta: dict[str, Any] = json.loads(meta_path.read_text())
+        cfg = dict(self.meta["config"])
+        self.config = DatasetConfig(**{**cfg, "condition_weights": tuple(cfg["condition_weights"]),
+                                       "split_fractions": tuple(cfg["split_fractions"])})
+        self.index = {k: np.load(self.folder / "index" / f"{k}.npy") for k in _INDEX}
+        self.recordings: list[dict[str, Any]] = json.loads((self.folder / "recordings.json").read_text())
+        self.built_now = bool(built_now)
+        try:
+            self.build_seconds: float | None = float(json.loads(_build_record(self.folder).read_text())["seconds"])
+        except (OSError, ValueError, KeyError, TypeError):
+            self.build_seconds = None
+        self._arrays: dict[str, np.ndarray] = {}
+
+    def __len__(self) -> int:
+        return int(self.meta["frames"])
+
+    def __repr__(self) -> str:
+        return (f"SimulatedDataset({self.meta['clips']} clips, {self.meta['frames']} frames, "
+                f"{self.meta['recordings']} recordings, sha256={self.sha256[:12]})")
+
+    @property
+    def sha256(self) -> str:
+        """The content hash (:func:`content_sha256`)."""
+        return content_sha256(self.folder)
+
+    def array(self, name: str) -> np.ndarray:
+        """The stored array ``name`` (e.g. ``"frames"``, ``"acoustic"``), memory-mapped read-only."""
+        if name not in self._arrays:
+            path = self.folder / f"{name}.npy"
+            if not path.is_file():
+                raise KeyError(f"this dataset stores no {name!r} array (keep_power={self.config.keep_power})")
+            self._arrays[name] = np.load(path, mmap_mode="r")
+        return self._arrays[name]
+
+    def frames_of(self, split: str | None = None, *, include_background: bool = True) -> np.ndarray:
+        """Indices ``(n,)`` of the frames of ``split`` (a name of :data:`SPLITS`, or None for all)."""
+        mask = np.ones(len(self), bool)
+        if split is not None:
+            mask &= self.index["split"] == SPLITS.index(_checks.one_of("split", split, SPLITS))
+        if not include_background:
+            mask &= self.index["background"] == 0
+        return np.flatnonzero(mask)
+
+    def sample(self, i: int, modalities: Sequence[str] = ("frame", "audio", "mfcc_mono", "acoustic")) -> dict[str, Any]:
+        """Frame ``i`` as NumPy arrays in the data contract's layout (see :class:`FrameDataset`)."""
+        i = int(i)
+        if not 0 <= i < len(self):
+            raise IndexError(f"frame index {i} out of range [0, {len(self)})")
+        out: dict[str, Any] = {}
+        for m in modalities:
+            _checks.one_of("modalities", m, MODALITIES)
+            if m == "frame":
+                out[m] = np.asarray(self.array("frames")[i], np.float32).transpose(2, 0, 1) / np.float32(255)
+            elif m == "context":
+                out[m] = np.array(self.array("recording_audio")[self.index["recording"][i]], np.float32)
+            elif m == "power":
+                out[m] = np.array(self.array("power")[i], np.float32)
+            else:
+                out[m] = np.array(self.array(m)[i], np.float32)
+        for k in ("label", "clip", "location"):
+            out[k] = np.int64(self.index[k][i])
+        out["background"] = bool(self.index["background"][i])
+        return out
+
+    def statistics(self) -> dict[str, dict[str, int]]:
+        """Counts of clips per split and class (``"background"`` for background-only), and per split and condition."""
+        clip_rows = np.flatnonzero(self.index["frame"] == 0)
+        out: dict[str, dict[str, int]] = {}
+        for s, name in enumerate(SPLITS):
+            rows = clip_rows[self.index["split"][clip_rows] == s]
+            counts = {c: int(np.sum(self.index["label"][rows] == k)) for k, c in enumerate(CLASSES)}
+            counts["background"] = int(np.sum(self.index["background"][rows]))
+            for k, c in enumerate(scenes.CONDITIONS):
+                counts[c] = int(np.sum(self.index["condition"][rows] == k))
+            counts["locations"] = len(set(self.index["location"][rows].tolist()))
+            out[name] = counts
+        return out
+
+
+def alignment(dataset: SimulatedDataset, *, energy: str = "mfcc", condition: str = "anechoic",
+              frames: np.ndarray | None = None) -> float:
+    """Share of single-source frames of ``condition`` whose energy peak lies in the source's box.
+
+    ``energy="mfcc"``: the paper's reciprocal energy map
+    (:func:`acousticlib.features.energy_map`) of the stored MFCC image; ``"direct"``: the
+    summed beamformed power 500-6400 Hz (:func:`acousticlib.features.direct_energy_map`; needs
+    ``keep_power``). The peak acoustic pixel's centre (video pixels) is tested against the
+    source's ground-truth box. ``frames`` restricts the frames considered. Chapter 06.
+    """
+    _checks.one_of("energy", energy, ("mfcc", "direct"))
+    _checks.one_of("condition", condition, scenes.CONDITIONS)
+    ix = dataset.index
+    boxes = dataset.array("boxes")
+    single = (ix["background"] == 0) & (ix["condition"] == scenes.CONDITIONS.index(condition))
+    single &= np.sum(np.isfinite(boxes[:, :, 0]), axis=1) == 1
+    rows = np.flatnonzero(single)
+    if frames is not None:
+        rows = np.intersect1d(rows, np.asarray(frames, dtype=np.int64))
+    if rows.size == 0:
+        raise ValueError(f"the dataset has no single-source {condition} frames to measure alignment on")
+    cam = geometry.Camera().resized(dataset.config.height, dataset.config.width)
+    centres = cam.grid_pixel_centres()  # (36, 48, 2)
+    hits = 0
+    for r0 in range(0, rows.size, 256):
+        rr = rows[r0: r0 + 256]
+        if energy == "mfcc":
+            e = features.energy_map(np.asarray(dataset.array("acoustic")[rr], np.float32).transpose(0, 2, 3, 1))
+        else:
+            e = features.direct_energy_map(np.asarray(dataset.array("power")[rr], np.float32), float(FS))
+        peak = e.reshape(len(rr), -1).argmax(axis=1)
+        rc = centres.reshape(-1, 2)[peak]
+        b = boxes[rr, 0]
+        hits += int(np.sum((rc[:, 0] >= b[:, 0]) & (rc[:, 0] < b[:, 2]) & (rc[:, 1] >= b[:, 1]) & (rc[:, 1] < b[:, 3])))
+    return hits / rows.size
+
+
+# ---------------------------------------------------------------------------------------------
+# torch views
+# ---------------------------------------------------------------------------------------------
+
+
+def _torch_dataset_base() -> type:
+    from torch.utils.data import Dataset
+
+    return Dataset
+
+
+class _View:
+    """Shared by the torch views: split selection, modality checks, tensor conversion."""
+
+    def _setup(self, dataset: SimulatedDataset, split: str | None, modalities: Sequence[str],
+               include_background: bool) -> None:
+        if not isinstance(dataset, SimulatedDataset):
+            raise TypeError(f"dataset must be a SimulatedDataset (from camera_dataset); got {type(dataset).__name__}")
+        if isinstance(modalities, str):
+            raise TypeError("modalities must be a sequence of names, e.g. ['acoustic']; got a string")
+        if not modalities:
+            raise ValueError(f"modalities must name at least one of {MODALITIES}")
+        for m in modalities:
+            _checks.one_of("modalities", m, MODALITIES)
+        if "power" in modalities and not dataset.config.keep_power:
+            raise ValueError("modality 'power' needs a dataset built with keep_power=True")
+        self.dataset = dataset
+        self.split = split
+        self.modalities = tuple(modalities)
+        self.include_background = bool(include_background)
+
+
+def _as_tensors(sample: dict[str, Any]) -> dict[str, Any]:
+    import torch
+
+    out: dict[str, Any] = {}
+    for k, v in sample.items():
+        if isinstance(v, bool):
+            out[k] = torch.tensor(v)
+        else:
+            out[k] = torch.from_numpy(np.ascontiguousarray(v)) if isinstance(v, np.ndarray) else torch.tensor(v)
+    return out
+
+
+class FrameDataset(_View, _torch_dataset_base()):  # type: ignore[misc]
+    """One frame per item, as a dict of tensors (the data contract of chapter 06).
+
+    ``"frame"`` float32 ``(3, H, W)`` in [0, 1]; ``"audio"`` float32 ``(1024,)`` (pascals);
+    ``"mfcc_mono"`` float32 ``(12,)``; ``"acoustic"`` float32 ``(12, 36, 48)`` MFCC image;
+    ``"power"`` float32 ``(36, 48, 512)`` (if stored); ``"boxes"`` float32 ``(S, 4)``;
+    ``"context"`` float32 ``(N,)`` the whole recording's mono audio (spectrogram models);
+    always ``"label"`` int64 (``-1`` for background-only), ``"clip"``, ``"location"`` int64
+    and ``"background"`` bool. ``modalities`` picks what is loaded (one view per modality:
+    ``FrameDataset(ds, "train", ["acoustic"])``); background-only frames are left out unless
+    ``include_background``.
+    """
+
+    def __init__(self, dataset: SimulatedDataset, split: str | None = "train",
+                 modalities: Sequence[str] = ("frame", "audio", "mfcc_mono", "acoustic"), *,
+                 include_background: bool = False) -> None:
+        self._setup(dataset, split, modalities, include_background)
+        self.rows = dataset.frames_of(split, include_background=include_background)
+
+    def __len__(self) -> int:
+        return int(self.rows.size)
+
+    def __getitem__(self, i: int) -> dict[str, Any]:
+        if not -len(self) <= i < len(self):
+            raise IndexError(f"index {i} out of range for {len(self)} frames")
+        return _as_tensors(self.dataset.sample(int(self.rows[i]), self.modalities))
+
+
+class WindowDataset(_View, _torch_dataset_base()):  # type: ignore[misc]
+    """Temporal windows of ``seconds`` (1 s = 12 frames, 2 s = 24) within one recording.
+
+    Items have the keys of :class:`FrameDataset` with a leading T axis on per-frame arrays
+    (``"acoustic"`` ``(T, 12, 36, 48)``, ``"frame"`` ``(T, 3, H, W)``, ...), ``"label"``,
+    ``"location"`` scalars and ``"clip"`` the window's first clip. Windows start every
+    ``hop_seconds`` seconds (default ``seconds``: no overlap); a recording shorter than the
+    window gives none.
+    """
+
+    def __init__(self, dataset: SimulatedDataset, split: str | None = "train", seconds: int = 1,
+                 modalities: Sequence[str] = ("frame", "mfcc_mono", "acoustic"), *, hop_seconds: int | None = None,
+                 include_background: bool = False) -> None:
+        self._setup(dataset, split, modalities, include_background)
+        seconds = _checks.positive("seconds", seconds, integer=True)
+        hop = seconds if hop_seconds is None else _checks.positive("hop_seconds", hop_seconds, integer=True)
+        rec_s = dataset.config.recording_seconds
+        if seconds > rec_s:
+            raise ValueError(f"seconds must be at most the recordings' length ({rec_s} s) in this dataset; got {seconds}")
+        self.length = seconds * FPS
+        rows = dataset.frames_of(split, include_background=include_background)
+        firsts = rows[(dataset.index["frame"][rows] == 0)]
+        starts = []
+        T = rec_s * FPS
+        for r in firsts:
+            offset = (dataset.index["clip"][r] - dataset.recordings[dataset.index["recording"][r]]["first_clip"]) * FPS
+            if offset % (hop * FPS) == 0 and offset + self.length <= T:
+                starts.append(r)
+        self.starts = np.asarray(starts, dtype=np.int64)
+
+    def __len__(self) -> int:
+        return int(self.starts.size)
+
+    def __getitem__(self, i: int) -> dict[str, Any]:
+        if not -len(self) <= i < len(self):
+            raise IndexError(f"index {i} out of range for {len(self)} windows")
+        r0 = int(self.starts[i])
+        per_frame = [m for m in self.modalities if m != "context"]
+        samples = [self.dataset.sample(r, per_frame) for r in range(r0, r0 + self.length)]
+        out: dict[str, Any] = {m: np.stack([s[m] for s in samples]) for m in per_frame}
+        if "context" in self.modalities:
+            out["context"] = self.dataset.sample(r0, ["context"])["context"]
+        for k in ("label", "clip", "location", "background"):
+            out[k] = samples[0][k] if per_frame else self.dataset.sample(r0, [])[k]
+        return _as_tensors(out)

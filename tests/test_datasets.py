@@ -1,0 +1,183 @@
+"""The simulated camera dataset: determinism, splits, alignment with the physics, resumable builds, torch views."""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+import torch
+
+from acousticlib import cache, datasets, geometry, scenes, simulate
+from acousticlib.models.uvae import generator_inputs
+
+TINY = dict(locations=3, unseen_locations=1, recordings_per_location=1, background_per_location=1, recording_seconds=1)
+
+
+def tiny(**kw):
+    return datasets.dataset_config("smoke", **{**TINY, **kw})
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    root = tmp_path_factory.mktemp("cache")
+    return datasets.camera_dataset(tiny(), workers=1, progress=False, root=root), root
+
+
+def test_bad_configurations_are_rejected():
+    with pytest.raises(ValueError, match="locations"):
+        datasets.DatasetConfig(locations=2)
+    with pytest.raises(ValueError, match="split_fractions"):
+        datasets.DatasetConfig(split_fractions=(0.5, 0.2, 0.2))
+    with pytest.raises(ValueError, match="mic"):
+        datasets.DatasetConfig(mic=128)
+    with pytest.raises(ValueError, match="height"):
+        datasets.DatasetConfig(height=8)
+    with pytest.raises(ValueError, match="condition_weights"):
+        datasets.DatasetConfig(condition_weights=(0, 0, 0))
+    with pytest.raises(TypeError, match="unknown DatasetConfig field"):
+        datasets.dataset_config("book", clips=5)
+    with pytest.raises(ValueError, match="profile"):
+        datasets.dataset_config("huge")
+    with pytest.raises(TypeError, match="DatasetConfig"):
+        datasets.camera_dataset(3.0)
+
+
+def test_plan_splits_are_disjoint_by_location_and_balanced():
+    cfg = datasets.dataset_config("book")
+    plan = datasets.plan_recordings(cfg)
+    assert len(plan) == cfg.n_recordings
+    locs = {s: {p["location"] for p in plan if p["split"] == s} for s in range(4)}
+    for a in range(4):
+        for b in range(a + 1, 4):
+            assert not locs[a] & locs[b]
+    n = cfg.locations
+    assert abs(len(locs[0]) / n - 0.7) < 0.05 and abs(len(locs[1]) / n - 0.15) < 0.05
+    for s in range(3):  # every class equally often in every split
+        labels = [p["label"] for p in plan if p["split"] == s and p["label"] >= 0]
+        counts = np.bincount(labels, minlength=10)
+        assert counts.min() == counts.max() > 0
+    assert all(p["style"] == 1 for p in plan if p["split"] == 3)
+    assert all(p["style"] == 0 for p in plan if p["split"] < 3)
+    # a location fixes condition, background and surroundings
+    for loc in range(cfg.locations):
+        specs = [p for p in plan if p["location"] == loc]
+        assert len({(p["condition"], p["background"], p["visual_seed"], p["rt60"]) for p in specs}) == 1
+    for s in range(3):  # every condition in every split
+        assert {p["condition"] for p in plan if p["split"] == s} == set(scenes.CONDITIONS)
+
+
+def test_static_propagation_agrees_with_the_analytic_free_field():
+    cam = geometry.Camera().resized(144, 192)
+    mics = np.asarray(geometry.optimized_aperiodic_array())[::8]
+    sc = scenes.sample_scene(cam, 3, scenes.SceneConfig(p_moving=0.0, max_distractors=0), classes=["drill"],
+                             condition="anechoic")
+    quiet = dataclasses.replace(sc, background_level_db=-120.0)
+    ours = datasets.propagate(quiet, mics)
+    ref = simulate.free_field(scenes.source_signals(quiet)[0], 12288, quiet.sources[0].position(0.0), mics)
+    core = slice(400, ours.shape[1] - 400)
+    err = np.linalg.norm(ours[:, core] - ref[:, core]) / np.linalg.norm(ref[:, core])
+    assert err < 1e-2
+
+
+def test_entry_layout_and_contract(built):
+    ds, _ = built
+    cfg = ds.config
+    assert len(ds) == cfg.n_frames == ds.array("frames").shape[0]
+    assert ds.array("acoustic").shape == (cfg.n_frames, 12, 36, 48)
+    assert ds.array("acoustic").dtype == np.float16 and ds.array("frames").dtype == np.uint8
+    assert ds.array("recording_audio").shape == (cfg.n_recordings, 12 * 1024)
+    # the per-frame audio is the recording's audio cut in 1024-sample frames
+    rec = ds.index["recording"][13]
+    k = 13 - int(np.flatnonzero(ds.index["recording"] == rec)[0])
+    np.testing.assert_array_equal(ds.array("audio")[13], ds.array("recording_audio")[rec, k * 1024:(k + 1) * 1024])
+    bg = ds.index["background"] == 1
+    assert np.all(ds.index["label"][bg] == -1) and np.all(ds.index["label"][~bg] >= 0)
+    assert np.all(np.isnan(ds.array("boxes")[bg]))
+    assert np.mean(np.isfinite(ds.array("boxes")[~bg][:, 0, 0])) > 0.9  # a source may leave the frame
+    fd = datasets.FrameDataset(ds, None, ("frame", "audio", "mfcc_mono", "acoustic"))
+    item = fd[0]
+    assert item["frame"].shape == (3, 144, 192) and item["frame"].dtype == torch.float32
+    assert 0 <= float(item["frame"].min()) and float(item["frame"].max()) <= 1
+    assert item["audio"].shape == (1024,) and item["mfcc_mono"].shape == (12,)
+    assert item["acoustic"].shape == (12, 36, 48) and item["acoustic"].dtype == torch.float32
+    assert item["label"].dtype == torch.int64 and item["clip"].dtype == torch.int64
+    assert len(fd) == int((~bg).sum())
+    assert len(datasets.FrameDataset(ds, None, ["acoustic"], include_background=True)) == len(ds)
+    batch = torch.utils.data.default_collate([fd[0], fd[1]])
+    out = generator_inputs(batch)
+    assert out["target"].shape == (2, 12, 36, 48) and out["audio"].shape == (2, 12, 36, 48)
+    wd = datasets.WindowDataset(ds, None, 1, ("acoustic", "mfcc_mono", "frame", "context"))
+    w = wd[0]
+    assert w["acoustic"].shape == (12, 12, 36, 48) and w["frame"].shape == (12, 3, 144, 192)
+    assert w["context"].shape == (12 * 1024,)
+    assert len(wd) == len(fd) // 12
+    with pytest.raises(ValueError, match="seconds"):
+        datasets.WindowDataset(ds, None, 2)
+    with pytest.raises(ValueError, match="power"):
+        datasets.FrameDataset(ds, None, ["power"])
+    with pytest.raises(ValueError, match="modalities"):
+        datasets.FrameDataset(ds, None, ["smell"])
+
+
+def test_rendered_boxes_hold_the_simulated_source_positions(built):
+    ds, _ = built
+    cam = geometry.Camera().resized(ds.config.height, ds.config.width)
+    for spec in ds.recordings:
+        if spec["class_name"] is None:
+            continue
+        sc = datasets._scene_for(spec, ds.config, cam)
+        rows = np.flatnonzero(ds.index["recording"] == spec["index"])
+        t = scenes.frame_times(1.0)
+        true = cam.project(sc.sources[0].position(t))
+        np.testing.assert_allclose(ds.array("centres")[rows, 0], true, atol=1e-3)
+        b = ds.array("boxes")[rows, 0]
+        assert np.all((b[:, 0] <= true[:, 0]) & (true[:, 0] <= b[:, 2]) & (b[:, 1] <= true[:, 1]) & (true[:, 1] <= b[:, 3]))
+
+
+@pytest.mark.slow
+def test_same_config_same_bytes_other_seed_other_bytes(built, tmp_path):
+    ds, _ = built
+    again = datasets.camera_dataset(tiny(), workers=2, progress=False, root=tmp_path / "a")
+    assert again.sha256 == ds.sha256
+    other = datasets.camera_dataset(tiny(seed=1), workers=1, progress=False, root=tmp_path / "b")
+    assert other.sha256 != ds.sha256
+
+
+@pytest.mark.slow
+def test_interrupted_build_leaves_no_entry_and_the_next_one_completes_it(built, tmp_path):
+    ds, _ = built
+    seen = []
+
+    def stop(i):
+        seen.append(i)
+        if len(seen) == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        datasets.camera_dataset(tiny(), workers=1, progress=False, root=tmp_path, callback=stop)
+    assert cache.entries("dataset", root=tmp_path) == []
+    staged = list((tmp_path / "dataset").glob(".partial-*/rec-*.npz"))
+    assert len(staged) == 3
+    redone = []
+    done = datasets.camera_dataset(tiny(), workers=1, progress=False, root=tmp_path, callback=redone.append)
+    assert len(redone) == ds.config.n_recordings - 3  # only the missing recordings were simulated
+    assert done.sha256 == ds.sha256
+    assert not list((tmp_path / "dataset").glob(".partial-*"))
+
+
+def test_alignment_counts_peaks_inside_boxes(built):
+    ds, _ = built
+    a = datasets.alignment(ds)
+    assert 0.0 <= a <= 1.0
+    with pytest.raises(ValueError, match="energy"):
+        datasets.alignment(ds, energy="loudness")
+    with pytest.raises(ValueError, match="no single-source"):
+        datasets.alignment(ds, frames=np.array([], dtype=np.int64))
+
+
+def test_statistics_count_clips(built):
+    ds, _ = built
+    stats = ds.statistics()
+    assert sum(sum(v for k, v in s.items() if k in datasets.CLASSES or k == "background") for s in stats.values()) \
+        == ds.config.n_clips
