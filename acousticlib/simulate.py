@@ -171,8 +171,8 @@ def free_field(
     if np.any(distances(traj, mics, name="position") < 1e-3):
         raise ValueError("position must stay at least 1 mm away from every microphone")
     t = np.arange(n) / fs
-    if np.ptp(traj, axis=0).max() == 0.0:  # static source
-        r = distances(traj[0], mics, name="position")[:, None] * np.ones((1, n))
+    if np.ptp(traj, axis=0).max() == 0.0:  # static source: one delay per microphone (an FIR filter each)
+        r = distances(traj[0], mics, name="position")[:, None]  # (M, 1)
     else:
         r = distances(traj, mics, name="position").T  # (M, n) first guess at reception time
         n_traj = traj.shape[0]
@@ -182,7 +182,8 @@ def free_field(
             r = np.sqrt(np.sum((pe - mics[:, None, :]) ** 2, axis=-1))
     x = np.zeros(n)
     x[: min(n, s.size)] = s[:n]
-    delayed = fractional_delay(np.broadcast_to(x, (mics.shape[0], n)), r / c * fs)
+    delays = r[:, 0] if r.shape[1] == 1 else r
+    delayed = fractional_delay(np.broadcast_to(x, (mics.shape[0], n)), delays / c * fs)
     return delayed / (4 * np.pi * r)
 
 

@@ -21,6 +21,65 @@ from .geometry import Camera, MicArray
 from .simulate import free_field
 
 
+class Explorer:
+    """What every explorer of the book shares: controls → ``compute`` → a figure in an Output.
+
+    A subclass fills ``self.controls`` (name → ipywidget, **in the order of ``compute``'s
+    parameters**), sets ``rows`` (the control names of each row of the display), implements
+    ``compute(*values)`` (pure, unit-tested) and ``figure()``, and calls :meth:`_start`. Each
+    change of a control recomputes ``self.result`` and redraws; :meth:`after_figure` may add
+    more output under the figure (a sound player, say).
+    """
+
+    controls: dict
+    rows: tuple[tuple[str, ...], ...] = ()
+
+    def _start(self) -> None:
+        import ipywidgets as w
+
+        self.output = w.Output()
+        self.result = None
+        for control in self.controls.values():
+            control.observe(self._on_change, names="value")
+        self.update()
+
+    def compute(self, *values: Any) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def figure(self) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def after_figure(self) -> None:
+        """Extra output drawn under the figure on each update (nothing by default)."""
+
+    def update(self) -> Any:
+        """Recompute from the current control values and redraw; return the result."""
+        self.result = self.compute(*(control.value for control in self.controls.values()))
+        self.output.clear_output(wait=True)
+        with self.output:
+            import matplotlib.pyplot as plt
+
+            self.figure()
+            plt.show()
+            self.after_figure()
+        return self.result
+
+    def _on_change(self, change: dict) -> None:
+        self.update()
+
+    def widget(self) -> Any:
+        """The controls (in ``rows``) above the live figure, ready to display."""
+        import ipywidgets as w
+
+        rows = self.rows or (tuple(self.controls),)
+        return w.VBox([w.HBox([self.controls[name] for name in row]) for row in rows] + [self.output])
+
+    def _ipython_display_(self) -> None:
+        from IPython.display import display
+
+        display(self.widget())
+
+
 @dataclass(frozen=True)
 class SourceView:
     """What :class:`SourceExplorer` computed for one source position.
@@ -39,7 +98,7 @@ class SourceView:
     spectrum_db: np.ndarray
 
 
-class SourceExplorer:
+class SourceExplorer(Explorer):
     """Move one source in front of an array and watch its acoustic image (chapter 01).
 
     Parameters
@@ -57,6 +116,8 @@ class SourceExplorer:
     Controls (``.controls``): ``x`` and ``y`` (metres, in the source plane; x to the right,
     y downward as in the image), and ``band`` (Hz).
     """
+
+    rows = (("x", "y"), ("band",))
 
     def __init__(
         self,
@@ -100,11 +161,7 @@ class SourceExplorer:
             "band": w.FloatRangeSlider(value=band, min=0.0, max=nyq, step=50.0, description="band (Hz)",
                                        continuous_update=False, style=style),
         }
-        self.output = w.Output()
-        self.result: SourceView | None = None
-        for control in self.controls.values():
-            control.observe(self._on_change, names="value")
-        self.update()
+        self._start()
 
     # -- logic ------------------------------------------------------------------------------
     def compute(self, x: float, y: float, band: tuple[float, float]) -> SourceView:
@@ -128,21 +185,6 @@ class SourceExplorer:
             spectrum_db=10 * np.log10(np.maximum(spectrum, 1e-20)),
         )
 
-    def update(self) -> SourceView:
-        """Recompute from the current control values and redraw; return the result."""
-        c = self.controls
-        self.result = self.compute(c["x"].value, c["y"].value, tuple(c["band"].value))
-        self.output.clear_output(wait=True)
-        with self.output:
-            import matplotlib.pyplot as plt
-
-            self.figure()
-            plt.show()
-        return self.result
-
-    def _on_change(self, change: dict) -> None:
-        self.update()
-
     # -- display ----------------------------------------------------------------------------
     def figure(self):
         """Draw the current result: energy over the frame, and the peak pixel's spectrum."""
@@ -164,17 +206,6 @@ class SourceExplorer:
         ax1.set_title(f"spectrum of acoustic pixel {r.peak}")
         fig.tight_layout()
         return fig
-
-    def widget(self):
-        """The controls above the live figure, ready to display."""
-        import ipywidgets as w
-
-        return w.VBox([w.HBox([self.controls["x"], self.controls["y"]]), self.controls["band"], self.output])
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -226,7 +257,7 @@ class BeamView:
     beamwidth_deg: float
 
 
-class BeamPatternExplorer:
+class BeamPatternExplorer(Explorer):
     """Pick a layout, a frequency and a steering direction; see the beam pattern (chapter 02).
 
     Parameters
@@ -241,6 +272,8 @@ class BeamPatternExplorer:
     Controls (``.controls``): ``layout`` (dropdown), ``frequency`` (Hz), ``azimuth`` and
     ``elevation`` (degrees). The last computation is in ``.result`` (a :class:`BeamView`).
     """
+
+    rows = (("layout", "frequency"), ("azimuth", "elevation"))
 
     def __init__(
         self,
@@ -282,11 +315,7 @@ class BeamPatternExplorer:
             "elevation": w.FloatSlider(value=elevation_deg, min=-45.0, max=45.0, step=1.0,
                                        description="elevation (deg)", continuous_update=False, style=style),
         }
-        self.output = w.Output()
-        self.result: BeamView | None = None
-        for control in self.controls.values():
-            control.observe(self._on_change, names="value")
-        self.update()
+        self._start()
 
     # -- logic ------------------------------------------------------------------------------
     def compute(self, layout: str, frequency: float, azimuth_deg: float, elevation_deg: float) -> BeamView:
@@ -308,21 +337,6 @@ class BeamPatternExplorer:
         sidelobe = float(pattern[outside].max()) if outside.any() else float("nan")
         return BeamView(layout=layout, frequency=f, steer=d0, u=u, v=v, pattern_db=pattern,
                         peak_uv=(float(u[i, j]), float(v[i, j])), sidelobe_db=sidelobe, beamwidth_deg=width)
-
-    def update(self) -> BeamView:
-        """Recompute from the current control values and redraw; return the result."""
-        c = self.controls
-        self.result = self.compute(c["layout"].value, c["frequency"].value, c["azimuth"].value, c["elevation"].value)
-        self.output.clear_output(wait=True)
-        with self.output:
-            import matplotlib.pyplot as plt
-
-            self.figure()
-            plt.show()
-        return self.result
-
-    def _on_change(self, change: dict) -> None:
-        self.update()
 
     # -- display ----------------------------------------------------------------------------
     def figure(self):
@@ -346,18 +360,6 @@ class BeamPatternExplorer:
         axes[2].set_title(f"main lobe about lambda/D = {r.beamwidth_deg:.1f} degrees")
         fig.tight_layout()
         return fig
-
-    def widget(self):
-        """The controls above the live figure, ready to display."""
-        import ipywidgets as w
-
-        c = self.controls
-        return w.VBox([w.HBox([c["layout"], c["frequency"]]), w.HBox([c["azimuth"], c["elevation"]]), self.output])
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -390,7 +392,7 @@ class RecordingView:
     level_db: float
 
 
-class RecordingExplorer:
+class RecordingExplorer(Explorer):
     """Move a source away, add a room and noise; see and hear the recording (chapter 03).
 
     Parameters
@@ -412,6 +414,8 @@ class RecordingExplorer:
     Controls (``.controls``): ``distance`` (m), ``rt60`` (s), ``snr`` (dB). ``.result`` is a
     :class:`RecordingView`.
     """
+
+    rows = (("distance", "rt60", "snr"),)
 
     MIN_RT60 = 0.2
 
@@ -457,11 +461,7 @@ class RecordingExplorer:
             "snr": w.FloatSlider(value=snr_db, min=0.0, max=60.0, step=1.0, description="sensor SNR (dB)",
                                  continuous_update=False, style=style),
         }
-        self.output = w.Output()
-        self.result: RecordingView | None = None
-        for control in self.controls.values():
-            control.observe(self._on_change, names="value")
-        self.update()
+        self._start()
 
     # -- logic ------------------------------------------------------------------------------
     def room(self, rt60: float) -> Any:
@@ -504,22 +504,11 @@ class RecordingExplorer:
             level_db=float(10 * np.log10(np.mean(clean[0] ** 2) + 1e-30)),
         )
 
-    def update(self) -> RecordingView:
-        """Recompute from the current control values, redraw, and offer microphone 0 to listen to."""
-        c = self.controls
-        self.result = self.compute(c["distance"].value, c["rt60"].value, c["snr"].value)
-        self.output.clear_output(wait=True)
-        with self.output:
-            import matplotlib.pyplot as plt
-            from IPython.display import Audio, display
+    def after_figure(self) -> None:
+        """Offer microphone 0's recording to listen to, under the figure."""
+        from IPython.display import Audio, display
 
-            self.figure()
-            plt.show()
-            display(Audio(self.result.recording[0], rate=self.fs))
-        return self.result
-
-    def _on_change(self, change: dict) -> None:
-        self.update()
+        display(Audio(self.result.recording[0], rate=self.fs))
 
     # -- display ----------------------------------------------------------------------------
     def figure(self):
@@ -536,18 +525,6 @@ class RecordingExplorer:
         plot_impulse_response(r.rir, self.fs, ax1, title="impulse response to microphone 0")
         fig.tight_layout()
         return fig
-
-    def widget(self):
-        """The controls above the live figure and player, ready to display."""
-        import ipywidgets as w
-
-        c = self.controls
-        return w.VBox([w.HBox([c["distance"], c["rt60"], c["snr"]]), self.output])
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget())
 
 
 # ---------------------------------------------------------------------------------------------
@@ -579,7 +556,7 @@ class MfccView:
     error_db: float
 
 
-class MfccExplorer:
+class MfccExplorer(Explorer):
     """Compress acoustic images to MFCC and look at the energy map they give back (chapter 05).
 
     Parameters
@@ -596,6 +573,8 @@ class MfccExplorer:
 
     Controls (``.controls``): ``n_mfcc`` (an integer slider) and ``normalize`` (a checkbox).
     """
+
+    rows = (("n_mfcc", "normalize"),)
 
     def __init__(
         self,
@@ -637,11 +616,7 @@ class MfccExplorer:
                                   continuous_update=False, style=style),
             "normalize": w.Checkbox(value=bool(normalize), description="min-max normalize", style=style),
         }
-        self.output = w.Output()
-        self.result: MfccView | None = None
-        for control in self.controls.values():
-            control.observe(self._on_change, names="value")
-        self.update()
+        self._start()
 
     # -- logic ------------------------------------------------------------------------------
     def compute(self, n_mfcc: int, normalize: bool) -> MfccView:
@@ -663,21 +638,6 @@ class MfccExplorer:
             direct_peak=self.direct_peak, pixel=self.pixel, logmel=self._shape[:, r, c].mean(0),
             reconstruction=recon[:, r, c].mean(0), error_db=error_db,
         )
-
-    def update(self) -> MfccView:
-        """Recompute from the current control values and redraw; return the result."""
-        c = self.controls
-        self.result = self.compute(int(c["n_mfcc"].value), bool(c["normalize"].value))
-        self.output.clear_output(wait=True)
-        with self.output:
-            import matplotlib.pyplot as plt
-
-            self.figure()
-            plt.show()
-        return self.result
-
-    def _on_change(self, change: dict) -> None:
-        self.update()
 
     # -- display ----------------------------------------------------------------------------
     def figure(self):
@@ -704,13 +664,4 @@ class MfccExplorer:
         fig.tight_layout()
         return fig
 
-    def widget(self):
-        """The controls above the live figure, ready to display."""
-        import ipywidgets as w
 
-        return w.VBox([w.HBox([self.controls["n_mfcc"], self.controls["normalize"]]), self.output])
-
-    def _ipython_display_(self) -> None:
-        from IPython.display import display
-
-        display(self.widget())
