@@ -465,8 +465,7 @@ def sample_scene(
             _checks.one_of("classes", c, CLASSES)
         if background_only:
             raise ValueError("background_only=True contradicts a non-empty classes")
-        if not classes:
-            background_only = True
+        background_only = not classes  # classes given: sources (as documented); empty list: background only
     if background_only is None:
         background_only = bool(gen.random() < cfg.p_background_only)
     if background_only:

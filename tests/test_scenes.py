@@ -133,3 +133,14 @@ def test_bad_inputs_are_rejected():
         scenes.Scene(sources=(), condition="reverberant")
     with pytest.raises(ValueError, match="position"):
         scenes.projected_box(CAM, (0.0, 0.0, 0.0), (1.0, 1.0))
+
+
+def test_forced_classes_never_give_a_background_only_scene():
+    from acousticlib.geometry import Camera
+    from acousticlib.scenes import SceneConfig, sample_scene
+
+    cam = Camera().resized(144, 192)
+    cfg = SceneConfig(p_background_only=0.9)
+    scenes_drawn = [sample_scene(cam, seed, cfg, classes=["drill"]) for seed in range(20)]
+    assert all(not sc.background_only and sc.labels == (sc.sources[0].label,) for sc in scenes_drawn)
+    assert sample_scene(cam, 0, cfg, classes=[]).background_only
