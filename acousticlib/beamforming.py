@@ -29,7 +29,6 @@ from __future__ import annotations
 import functools
 import hashlib
 import math
-import os
 import time
 from collections import OrderedDict
 from typing import Any
@@ -312,22 +311,19 @@ NUMBA_COMPILE_S = 0.0
 def _numba_kernel():
     """The compiled kernel, or ``None`` when numba is not installed (then numpy serves).
 
-    Cached on disk in the package's ``__pycache__`` only where that is writable (numba's
-    ``cache=True``), otherwise compiled in memory once per process. Compilation is lazy: on
-    the first call with arrays, timed into :data:`NUMBA_COMPILE_S`.
+    Compiled in memory once per process (a few seconds, timed into :data:`NUMBA_COMPILE_S` on
+    the first call), **never cached on disk**: numba's on-disk cache of this parallel, fastmath
+    kernel computes slightly different float32 sums (within 1e-6 relative) from a fresh
+    compilation, so processes that loaded the cache and processes that compiled it disagreed in
+    the last bits, and a dataset built by worker processes was not byte-identical to the same
+    dataset built in the calling process. Fresh compilation is the same in every process.
     """
     try:
         import numba
     except ImportError:
         return None
-    folder = os.path.join(os.path.dirname(os.path.abspath(__file__)), "__pycache__")
-    try:
-        os.makedirs(folder, exist_ok=True)
-        writable = os.access(folder, os.W_OK)
-    except OSError:
-        writable = False
     globals()["prange"] = numba.prange
-    return numba.njit(parallel=True, fastmath=True, error_model="numpy", cache=writable, nogil=True)(_fused_power_kernel)
+    return numba.njit(parallel=True, fastmath=True, error_model="numpy", cache=False, nogil=True)(_fused_power_kernel)
 
 
 def _numba_plan(mics: np.ndarray, points: np.ndarray, fs: float, L: int, c: float) -> tuple[np.ndarray, ...]:

@@ -252,3 +252,23 @@ def test_every_path_matches_exact_steering_on_the_dual_cam_geometry(engine, monk
         out = bf.acoustic_images(x, 12288, arr, fp)[0][..., bins]
     err = np.abs(out - exact) / np.maximum(exact, 1e-6 * exact.max())
     assert err.max() < 1e-4, f"{engine}: relative error {err.max():.2e}"
+
+
+@pytest.mark.slow
+def test_images_are_bit_identical_across_processes():
+    """Two fresh processes (as dataset workers are) give the same bytes: no per-process variant
+    of the compiled kernel (e.g. a disk cache) may change the float32 sums."""
+    import subprocess
+    import sys
+
+    code = (
+        "import hashlib, numpy as np\n"
+        "from acousticlib import geometry, beamforming as bf\n"
+        "x = np.random.default_rng(0).standard_normal((32, 4096))\n"
+        "fp = geometry.Camera().resized(144, 192).focus_grid((36, 48), 1.5)\n"
+        "y = bf.acoustic_images(x, 12288, geometry.spiral_array(32, 0.5), fp)\n"
+        "print(hashlib.sha256(y.tobytes()).hexdigest())\n"
+    )
+    digests = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+               for _ in range(2)]
+    assert digests[0] == digests[1]
