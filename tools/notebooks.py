@@ -151,7 +151,7 @@ def refresh(paths: list[Path], timeout: int) -> None:
     for nb_path in paths:
         start = time.perf_counter()
         nb = nbformat.read(nb_path, as_version=4)
-        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", store_widget_state=True,
+        client = NotebookClient(nb, timeout=timeout, kernel_name="python3", store_widget_state=True, record_timing=False,
                                 resources={"metadata": {"path": str(nb_path.parent)}})
         client.execute()
         nb.metadata.pop("papermill", None)
