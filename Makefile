@@ -59,7 +59,7 @@ nbval: venv
 	$(BIN)/python tests/nbval_coverage.py
 
 smoke: venv
-	$(BIN)/python tools/notebooks.py run --profile smoke --jobs $(JOBS) --out _build/papermill/smoke
+	$(BIN)/python tools/notebooks.py run --profile smoke --jobs $(JOBS) --timeout 180 --out _build/papermill/smoke
 
 html: venv
 	rm -rf _build/html

@@ -78,17 +78,17 @@ def _worker(nb: str, out: str, params: str, cwd: str, timeout: int) -> None:
     sys.exit(1 if error else 0)
 
 
-def run_one(nb: Path, out: Path, params: dict, timeout: int, retries: int = 1) -> dict:
+def run_one(nb: Path, out: Path, params: dict, timeout: int, retries: int = 2) -> dict:
     """Execute ``nb`` into ``out`` in a fresh process; return its time/memory record.
 
-    A cell that times out is retried (``retries`` times) in a fresh kernel: nbclient sometimes
+    A cell that times out is retried (up to ``retries`` times) in a fresh kernel: nbclient sometimes
     stops waiting for a cell that displays ipywidgets although the kernel has finished it
     (jupyter/nbclient#312), and a cell timeout is how that shows. Real failures are not retried.
     """
     record = _run_once(nb, out, params, timeout)
     while retries > 0 and record["error"] and "timeout" in record["error"].lower():
         retries -= 1
-        print(f"  {nb.name}: a cell timed out ({record['error']}); retrying once in a fresh kernel", flush=True)
+        print(f"  {nb.name}: a cell timed out ({record['error']}); retrying in a fresh kernel", flush=True)
         record = _run_once(nb, out, params, timeout)
         record["retried"] = True
     return record
