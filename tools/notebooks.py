@@ -170,6 +170,7 @@ def build_book(jobs: int, timeout: int, max_rss_gb: float) -> int:
     for name in ("_config.yml", "_toc.yml", "references.bib"):
         shutil.copy2(ROOT / name, stage / name)
     shutil.copytree(ROOT / "book", stage / "book", ignore=shutil.ignore_patterns(".ipynb_checkpoints", "_executed"))
+    shutil.copytree(ROOT / "_ext", stage / "_ext")  # local Sphinx extensions named in _config.yml
     nbs = notebooks()
     print(f"Executing {len(nbs)} chapters from scratch (default parameters) into {stage.relative_to(ROOT)}/ ...")
     records = run_many(nbs, stage, {}, jobs, timeout)
