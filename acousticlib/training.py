@@ -401,7 +401,7 @@ class TrainedModel:
 
 def train_cached(
     spec: Mapping[str, Any],
-    train_data: Dataset,
+    train_data: Dataset | Callable[[], tuple[Dataset, Dataset | None]],
     val_data: Dataset | None,
     config: TrainConfig,
     *,
@@ -416,6 +416,9 @@ def train_cached(
     data, e.g. the dataset's cache key), plus :data:`MODEL_CODE_VERSION`; the device is not part
     of it. The model's initial weights are drawn from ``torch.manual_seed(config.seed)``. An
     interrupted build resumes from its checkpoint (kept under ``<cache>/checkpoints/``).
+    ``train_data`` may also be a function returning ``(train_data, val_data)`` (``val_data``
+    must then be None): it is called only when the model has to be trained, so a cached model
+    costs no data loading.
     """
     if not isinstance(data_key, str) or not data_key:
         raise ValueError(f"data_key must be a non-empty string naming the training data; got {data_key!r}")
@@ -424,11 +427,16 @@ def train_cached(
     key = cache_key("model", key_config, MODEL_CODE_VERSION)
     ckpt = cache_root(root) / "checkpoints" / f"{key}.pt"
 
+    lazy = callable(train_data) and not isinstance(train_data, Dataset)
+    if lazy and val_data is not None:
+        raise ValueError("val_data must be None when train_data is a function returning (train, val)")
+
     def build(folder: Path) -> None:
+        train, val = train_data() if lazy else (train_data, val_data)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(config.seed)
             model = build_model(spec)
-        result = fit(model, train_data, val_data, config, device=device, checkpoint=ckpt, progress=progress)
+        result = fit(model, train, val, config, device=device, checkpoint=ckpt, progress=progress)
         torch.save(_cpu_state(model), folder / "model.pt")
         (folder / "history.json").write_text(json.dumps(
             {"spec": spec, "train": config.to_dict(), "data": data_key, "history": result.history,

@@ -7,7 +7,7 @@ import torch
 import torchvision
 
 from acousticlib.models import (
-    AUVAE, MCGAN, UVAE, DualCamNet, GeneratorConfig, MCGANGenerator, VisualBackbone, build_model, generator_inputs,
+    ALIGN_SHIFT, AUVAE, MCGAN, UVAE, DualCamNet, GeneratorConfig, MCGANGenerator, VisualBackbone, build_model, generator_inputs,
     model_spec, receptive_field,
 )
 from _toy import TINY, toy_frames
@@ -28,8 +28,8 @@ def test_backbone_map_is_12x16_for_both_frame_sizes(backbone, size):
 
 
 @pytest.mark.parametrize("size", [(144, 192), (480, 640)])
-def test_resampled_frame_puts_each_cell_on_its_16_pixel_block(backbone, size):
-    # a block exactly covering visual cell (i, j) = 3 x 3 acoustic pixels ends up on rows 16i..16i+15
+def test_prepared_frame_is_shifted_half_a_cell(size):
+    # a block exactly covering visual cell (i, j) = 3 x 3 acoustic pixels lands on rows 16i-8..16i+7
     h, w = size
     i, j = 5, 9
     frames = torch.zeros(1, 3, h, w)
@@ -39,8 +39,37 @@ def test_resampled_frame_puts_each_cell_on_its_16_pixel_block(backbone, size):
     assert x.shape == (192, 256)
     rows = torch.nonzero(x.max(1).values > 0.5).flatten()
     cols = torch.nonzero(x.max(0).values > 0.5).flatten()
-    assert rows.min() == 16 * i and rows.max() == 16 * i + 15
-    assert cols.min() == 16 * j and cols.max() == 16 * j + 15
+    assert rows.min() == 16 * i - ALIGN_SHIFT and rows.max() == 16 * i + 15 - ALIGN_SHIFT
+    assert cols.min() == 16 * j - ALIGN_SHIFT and cols.max() == 16 * j + 15 - ALIGN_SHIFT
+
+
+def _box_filter_backbone():
+    """A ResNet-18 backbone (scale 2: 384 x 512 input, so interior receptive fields are not cut by the
+    border) whose convolutions all average and whose batch norms are identities: its receptive
+    fields are symmetric about each cell's sampling point."""
+    vb = VisualBackbone("resnet18", 4, scale=2, imagenet_normalization=False).eval()
+    with torch.no_grad():
+        for m in vb.modules():
+            if isinstance(m, torch.nn.Conv2d):
+                m.weight.fill_(1.0 / m.weight[0].numel())
+            elif isinstance(m, torch.nn.BatchNorm2d):
+                m.weight.fill_(1.0), m.bias.zero_(), m.running_mean.zero_(), m.running_var.fill_(1.0)
+    # same window geometry as the max-pool, without its tie-breaking toward the top-left
+    vb.trunk[3] = torch.nn.AvgPool2d(kernel_size=3, stride=2, padding=1)
+    return vb
+
+
+@pytest.mark.parametrize("cell", [(5, 8), (4, 6), (6, 9)])
+def test_each_trunk_cell_is_centred_on_its_block_of_the_frame(cell):
+    # gradient centre of mass of one trunk cell w.r.t. the frame pixels (its effective receptive field)
+    vb = _box_filter_backbone()
+    frame = torch.full((1, 3, 384, 512), 0.5, requires_grad=True)
+    vb.trunk_features(frame)[0, :, cell[0], cell[1]].sum().backward()
+    g = frame.grad.abs().sum(dim=(0, 1))
+    r = (g.sum(1) * torch.arange(384)).sum() / g.sum()
+    c = (g.sum(0) * torch.arange(512)).sum() / g.sum()
+    assert abs(float(r) - (32 * cell[0] + 15.5)) <= 1.0  # the centre of the cell's 32 x 32 block
+    assert abs(float(c) - (32 * cell[1] + 15.5)) <= 1.0
 
 
 def test_backbone_accepts_precomputed_trunk_features(backbone):

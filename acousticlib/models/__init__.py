@@ -23,11 +23,11 @@ from .dualcamnet import PAPER_CHANNELS, PROFILE_CHANNELS, DualCamNet
 from .gan import AUVAE, LAMBDA_ADV, LAMBDA_REC, MCGAN, AdversarialGenerator, MCGANGenerator, discriminator
 from .uvae import (UVAE, AcousticDecoder, ConditionEncoder, GeneratorConfig, generator_inputs,
                    minmax_per_sample, tile_mfcc)
-from .visual import (ACOUSTIC_GRID, TRUNK_CHANNELS, VISUAL_GRID, VisualBackbone, VisualClassifier,
+from .visual import (ACOUSTIC_GRID, ALIGN_SHIFT, OUTPUT_STRIDE, TRUNK_CHANNELS, VISUAL_GRID, VisualBackbone, VisualClassifier,
                      receptive_field)
 
 #: Model names understood by :func:`model_spec` and :func:`build_model`.
-MODEL_NAMES: tuple[str, ...] = ("uvae", "auvae", "mcgan", "dualcamnet")
+MODEL_NAMES: tuple[str, ...] = ("uvae", "auvae", "mcgan", "dualcamnet", "visual")
 
 
 def model_spec(name: str, profile: str = "book", **overrides: Any) -> dict[str, Any]:
@@ -39,6 +39,15 @@ def model_spec(name: str, profile: str = "book", **overrides: Any) -> dict[str, 
     """
     one_of("name", name, MODEL_NAMES)
     check_profile(profile)
+    if name == "visual":  # the frame classifier that pretrains the visual backbone (chapter 07)
+        gen = GeneratorConfig.for_profile(profile)
+        spec = {"name": name, "arch": gen.arch, "out_channels": gen.visual_channels, "scale": gen.scale,
+                "num_classes": 10, "freeze_trunk": False, "crops": True}
+        unknown = set(overrides) - (set(spec) - {"name"})
+        if unknown:
+            raise ValueError(f"overrides for visual must be among {sorted(set(spec) - {'name'})}; got {sorted(unknown)}")
+        spec.update(overrides)
+        return spec
     if name == "dualcamnet":
         spec = {"name": name, "num_classes": 10, "channels": list(PROFILE_CHANNELS[profile])}
         unknown = set(overrides) - {"num_classes", "channels"}
@@ -64,6 +73,10 @@ def build_model(spec: Mapping[str, Any]) -> nn.Module:
     name = one_of("spec['name']", spec["name"], MODEL_NAMES)
     if name == "dualcamnet":
         return DualCamNet(spec.get("num_classes", 10), tuple(spec.get("channels", PAPER_CHANNELS)))
+    if name == "visual":
+        backbone = VisualBackbone(spec.get("arch", "resnet18"), spec.get("out_channels", 12), scale=spec.get("scale", 1),
+                                  freeze_trunk=spec.get("freeze_trunk", False))
+        return VisualClassifier(backbone, spec.get("num_classes", 10), crops=spec.get("crops", False))
     config = GeneratorConfig(**spec.get("generator", {}))
     if name == "uvae":
         return UVAE(config)
@@ -73,8 +86,8 @@ def build_model(spec: Mapping[str, Any]) -> nn.Module:
 
 
 __all__ = [
-    "ACOUSTIC_GRID", "AUVAE", "AcousticDecoder", "AdversarialGenerator", "ConditionEncoder", "DualCamNet",
-    "GeneratorConfig", "LAMBDA_ADV", "LAMBDA_REC", "MCGAN", "MCGANGenerator", "MODEL_NAMES", "PAPER_CHANNELS",
+    "ACOUSTIC_GRID", "ALIGN_SHIFT", "AUVAE", "AcousticDecoder", "AdversarialGenerator", "ConditionEncoder", "DualCamNet",
+    "GeneratorConfig", "LAMBDA_ADV", "LAMBDA_REC", "MCGAN", "MCGANGenerator", "MODEL_NAMES", "OUTPUT_STRIDE", "PAPER_CHANNELS",
     "PROFILE_CHANNELS", "TRUNK_CHANNELS", "UVAE", "VISUAL_GRID", "VisualBackbone", "VisualClassifier",
     "build_model", "discriminator", "generator_inputs", "minmax_per_sample", "model_spec", "receptive_field",
     "tile_mfcc",

@@ -8,9 +8,13 @@ exactly over the acoustic pixels.
 
 We align by construction instead: every frame (144 x 192 in the book, 480 x 640 from the real
 camera, any 3:4 frame) is resampled to ``input_size = 16 * scale * (12, 16)`` pixels, so that
-after the stride-16 trunk feature cell ``(i, j)`` covers exactly the frame rows
+after the stride-16 trunk feature cell ``(i, j)`` stands for the frame rows
 ``[i H / 12, (i + 1) H / 12)`` and columns ``[j W / 16, (j + 1) W / 16)``, i.e. acoustic pixels
-``3i..3i+2`` by ``3j..3j+2``. For ``scale > 1`` an ``scale x scale`` average pool brings the map
+``3i..3i+2`` by ``3j..3j+2``. A ResNet's stride-2 layers with symmetric padding keep the *even*
+input positions, so trunk cell ``k`` is centred on input pixel ``16 k``, the corner of its block,
+not its centre ``16 k + 7.5``: :meth:`VisualBackbone.prepare` therefore shifts the resampled frame
+by :data:`ALIGN_SHIFT` = 8 pixels up and left (zero padding at the bottom and right), which
+leaves every cell within half a pixel of its block's centre (chapter 07 measures it). For ``scale > 1`` an ``scale x scale`` average pool brings the map
 back to 12 x 16 without breaking that alignment. The added convolution is 3 x 3 with zero
 padding ("same"), which keeps the cell centres in place (a 3 x 4 kernel would shift them by half
 a cell).
@@ -37,6 +41,9 @@ ACOUSTIC_GRID: tuple[int, int] = (36, 48)
 VISUAL_GRID: tuple[int, int] = (12, 16)
 #: Output stride of the cut ResNet trunk (conv1, max-pool, layer1, layer2, layer3).
 OUTPUT_STRIDE = 16
+#: Pixels by which :meth:`VisualBackbone.prepare` shifts a resampled frame up and left so that
+#: trunk cells (centred on input pixels ``16 k``) sit on the centres of their blocks.
+ALIGN_SHIFT = OUTPUT_STRIDE // 2
 #: Channels of ``layer3`` (the last stage kept) for each architecture.
 TRUNK_CHANNELS: dict[str, int] = {"resnet18": 256, "resnet50": 1024}
 _TRUNK_PREFIXES = ("conv1.", "bn1.", "layer1.", "layer2.", "layer3.")
@@ -138,7 +145,8 @@ class VisualBackbone(nn.Module):
         return self
 
     def prepare(self, frames: torch.Tensor) -> torch.Tensor:
-        """Resample frames ``(B, 3, H, W)`` in [0, 1] (``H / W = 3 / 4``) to ``input_size`` and standardise."""
+        """Resample frames ``(B, 3, H, W)`` in [0, 1] (``H / W = 3 / 4``) to ``input_size``, standardise,
+        and shift by :data:`ALIGN_SHIFT` pixels so that trunk cells sit on their blocks' centres."""
         if not isinstance(frames, torch.Tensor):
             raise TypeError(f"frames must be a torch.Tensor; got {type(frames).__name__}")
         if frames.ndim != 4 or frames.shape[1] != 3:
@@ -152,9 +160,15 @@ class VisualBackbone(nn.Module):
         if (h, w) != self.input_size:
             frames = F.interpolate(frames, size=self.input_size, mode="bilinear", align_corners=False,
                                    antialias=(h > self.input_size[0]))
-        if self.imagenet_normalization:
-            frames = (frames - self.mean) / self.std
-        return frames
+        x = self.normalize(frames)  # zero = the mean colour, as the trunk's own padding
+        return F.pad(x[..., ALIGN_SHIFT:, ALIGN_SHIFT:], (0, ALIGN_SHIFT, 0, ALIGN_SHIFT))
+
+    def normalize(self, images: torch.Tensor) -> torch.Tensor:
+        """Standardise images ``(B, 3, h, w)`` in [0, 1] of any size (ImageNet mean/std if enabled)."""
+        if not isinstance(images, torch.Tensor) or images.ndim != 4 or images.shape[1] != 3:
+            shape = tuple(images.shape) if isinstance(images, torch.Tensor) else type(images).__name__
+            raise ValueError(f"images must be a tensor of shape (B, 3, h, w); got {shape}")
+        return (images - self.mean) / self.std if self.imagenet_normalization else images
 
     def trunk_features(self, frames: torch.Tensor) -> torch.Tensor:
         """Trunk features ``(B, TRUNK_CHANNELS[arch], 12, 16)`` of frames ``(B, 3, H, W)``."""
@@ -181,17 +195,32 @@ class VisualBackbone(nn.Module):
 class VisualClassifier(nn.Module):
     """A backbone plus global average pooling and a linear layer: logits ``(B, num_classes)``.
 
-    Chapter 07 pretrains the backbone this way on the book's frames (``frames (B, 3, H, W)``).
+    Chapter 07 pretrains the backbone this way on the book's images. With ``crops=False`` the
+    input is whole frames ``(B, 3, H, W)``, resampled as the backbone expects; with
+    ``crops=True`` it is object crops of any fixed size (e.g. ``(B, 3, 64, 64)``), only
+    standardised -- the trunk is fully convolutional, so what it learns on crops applies to
+    whole frames, the way ImageNet's object-centred photos pretrain detectors.
+    :meth:`class_map` gives per-cell class scores ``(B, num_classes, 12, 16)`` over whole frames.
     """
 
-    def __init__(self, backbone: VisualBackbone, num_classes: int = 10) -> None:
+    def __init__(self, backbone: VisualBackbone, num_classes: int = 10, *, crops: bool = False) -> None:
         super().__init__()
         self.backbone = backbone
+        self.crops = bool(crops)
         self.fc = nn.Linear(backbone.out_channels, positive("num_classes", num_classes, integer=True))
 
-    def forward(self, frames: torch.Tensor) -> torch.Tensor:
-        """Class logits ``(B, num_classes)`` of frames ``(B, 3, H, W)``."""
-        return self.fc(self.backbone(frames).mean(dim=(-2, -1)))
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        """Class logits ``(B, num_classes)`` of frames (or crops, see the class docstring)."""
+        if self.crops:
+            feats = self.backbone.head(self.backbone.trunk(self.backbone.normalize(images)))
+        else:
+            feats = self.backbone(images)
+        return self.fc(feats.mean(dim=(-2, -1)))
+
+    def class_map(self, frames: torch.Tensor) -> torch.Tensor:
+        """Per-cell class scores ``(B, num_classes, 12, 16)`` of whole frames (the linear layer applied per cell)."""
+        feats = self.backbone(frames)
+        return torch.einsum("bchw,kc->bkhw", feats, self.fc.weight) + self.fc.bias[None, :, None, None]
 
 
 def receptive_field(arch: str = "resnet18") -> dict[str, Any]:

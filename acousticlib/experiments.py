@@ -1,0 +1,437 @@
+"""The book's shared experiments: data, pretrained visual trunk, trained generators and classifiers.
+
+Chapters 07-11 (and the later parts) call these functions instead of wiring datasets, models and
+training loops themselves, so that every chapter trains a model only when the cache lacks it and
+reuses it otherwise: chapter 07 pretrains the visual backbone and stores its trunk features,
+chapter 08 trains the U-VAEs, chapters 09 and 10 the AU-VAE and MCGAN, and chapter 11 reads
+them all back (or trains what is missing, e.g. when a reader runs it alone).
+
+Everything is keyed by the run ``profile`` (``"smoke"``, ``"book"``, ``"full"``; the sizes are in
+:data:`SETTINGS`) and ``seed``:
+
+* :func:`camera_data` -- the simulated Dual Cam dataset of chapter 06;
+* :func:`pretrained_backbone` -- a :class:`~acousticlib.models.VisualClassifier` trained on the
+  frames' class labels (chapter 07), or a local weights file (e.g. ImageNet) used as is;
+* :func:`trunk_features` -- the frozen trunk's ``(F, C, 12, 16)`` features of every frame
+  (float16, memory-mapped): the generators train only the added convolution on top, as in the
+  paper, and never run the trunk themselves;
+* :func:`generator_data` -- the generators' training/evaluation sets (frames or 1-s windows),
+  with the audio-visual condition optionally ablated and background-noise samples whose target
+  is the flat tiled map (seed 000, Sec. III-E);
+* :func:`train_generator` -- a cached U-VAE / AU-VAE / MCGAN;
+* :func:`train_classifier` -- a cached DualCamNet over 1-s windows (real, tiled-MFCC or generated
+  acoustic images), the judge of GAN-test and GAN-train (chapter 11).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+from . import datasets
+from ._checks import one_of
+from .cache import cached
+from .datasets import CLASSES, SimulatedDataset
+from .metrics import generate
+from .models import model_spec
+from .runtime import check_profile, generator
+from .training import DictDataset, TrainConfig, TrainedModel, train_cached
+
+#: Bump when what :func:`trunk_features` writes changes.
+FEATURES_CODE_VERSION = "trunk-features-2"
+#: Conditions a generator can be trained on: both modalities, or one of them (Table V).
+CONDITIONS: tuple[str, ...] = ("audio+video", "video only", "audio only")
+#: Side (pixels) of the object crops that pretrain the visual trunk (chapter 07).
+CROP_SIZE = 64
+#: Label of the background crops of :func:`object_crops` (after the ten classes).
+BACKGROUND_LABEL = len(CLASSES)
+#: Where a classifier's training windows come from (chapter 11).
+CLASSIFIER_SOURCES: tuple[str, ...] = ("real", "tiled", "uvae", "auvae", "mcgan")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Sizes of the shared experiments for one profile.
+
+    ``pretrain_epochs``/``pretrain_frames_per_clip``/``pretrain_lr``: chapter 07's frame
+    classifier; ``generator_epochs``/``generator_batch``/``generator_lr``/``frame_step``
+    (every ``frame_step``-th training frame): the generators; ``classifier_epochs``/
+    ``classifier_batch``/``classifier_lr``: DualCamNet over 1-s windows.
+    """
+
+    pretrain_epochs: int
+    pretrain_frames_per_clip: int
+    pretrain_lr: float
+    generator_epochs: int
+    generator_batch: int
+    generator_lr: float
+    frame_step: int
+    classifier_epochs: int
+    classifier_batch: int
+    classifier_lr: float
+
+
+#: The sizes of each profile. ``book`` fits a laptop CPU (a few minutes per chapter); ``full``
+#: carries the paper's batch size and learning rate (Adam 1e-4, batch 64) for a GPU.
+SETTINGS: dict[str, Settings] = {
+    "smoke": Settings(1, 1, 1e-3, 1, 16, 1e-3, 6, 2, 16, 1e-3),
+    "book": Settings(5, 4, 1e-3, 4, 32, 1e-3, 3, 12, 16, 1e-3),
+    "full": Settings(30, 12, 1e-3, 100, 64, 1e-4, 1, 50, 16, 1e-4),
+}
+
+
+def settings(profile: str) -> Settings:
+    """The :class:`Settings` of ``profile``."""
+    return SETTINGS[check_profile(profile)]
+
+
+# --------------------------------------------------------------------------------------- dataset
+def camera_data(profile: str = "book", seed: int = 0, *, progress: bool = True) -> SimulatedDataset:
+    """The simulated Dual Cam dataset of ``profile`` and ``seed`` (chapter 06), from the cache."""
+    return datasets.camera_dataset(datasets.dataset_config(profile, seed=seed), workers=2, progress=progress)
+
+
+def _key(ds: SimulatedDataset) -> str:
+    return f"dataset/{ds.folder.name}"
+
+
+# ------------------------------------------------------------------------------ visual backbone
+def _file_sha256(path: str | os.PathLike[str]) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def clip_frames(ds: SimulatedDataset, split: str, per_clip: int) -> np.ndarray:
+    """Indices of ``per_clip`` evenly spaced frames of every sound clip of ``split``."""
+    rows = ds.frames_of(split, include_background=False)
+    fps = int(ds.meta["fps"])
+    keep = np.round(np.linspace(0, fps - 1, per_clip)).astype(int) if per_clip > 1 else np.array([fps // 2])
+    return rows[np.isin(ds.index["frame"][rows], keep)]
+
+
+def _resampled_crops(ds: SimulatedDataset, rows: np.ndarray, centres: np.ndarray, half: np.ndarray, size: int,
+                     chunk: int = 256) -> torch.Tensor:
+    """Square crops of frames ``rows`` centred at ``centres`` ``(N, 2)`` (row, col) with half-sides ``half``."""
+    from torchvision.ops import roi_align
+
+    cy, cx = centres[:, 0], centres[:, 1]
+    rois = np.stack([cx - half, cy - half, cx + half, cy + half], axis=1)  # (x1, y1, x2, y2)
+    out = torch.empty((rows.size, 3, size, size))
+    frames = ds.array("frames")
+    for a in range(0, rows.size, chunk):
+        x = torch.from_numpy(np.ascontiguousarray(frames[rows[a:a + chunk]])).permute(0, 3, 1, 2).float().div_(255.0)
+        r = torch.from_numpy(rois[a:a + chunk]).float()
+        idx = torch.arange(r.shape[0], dtype=torch.float32)[:, None]
+        out[a:a + chunk] = roi_align(x, torch.cat([idx, r], dim=1), output_size=(size, size), spatial_scale=1.0,
+                                     sampling_ratio=2, aligned=True)
+    return out
+
+
+def object_crops(ds: SimulatedDataset, rows: np.ndarray, *, size: int = CROP_SIZE, margin: float = 1.25,
+                 background_seed: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Square crops ``(N, 3, size, size)`` in [0, 1] around the labelled source of frames ``rows``, and labels.
+
+    The crop is centred on the ground-truth box of source 0 (the clip's class), ``margin``
+    times its longer side (at least 16 pixels), resampled bilinearly (``torchvision.ops.roi_align``).
+    Frames whose source is outside the picture are skipped. With ``background_seed`` each frame
+    also gives a crop of the same size at a random place that overlaps no sounding source, labelled
+    :data:`BACKGROUND_LABEL` (object crops first, then background crops). Chapter 07.
+    """
+    rows = np.asarray(rows, np.int64)
+    boxes = np.asarray(ds.array("boxes")[rows, 0], np.float64)  # (top, left, bottom, right) pixels
+    ok = np.isfinite(boxes).all(axis=1) & (boxes[:, 2] > boxes[:, 0]) & (boxes[:, 3] > boxes[:, 1])
+    rows, boxes = rows[ok], boxes[ok]
+    centres = np.stack([(boxes[:, 0] + boxes[:, 2]) / 2, (boxes[:, 1] + boxes[:, 3]) / 2], axis=1)
+    half = np.maximum(16.0, margin * np.maximum(boxes[:, 2] - boxes[:, 0], boxes[:, 3] - boxes[:, 1])) / 2
+    crops = _resampled_crops(ds, rows, centres, half, size)
+    labels = torch.from_numpy(ds.index["label"][rows])
+    if background_seed is None:
+        return crops, labels
+    frames = ds.array("frames")
+    h, w = frames.shape[1:3]
+    all_boxes = np.asarray(ds.array("boxes")[rows], np.float64)  # (N, S, 4)
+    keep, bg_centres = [], []
+    for n, row in enumerate(rows):
+        rng = generator(background_seed, "background-crop", int(row))
+        for _ in range(30):
+            c = np.array([rng.uniform(half[n], max(half[n], h - half[n])), rng.uniform(half[n], max(half[n], w - half[n]))])
+            b = all_boxes[n][np.isfinite(all_boxes[n]).all(axis=1)]
+            clear = ((c[0] + half[n] <= b[:, 0]) | (c[0] - half[n] >= b[:, 2]) | (c[1] + half[n] <= b[:, 1])
+                     | (c[1] - half[n] >= b[:, 3]))
+            if clear.all():
+                keep.append(n)
+                bg_centres.append(c)
+                break
+    if keep:
+        idx = np.asarray(keep)
+        bg = _resampled_crops(ds, rows[idx], np.asarray(bg_centres), half[idx], size)
+        crops = torch.cat([crops, bg])
+        labels = torch.cat([labels, torch.full((idx.size,), BACKGROUND_LABEL, dtype=labels.dtype)])
+    return crops, labels
+
+
+def _crop_set(ds: SimulatedDataset, rows: np.ndarray, seed: int) -> DictDataset:
+    crops, labels = object_crops(ds, rows, background_seed=seed)
+    return DictDataset(frame=crops, label=labels)
+
+
+def pretrained_backbone(profile: str = "book", seed: int = 0, *, progress: bool = True) -> TrainedModel:
+    """Chapter 07's object classifier (backbone + pooling + linear), trained on the dataset's frames.
+
+    The whole ResNet trunk learns (it starts from random weights: nothing is downloaded) to name
+    the class of the sounding object in :func:`object_crops` of ``pretrain_frames_per_clip``
+    frames of every training clip, or "background" (label :data:`BACKGROUND_LABEL`) for a crop
+    of the same frame away from the sources, with the validation accuracy choosing the best epoch.
+    ``.model.backbone`` is the backbone the generators use, frozen; ``.model.class_map(frames)``
+    shows where in a whole frame it sees each class.
+    """
+    s = settings(profile)
+    ds = camera_data(profile, seed, progress=progress)
+    spec = model_spec("visual", profile, num_classes=len(CLASSES) + 1)
+    config = TrainConfig(epochs=s.pretrain_epochs, batch_size=32, lr=s.pretrain_lr, seed=seed, monitor="accuracy",
+                         input_key="frame")
+
+    def data() -> tuple[DictDataset, DictDataset]:
+        return (_crop_set(ds, clip_frames(ds, "train", s.pretrain_frames_per_clip), seed),
+                _crop_set(ds, clip_frames(ds, "val", s.pretrain_frames_per_clip), seed))
+
+    data_key = _key(ds) + f"|crops={CROP_SIZE}+background|frames/clip={s.pretrain_frames_per_clip}"
+    return train_cached(spec, data, None, config, data_key=data_key,
+                        progress=progress)
+
+
+def load_trunk_weights(backbone: torch.nn.Module, weights: str | os.PathLike[str]) -> None:
+    """Load a local torchvision ResNet state-dict file into ``backbone.trunk`` (e.g. ImageNet weights)."""
+    from .models import VisualBackbone
+
+    if not isinstance(backbone, VisualBackbone):
+        raise TypeError(f"backbone must be a VisualBackbone; got {type(backbone).__name__}")
+    donor = VisualBackbone(backbone.arch, backbone.out_channels, scale=backbone.scale, weights=weights)
+    backbone.trunk.load_state_dict(donor.trunk.state_dict())
+
+
+def frame_digests(frames: np.ndarray) -> np.ndarray:
+    """A 128-bit BLAKE2 digest (hex string) of each frame of ``frames`` ``(N, ...)``: equal frames, equal digests."""
+    return np.array([hashlib.blake2b(np.ascontiguousarray(f).tobytes(), digest_size=16).hexdigest() for f in frames])
+
+
+def trunk_features(profile: str = "book", seed: int = 0, *, weights: str | os.PathLike[str] | None = None,
+                   batch_size: int = 32, progress: bool = True) -> np.ndarray:
+    """Frozen-trunk features ``(F, C, 12, 16)`` float16 of every frame of the dataset (memory-mapped).
+
+    The trunk is chapter 07's pretrained one, or -- when ``weights`` names a local state-dict
+    file, e.g. ImageNet weights -- that file's, used as is (the paper's setting). Identical frames
+    (a still scene renders the same picture 12 times a second) are computed once. Cached.
+    """
+    from tqdm.auto import tqdm
+
+    ds = camera_data(profile, seed, progress=progress)
+    if weights is None:
+        pre = pretrained_backbone(profile, seed, progress=progress)
+        backbone, source = pre.model.backbone, f"pretrained/{pre.path.name}"
+    else:
+        from .models import VisualBackbone
+
+        spec = model_spec("visual", profile)
+        backbone = VisualBackbone(spec["arch"], spec["out_channels"], scale=spec["scale"], weights=weights)
+        source = f"file/{_file_sha256(weights)}"
+
+    def build(folder: Path) -> None:
+        frames = ds.array("frames")
+        digests = frame_digests(frames)
+        _, first, inverse = np.unique(digests, return_index=True, return_inverse=True)
+        order = np.sort(first)  # compute unique frames in dataset order
+        slot = np.empty(len(digests), np.int64)
+        slot[order] = np.arange(order.size)
+        rows_of = slot[first[inverse]]
+        feats = np.empty((order.size, backbone.trunk_channels, 12, 16), np.float16)
+        backbone.eval()
+        with torch.no_grad():
+            for a in tqdm(range(0, order.size, batch_size), disable=not progress, desc="trunk features",
+                          unit="batch"):
+                rows = order[a:a + batch_size]
+                x = torch.from_numpy(np.ascontiguousarray(frames[rows])).permute(0, 3, 1, 2).float().div_(255.0)
+                feats[a:a + rows.size] = backbone.trunk_features(x).numpy().astype(np.float16)
+        out = np.lib.format.open_memmap(folder / "features.npy", mode="w+", dtype=np.float16,
+                                        shape=(len(digests), *feats.shape[1:]))
+        out[:] = feats[rows_of]
+        out.flush()
+        del out
+
+    folder = cached("trunk_features", {"dataset": _key(ds), "trunk": source, "arch": backbone.arch,
+                                       "scale": backbone.scale}, build, code_version=FEATURES_CODE_VERSION)
+    return np.load(folder / "features.npy", mmap_mode="r")
+
+
+# ------------------------------------------------------------------------------ generator data
+def generator_data(
+    profile: str = "book",
+    seed: int = 0,
+    split: str = "train",
+    *,
+    windows: bool = False,
+    background: bool = True,
+    condition: str = "audio+video",
+    frame_step: int = 1,
+) -> DictDataset:
+    """The generators' data for ``split``: ``mfcc_mono``, ``frame`` (trunk features), ``acoustic``, ``label``.
+
+    ``windows``: 1-s windows ``(N, 12, ...)`` (one per clip) instead of frames ``(N, ...)``.
+    ``background``: include background-noise-only frames; their target is the flat tiled mono
+    MFCC (the paper's background-noise training samples, so that a scene without sound gives a
+    flat energy map). ``condition``: ``"video only"`` zeroes the audio condition, ``"audio only"``
+    the visual one (Table V). ``frame_step``: keep every ``frame_step``-th frame (frames only).
+    ``label`` is -1 and ``background`` true for background frames. Arrays are float16 (trunk
+    features, acoustic images); the models convert batches to float32.
+    """
+    one_of("condition", condition, CONDITIONS)
+    one_of("split", split, datasets.SPLITS)
+    if isinstance(frame_step, bool) or not isinstance(frame_step, int) or frame_step < 1:
+        raise ValueError(f"frame_step must be a positive integer; got {frame_step!r}")
+    if windows and frame_step != 1:
+        raise ValueError("frame_step applies to frames only; windows keep all 12 frames of a clip (frame_step=1)")
+    ds = camera_data(profile, seed, progress=False)
+    feats = trunk_features(profile, seed, progress=False)
+    rows = ds.frames_of(split, include_background=background)
+    if windows:
+        rows = rows[ds.index["frame"][rows] == 0]
+        fps = int(ds.meta["fps"])
+        rows = (rows[:, None] + np.arange(fps)[None, :]).reshape(-1)
+    elif frame_step > 1:
+        rows = rows[ds.index["frame"][rows] % frame_step == 0]
+    mono = np.asarray(ds.array("mfcc_mono")[rows], np.float32)
+    acoustic = np.array(ds.array("acoustic")[rows], np.float16)
+    bg = ds.index["background"][rows].astype(bool)
+    if bg.any():
+        acoustic[bg] = np.broadcast_to(mono[bg][:, :, None, None], (int(bg.sum()), mono.shape[1], *acoustic.shape[-2:]))
+    visual = np.array(feats[rows], np.float16)
+    if condition == "video only":
+        mono = np.zeros_like(mono)
+    elif condition == "audio only":
+        visual = np.zeros_like(visual)
+    label = ds.index["label"][rows]
+    tensors = {"mfcc_mono": mono, "frame": visual, "acoustic": acoustic, "label": label, "background": bg}
+    if windows:
+        tensors = {k: v.reshape(-1, fps, *v.shape[1:]) for k, v in tensors.items()}
+        tensors["label"] = tensors["label"][:, 0]
+        tensors["background"] = tensors["background"][:, 0]
+    return DictDataset(**{k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in tensors.items()})
+
+
+# -------------------------------------------------------------------------------- generators
+def train_generator(
+    name: str,
+    profile: str = "book",
+    seed: int = 0,
+    *,
+    skips: int = 1,
+    background: bool = True,
+    condition: str = "audio+video",
+    epochs: int | None = None,
+    progress: bool = True,
+) -> TrainedModel:
+    """A trained ``"uvae"``, ``"auvae"`` or ``"mcgan"`` (chapters 08-10), from the cache when present.
+
+    ``skips`` (U-VAE and AU-VAE; MCGAN has none), ``background`` (train with background-noise
+    samples) and ``condition`` (see :func:`generator_data`) select the variants of Tables V and
+    VII. Trained on every ``frame_step``-th training frame, validated on the validation split;
+    the best epoch by validation loss is kept. ``epochs`` overrides the profile's.
+    """
+    one_of("name", name, ("uvae", "auvae", "mcgan"))
+    one_of("skips", skips, (0, 1, 2))
+    one_of("condition", condition, CONDITIONS)
+    s = settings(profile)
+    if name == "mcgan":
+        skips = 0
+    spec = model_spec(name, profile, skips=skips)
+    config = TrainConfig(epochs=s.generator_epochs if epochs is None else epochs, batch_size=s.generator_batch,
+                         lr=s.generator_lr, seed=seed, monitor="loss")
+    ds = camera_data(profile, seed, progress=progress)
+    trunk_features(profile, seed, progress=progress)  # built here (with its progress bar) when missing
+    pre = pretrained_backbone(profile, seed, progress=False)
+    data_key = (f"{_key(ds)}|trunk=pretrained/{pre.path.name}|{FEATURES_CODE_VERSION}|background={background}|condition={condition}"
+                f"|frame_step={s.frame_step}")
+
+    def data() -> tuple[DictDataset, DictDataset]:
+        return tuple(generator_data(profile, seed, split, background=background, condition=condition,
+                                    frame_step=s.frame_step) for split in ("train", "val"))  # type: ignore[return-value]
+
+    return train_cached(spec, data, None, config, data_key=data_key, progress=progress)
+
+
+def attach_trunk(generator: torch.nn.Module, profile: str = "book", seed: int = 0) -> torch.nn.Module:
+    """Put chapter 07's pretrained trunk into a trained generator, so it takes camera frames directly.
+
+    The generators are trained on precomputed trunk features; with the trunk attached they accept
+    frames ``(B, 3, H, W)`` too (and still accept trunk features). Returns ``generator``.
+    """
+    gen = getattr(generator, "generator", generator)
+    if getattr(gen, "backbone", None) is None:
+        raise ValueError("generator has no visual backbone to attach a trunk to")
+    pre = pretrained_backbone(profile, seed, progress=False)
+    gen.backbone.trunk.load_state_dict(pre.model.backbone.trunk.state_dict())
+    return generator
+
+
+# ------------------------------------------------------------------------------- classifiers
+def classifier_windows(source: str, split: str, profile: str = "book", seed: int = 0,
+                       generators: Mapping[str, torch.nn.Module] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """1-s windows ``(N, 12, 12, 36, 48)`` float32 in [0, 1] and labels ``(N,)`` of sound clips of ``split``.
+
+    ``source``: ``"real"`` (min-max normalised acoustic images), ``"tiled"`` (the tiled-MFCC
+    baseline) or a generator name (its output, z drawn from ``seed`` for MCGAN); a generator is
+    taken from ``generators[source]`` if given, else from :func:`train_generator`.
+    """
+    one_of("source", source, CLASSIFIER_SOURCES)
+    data = generator_data(profile, seed, split, windows=True, background=False)
+    if source in ("real", "tiled"):
+        from .models import generator_inputs
+
+        x = generator_inputs(data.tensors)
+        key = "target" if source == "real" else "audio"
+        out = x[key].reshape(*x["lead"], *x[key].shape[1:])
+    else:
+        model = (generators or {}).get(source) or train_generator(source, profile, seed, progress=False).model
+        out = generate(model, data, batch_size=4, seed=seed)["generated"]
+    return out, data.tensors["label"]
+
+
+def train_classifier(source: str = "real", profile: str = "book", seed: int = 0, *,
+                     progress: bool = True) -> TrainedModel:
+    """A DualCamNet trained on 1-s windows from ``source`` (see :func:`classifier_windows`), cached.
+
+    ``"real"`` is GAN-test's judge; the others are GAN-train's classifiers. Validated on the
+    same source's validation windows (best epoch by accuracy).
+    """
+    one_of("source", source, CLASSIFIER_SOURCES)
+    s = settings(profile)
+    ds = camera_data(profile, seed, progress=progress)
+    spec = model_spec("dualcamnet", profile, num_classes=len(CLASSES))
+    config = TrainConfig(epochs=s.classifier_epochs, batch_size=s.classifier_batch, lr=s.classifier_lr, seed=seed,
+                         monitor="accuracy")
+    data_key = f"{_key(ds)}|windows={source}"
+    if source not in ("real", "tiled"):
+        data_key += f"|generator={train_generator(source, profile, seed, progress=progress).path.name}"
+
+    def data() -> tuple[DictDataset, DictDataset]:
+        sets = [classifier_windows(source, split, profile, seed) for split in ("train", "val")]
+        return tuple(DictDataset(acoustic=x, label=y) for x, y in sets)  # type: ignore[return-value]
+
+    return train_cached(spec, data, None, config, data_key=data_key, progress=progress)
+
+
+__all__ = [
+    "BACKGROUND_LABEL", "CLASSIFIER_SOURCES", "CONDITIONS", "CROP_SIZE", "FEATURES_CODE_VERSION", "SETTINGS", "Settings", "attach_trunk", "camera_data",
+    "classifier_windows", "generator_data", "clip_frames", "frame_digests", "load_trunk_weights", "object_crops", "pretrained_backbone", "settings",
+    "train_classifier", "train_generator", "trunk_features",
+]

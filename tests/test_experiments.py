@@ -1,0 +1,191 @@
+"""The shared experiments of chapters 07-11 (acousticlib.experiments), on the smoke profile."""
+
+from __future__ import annotations
+
+import time
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+import torch
+
+from acousticlib import experiments as ex
+from acousticlib.models import UVAE, VisualBackbone, VisualClassifier, build_model, model_spec
+from acousticlib.training import DictDataset, TrainConfig, train_cached
+
+torch.set_num_threads(1)
+
+
+@pytest.fixture(scope="module")
+def smoke(tmp_path_factory):
+    """Every smoke-profile experiment built once in a private cache."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("ACOUSTICLIB_CACHE", str(tmp_path_factory.mktemp("cache")))
+    ds = ex.camera_data("smoke", 0, progress=False)
+    yield SimpleNamespace(ds=ds, feats=ex.trunk_features("smoke", 0, progress=False))
+    mp.undo()
+
+
+# ------------------------------------------------------------------------------------ crops
+def _stub(frames, boxes, labels):
+    arrays = {"frames": frames, "boxes": boxes}
+    return SimpleNamespace(array=lambda name: arrays[name], index={"label": np.asarray(labels)})
+
+
+def test_object_crops_are_centred_on_the_source_box_and_skip_missing_boxes():
+    frames = np.zeros((3, 144, 192, 3), np.uint8)
+    frames[0, 40:60, 100:130] = (255, 0, 0)  # a red object
+    frames[2, 90:130, 10:40] = (0, 0, 255)  # a blue one
+    boxes = np.full((3, 2, 4), np.nan, np.float32)
+    boxes[0, 0] = (40, 100, 60, 130)
+    boxes[2, 0] = (90, 10, 130, 40)
+    crops, labels = ex.object_crops(_stub(frames, boxes, [4, 5, 6]), np.arange(3), size=32)
+    assert crops.shape == (2, 3, 32, 32) and labels.tolist() == [4, 6]  # frame 1 has no box
+    centre = crops[:, :, 14:18, 14:18].mean(dim=(-2, -1))
+    assert torch.allclose(centre[0], torch.tensor([1.0, 0.0, 0.0]), atol=1e-5)
+    assert torch.allclose(centre[1], torch.tensor([0.0, 0.0, 1.0]), atol=1e-5)
+    # the margin leaves background around the object: the corners are black
+    assert float(crops[0, :, 0, 0].abs().sum()) < 1e-6
+    # background crops: one per object crop, labelled after the classes, clear of the objects (black)
+    both, labels = ex.object_crops(_stub(frames, boxes, [4, 5, 6]), np.arange(3), size=32, background_seed=0)
+    assert both.shape == (4, 3, 32, 32) and labels.tolist() == [4, 6, ex.BACKGROUND_LABEL, ex.BACKGROUND_LABEL]
+    assert float(both[2:].abs().max()) < 1e-6
+    again, _ = ex.object_crops(_stub(frames, boxes, [4, 5, 6]), np.arange(3), size=32, background_seed=0)
+    assert torch.equal(both, again)
+
+
+# ----------------------------------------------------------------------------- visual models
+def test_visual_spec_and_crop_classifier():
+    spec = model_spec("visual", "smoke")
+    assert spec["crops"] is True and spec["arch"] == "resnet18"
+    with pytest.raises(ValueError, match="overrides for visual"):
+        model_spec("visual", "smoke", channels=[4])
+    torch.manual_seed(0)
+    model = build_model(spec)
+    assert isinstance(model, VisualClassifier)
+    assert model(torch.rand(2, 3, 64, 64)).shape == (2, 10)
+    with pytest.raises(ValueError, match="images must be"):
+        model.backbone.normalize(torch.rand(2, 64, 64))
+
+
+def test_class_map_averages_to_the_whole_frame_logits():
+    torch.manual_seed(0)
+    model = VisualClassifier(VisualBackbone("resnet18", 4), 3).eval()
+    frames = torch.rand(2, 3, 144, 192)
+    with torch.no_grad():
+        cmap = model.class_map(frames)
+        logits = model(frames)
+    assert cmap.shape == (2, 3, 12, 16)
+    torch.testing.assert_close(cmap.mean(dim=(-2, -1)), logits, rtol=1e-4, atol=1e-5)
+
+
+# ---------------------------------------------------------------------------- trunk features
+def test_trunk_features_match_the_pretrained_trunk_and_are_deduplicated(smoke):
+    feats = smoke.feats
+    frames = smoke.ds.array("frames")
+    assert feats.shape == (len(smoke.ds), 256, 12, 16) and feats.dtype == np.float16
+    backbone = ex.pretrained_backbone("smoke", 0, progress=False).model.backbone.eval()
+    rows = [0, 5, len(smoke.ds) - 1]
+    x = torch.from_numpy(np.ascontiguousarray(frames[rows])).permute(0, 3, 1, 2).float() / 255
+    with torch.no_grad():
+        direct = backbone.trunk_features(x).numpy()
+    np.testing.assert_allclose(feats[rows].astype(np.float32), direct, rtol=2e-2, atol=2e-2)
+    # identical frames share identical features
+    digests = ex.frame_digests(frames)
+    same = np.flatnonzero(digests == digests[0])
+    assert np.array_equal(feats[same[0]], feats[same[-1]])
+
+
+# ---------------------------------------------------------------------------- generator data
+def test_generator_data_shapes_background_targets_and_ablations(smoke):
+    frames = ex.generator_data("smoke", 0, "train")
+    t = frames.tensors
+    assert t["frame"].shape[1:] == (256, 12, 16) and t["acoustic"].shape[1:] == (12, 36, 48)
+    bg = t["background"]
+    assert bg.any() and (t["label"][bg] == -1).all() and (t["label"][~bg] >= 0).all()
+    flat = t["acoustic"][bg].float()
+    assert torch.equal(flat, flat[..., :1, :1].expand_as(flat))  # background targets are flat maps
+    assert not torch.equal(t["acoustic"][~bg][0], t["acoustic"][~bg][0][..., :1, :1].expand(12, 36, 48))
+    video = ex.generator_data("smoke", 0, "train", condition="video only").tensors
+    audio = ex.generator_data("smoke", 0, "train", condition="audio only").tensors
+    assert (video["mfcc_mono"] == 0).all() and torch.equal(video["frame"], t["frame"])
+    assert (audio["frame"] == 0).all() and torch.equal(audio["mfcc_mono"], t["mfcc_mono"])
+    no_bg = ex.generator_data("smoke", 0, "train", background=False).tensors
+    assert len(no_bg["label"]) == int((~bg).sum()) and not no_bg["background"].any()
+    step = ex.generator_data("smoke", 0, "train", frame_step=3).tensors
+    assert len(step["label"]) == len(t["label"]) // 3
+    win = ex.generator_data("smoke", 0, "test", windows=True, background=False).tensors
+    assert win["acoustic"].shape[1:] == (12, 12, 36, 48) and win["label"].ndim == 1
+
+
+def test_generator_data_rejects_bad_arguments(smoke):
+    with pytest.raises(ValueError, match="condition"):
+        ex.generator_data("smoke", 0, "train", condition="both")
+    with pytest.raises(ValueError, match="split"):
+        ex.generator_data("smoke", 0, "training")
+    with pytest.raises(ValueError, match="frame_step"):
+        ex.generator_data("smoke", 0, "train", frame_step=0)
+    with pytest.raises(ValueError, match="frame_step applies to frames only"):
+        ex.generator_data("smoke", 0, "train", windows=True, frame_step=2)
+    with pytest.raises(ValueError, match="profile"):
+        ex.settings("huge")
+
+
+# ----------------------------------------------------------------------- trained, then cached
+def test_generators_train_once_then_come_from_the_cache(smoke):
+    first = ex.train_generator("uvae", "smoke", 0, progress=False)
+    assert isinstance(first.model, UVAE) and first.history
+    t0 = time.perf_counter()
+    again = ex.train_generator("uvae", "smoke", 0, progress=False)
+    assert again.path == first.path
+    for a, b in zip(first.model.state_dict().values(), again.model.state_dict().values()):
+        assert torch.equal(a, b)
+    assert time.perf_counter() - t0 < 30
+    variant = ex.train_generator("uvae", "smoke", 0, condition="audio only", progress=False)
+    assert variant.path != first.path
+    with pytest.raises(ValueError, match="name"):
+        ex.train_generator("vae", "smoke", 0)
+    with pytest.raises(ValueError, match="skips"):
+        ex.train_generator("uvae", "smoke", 0, skips=3)
+
+
+def test_attached_trunk_takes_frames_like_the_precomputed_features(smoke):
+    gen = ex.attach_trunk(ex.train_generator("uvae", "smoke", 0, progress=False).model, "smoke", 0)
+    rows = [3, 4]
+    frames = torch.from_numpy(np.ascontiguousarray(smoke.ds.array("frames")[rows])).permute(0, 3, 1, 2).float() / 255
+    feats = torch.from_numpy(np.asarray(smoke.feats[rows], np.float32))
+    with torch.no_grad():
+        a = gen.visual_map(frames)
+        b = gen.visual_map(feats)
+    torch.testing.assert_close(a, b, rtol=5e-2, atol=5e-2)
+
+
+def test_classifier_windows_and_a_cached_classifier(smoke):
+    real, y = ex.classifier_windows("real", "test", "smoke", 0)
+    tiled, y2 = ex.classifier_windows("tiled", "test", "smoke", 0)
+    assert real.shape == tiled.shape and real.shape[1:] == (12, 12, 36, 48) and torch.equal(y, y2)
+    assert float(real.amin()) >= 0.0 and float(real.amax()) <= 1.0
+    # a tiled window is constant over the grid
+    assert torch.equal(tiled[0, 0], tiled[0, 0, :, :1, :1].expand(12, 36, 48))
+    clf = ex.train_classifier("real", "smoke", 0, progress=False)
+    assert clf.model(real[:2]).shape == (2, 10)
+    with pytest.raises(ValueError, match="source"):
+        ex.classifier_windows("fake", "test", "smoke", 0)
+
+
+def test_lazy_training_data_is_not_loaded_for_a_cached_model(tmp_path):
+    calls = []
+
+    def data():
+        calls.append(1)
+        x = torch.rand(8, 12, 12, 36, 48)
+        return DictDataset(acoustic=x, label=torch.arange(8) % 2), None
+
+    spec = model_spec("dualcamnet", "smoke", num_classes=2)
+    cfg = TrainConfig(epochs=1, batch_size=4)
+    a = train_cached(spec, data, None, cfg, data_key="toy", progress=False, root=tmp_path)
+    b = train_cached(spec, data, None, cfg, data_key="toy", progress=False, root=tmp_path)
+    assert calls == [1] and a.path == b.path
+    with pytest.raises(ValueError, match="val_data must be None"):
+        train_cached(spec, data, DictDataset(acoustic=torch.rand(2, 1), label=torch.zeros(2)), cfg, data_key="toy",
+                     root=tmp_path)
