@@ -125,6 +125,18 @@ def compare_number(exercise_id: str, answer: Any, expected: float, *, rtol: floa
     return Feedback(exercise_id, False, f"{value:.4g}{u} is {direction}. {hint}".strip(), expected)
 
 
+def compare_pair(exercise_id: str, answer: Any, expected: tuple[int, int], *, what: str, right: str,
+                 hint: str) -> Feedback:
+    """Feedback for an answer that must equal the pair of integers ``expected`` (``what`` names it)."""
+    try:
+        got = tuple(int(x) for x in answer)
+    except (TypeError, ValueError):
+        return Feedback(exercise_id, False, f"expected a pair {what} of integers; got {answer!r}.", expected)
+    if got == tuple(expected):
+        return Feedback(exercise_id, True, right, expected)
+    return Feedback(exercise_id, False, f"{got} is not right. {hint}", expected)
+
+
 # ---------------------------------------------------------------------------------------------
 # Chapter 01
 # ---------------------------------------------------------------------------------------------
@@ -345,11 +357,333 @@ def check_dataset_size(answer: Any, *, locations: int, unseen_locations: int, re
     clips = (v["locations"] + int(unseen_locations)) * (v["recordings_per_location"] + int(background_per_location)) \
         * v["recording_seconds"]
     expected = (clips, clips * v["fps"])
+    return compare_pair("06.1", answer, expected, what="(clips, frames)",
+                        right=f"{clips} clips of 12 frames: {clips * v['fps']} frames.",
+                        hint="Count recordings per location (sound and background), multiply by the locations "
+                             "of every split, then by the seconds per recording.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Chapters 09-10: adversarial generators (AU-VAE, MCGAN)
+# ---------------------------------------------------------------------------------------------
+
+
+def _open_probability(exercise_id: str, name: str, value: Any) -> float:
+    """``value`` as a float strictly between 0 and 1 (a discriminator's output), else ValueError."""
     try:
-        got = tuple(int(x) for x in answer)
+        p = float(value)
     except (TypeError, ValueError):
-        return Feedback("06.1", False, f"expected a pair (clips, frames) of integers; got {answer!r}.", expected)
-    if got == expected:
-        return Feedback("06.1", True, f"{clips} clips of 12 frames: {clips * v['fps']} frames.", expected)
-    return Feedback("06.1", False, f"{got} is not right. Count recordings per location (sound and background), "
-                    "multiply by the locations of every split, then by the seconds per recording.", expected)
+        raise ValueError(f"exercise {exercise_id}: {name} must be a probability in (0, 1); got {value!r}") from None
+    if not 0.0 < p < 1.0:
+        raise ValueError(f"exercise {exercise_id}: {name} must be a probability in (0, 1); got {value!r}")
+    return p
+
+
+def _non_negative(exercise_id: str, **values: Any) -> dict[str, float]:
+    out = {}
+    for name, value in values.items():
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"exercise {exercise_id}: {name} must be a finite number >= 0; got {value!r}") from None
+        if not math.isfinite(v) or v < 0:
+            raise ValueError(f"exercise {exercise_id}: {name} must be a finite number >= 0; got {value!r}")
+        out[name] = v
+    return out
+
+
+@exercise("09.1", "09_au_vae",
+          "Value (nats) of the discriminator's binary cross-entropy for given outputs D(real) and D(generated).")
+def check_discriminator_bce(answer: Any, *, d_real: float = 0.5, d_fake: float = 0.5) -> Feedback:
+    """``-(log D(y) + log(1 - D(G(x, z)))) / 2`` in nats, the mean of the real and generated halves as in
+    ``acousticlib.losses.discriminator_loss``; ``log 2`` at ``D = 1/2`` (chapter 09)."""
+    pr = _open_probability("09.1", "d_real", d_real)
+    pf = _open_probability("09.1", "d_fake", d_fake)
+    expected = -0.5 * (math.log(pr) + math.log(1.0 - pf))
+    return compare_number("09.1", answer, expected, rtol=0.01, unit="nats",
+                          hint="A real image is labelled 1 (its term is -log D), a generated one 0 (its term is "
+                               "-log(1 - D)); average the two terms and use natural logarithms.")
+
+
+@exercise("09.2", "09_au_vae",
+          "Share of the generator's loss (Eq. 3) carried by the adversarial term, for given weights and terms.")
+def check_adversarial_share(answer: Any, *, adv: float, rec: float, lambda_adv: float = 1.0,
+                            lambda_rec: float = 100.0) -> Feedback:
+    """``lambda_adv * adv / (lambda_adv * adv + lambda_rec * rec)`` (chapter 09): how much of the generator's
+    objective the discriminator's opinion is, against the reconstruction term."""
+    v = _non_negative("09.2", adv=adv, rec=rec, lambda_adv=lambda_adv, lambda_rec=lambda_rec)
+    total = v["lambda_adv"] * v["adv"] + v["lambda_rec"] * v["rec"]
+    if total <= 0:
+        raise ValueError("exercise 09.2: the weighted loss lambda_adv * adv + lambda_rec * rec must be positive")
+    return compare_number("09.2", answer, v["lambda_adv"] * v["adv"] / total, rtol=0.02,
+                          hint="Weigh each term by its lambda first, then divide the adversarial part by the sum.")
+
+
+@exercise("09.3", "09_au_vae",
+          "Ratio of the non-saturating to the saturating generator gradient (w.r.t. the logit) at D(G(x, z)) = p.")
+def check_gradient_ratio(answer: Any, *, d_fake: float) -> Feedback:
+    """With ``D = sigmoid(a)``: ``d log(1 - D)/da = -D`` and ``d(-log D)/da = -(1 - D)``; the ratio of their
+    magnitudes is ``(1 - p) / p`` (chapter 09)."""
+    p = _open_probability("09.3", "d_fake", d_fake)
+    return compare_number("09.3", answer, (1.0 - p) / p, rtol=0.02,
+                          hint="Differentiate both losses with respect to the logit a, using dD/da = D (1 - D).")
+
+
+@exercise("10.1", "10_mcgan",
+          "Optimal discriminator D*(y) = p_data(y) / (p_data(y) + p_g(y)) for two 1-D Gaussian densities.")
+def check_optimal_discriminator(answer: Any, *, y: float, mu_data: float, sigma_data: float, mu_gen: float,
+                                sigma_gen: float) -> Feedback:
+    """Goodfellow et al.'s optimum for a fixed generator, with normal densities ``N(mu, sigma^2)`` (chapter 10)."""
+    from ._checks import positive
+
+    sd = positive("sigma_data", sigma_data)
+    sg = positive("sigma_gen", sigma_gen)
+    y, md, mg = (float(v) for v in (y, mu_data, mu_gen))
+    # log densities, to stay finite far in the tails
+    ld = -0.5 * ((y - md) / sd) ** 2 - math.log(sd)
+    lg = -0.5 * ((y - mg) / sg) ** 2 - math.log(sg)
+    expected = 1.0 / (1.0 + math.exp(min(lg - ld, 700.0)))
+    fb = compare_number("10.1", answer, expected, rtol=0.02,
+                        hint="Evaluate both normal densities at y (the common 1/sqrt(2 pi) cancels), then "
+                             "p_data / (p_data + p_g).")
+    try:
+        value = float(answer)
+    except (TypeError, ValueError):
+        return fb
+    if not fb.correct and math.isfinite(value) and abs(value - expected) <= 0.005:  # near 0 a relative test is too strict
+        return Feedback("10.1", True, f"{value:.4g} is within 0.005 of the expected {expected:.4g}.", expected)
+    return fb
+
+
+@exercise("10.2", "10_mcgan",
+          "Diversity ratio: mean pixel std across noise draws over mean pixel std across conditions.")
+def check_diversity_ratio(answer: Any, *, samples: Any) -> Feedback:
+    """``samples`` ``(K, N, ...)``: K noise draws for each of N conditions. Within = std over the K draws,
+    averaged over conditions and pixels; across = std over the N conditions, averaged over draws and
+    pixels; the answer is within / across (0 when the generator ignores z; chapter 10)."""
+    s = np.asarray(samples, dtype=np.float64)
+    if s.ndim < 2 or s.shape[0] < 2 or s.shape[1] < 2 or not np.all(np.isfinite(s)):
+        raise ValueError(f"samples must be a finite array (K, N, ...) with K >= 2 draws and N >= 2 conditions; "
+                         f"got shape {s.shape}")
+    across = float(s.std(axis=1).mean())
+    if across <= 0:
+        raise ValueError("samples must differ across conditions (their std across conditions is 0)")
+    expected = float(s.std(axis=0).mean()) / across
+    try:
+        value = float(answer)
+    except (TypeError, ValueError):
+        return Feedback("10.2", False, f"expected a non-negative number; got {answer!r}.", expected)
+    if math.isfinite(value) and abs(value - expected) <= max(0.02 * expected, 1e-4):
+        return Feedback("10.2", True, f"{value:.4g}: the noise moves a pixel {value:.1%} as much as the condition does.",
+                        expected)
+    return Feedback("10.2", False, f"{value:.4g} is not the ratio. Take the std over axis 0 (draws) and over axis 1 "
+                    "(conditions) separately, average each over everything else, then divide.", expected)
+
+
+# ---------------------------------------------------------------------------------------------
+# Chapter 11
+# ---------------------------------------------------------------------------------------------
+
+
+def _share_feedback(exercise_id: str, answer: Any, expected: float, *, tol: float, what: str, hint: str,
+                    wrong: Mapping[str, float] | None = None) -> Feedback:
+    """Feedback for an answer in [0, 1] within ``tol`` of ``expected``; ``wrong`` maps a named
+    common mistake to the value it gives, so the hint can name it."""
+    try:
+        value = float(answer)
+    except (TypeError, ValueError):
+        return Feedback(exercise_id, False, f"expected a number between 0 and 1 ({what}); got {answer!r}.", expected)
+    if not math.isfinite(value):
+        return Feedback(exercise_id, False, "the answer is not a finite number.", expected)
+    if abs(value - expected) <= tol:
+        return Feedback(exercise_id, True, f"{value:.4g} is the {what} (expected {expected:.4g}).", expected)
+    for mistake, v in (wrong or {}).items():
+        if abs(value - v) <= tol and abs(v - expected) > tol:
+            return Feedback(exercise_id, False, f"{value:.4g} is the {mistake}, not the {what}. {hint}", expected)
+    return Feedback(exercise_id, False, f"{value:.4g} is not the {what}. {hint}", expected)
+
+
+@exercise("11.1", "11_evaluating_generators",
+          "Accuracy (GAN-test or GAN-train) of a classifier from its confusion matrix.")
+def check_confusion_accuracy(answer: Any, *, confusion: Any) -> Feedback:
+    """``confusion[i, j]`` counts test windows of true class i predicted as class j (a square matrix
+    of non-negative counts); the accuracy is ``trace / sum`` (chapter 11)."""
+    from ._checks import as_array
+
+    c = as_array("confusion", confusion, ndim=2, dtype=np.float64, nonnegative=True)
+    if c.shape[0] != c.shape[1] or c.shape[0] < 2:
+        raise ValueError(f"confusion must be a square (K, K) matrix with K >= 2 classes; got shape {c.shape}")
+    if c.sum() <= 0:
+        raise ValueError("confusion must count at least one test sample")
+    expected = float(np.trace(c) / c.sum())
+    rows = c.sum(axis=1)
+    balanced = float(np.mean(np.diag(c)[rows > 0] / rows[rows > 0]))
+    return _share_feedback("11.1", answer, expected, tol=0.005, what="accuracy",
+                           hint="Count the correct predictions (the diagonal) and divide by all test samples.",
+                           wrong={"error rate": 1.0 - expected, "mean per-class recall": balanced})
+
+
+@exercise("11.2", "11_evaluating_generators",
+          "Intersection over union of two binary masks (e.g. binarized energy maps).")
+def check_mask_iou(answer: Any, *, pred: Any, true: Any) -> Feedback:
+    """``|P and T| / |P or T|`` of two binary masks ``(H, W)`` of the same shape (1 when both are empty),
+    as ``acousticlib.metrics.iou`` computes it (chapter 11)."""
+    from ._checks import as_array
+    from .metrics import iou
+
+    p = as_array("pred", pred, ndim=2, dtype=np.float64)
+    t = as_array("true", true, ndim=2, dtype=np.float64)
+    if p.shape != t.shape:
+        raise ValueError(f"pred and true must have the same shape; got {p.shape} and {t.shape}")
+    if not (np.isin(p, (0.0, 1.0)).all() and np.isin(t, (0.0, 1.0)).all()):
+        raise ValueError("pred and true must be binary masks holding only 0 and 1 (or False and True)")
+    expected = float(iou(p, t))
+    inter, total = float((p * t).sum()), float(p.sum() + t.sum())
+    dice = 2 * inter / total if total > 0 else 1.0
+    return _share_feedback("11.2", answer, expected, tol=0.005, what="IoU",
+                           hint="Divide the pixels in both masks by the pixels in at least one of them.",
+                           wrong={"Dice coefficient 2|P and T| / (|P| + |T|)": dice,
+                                  "share of the true mask covered": inter / t.sum() if t.sum() else 1.0})
+
+
+@exercise("11.3", "11_evaluating_generators",
+          "Area under the success curve of a set of IoU values, by the authors' convention.")
+def check_success_auc(answer: Any, *, ious: Any) -> Feedback:
+    """Success rate = share of IoU > t for t = 0, 0.1, ..., 1; the AUC is the trapezoid area under that
+    curve (``acousticlib.metrics.success_auc(ious, "authors")``, chapter 11)."""
+    from ._checks import as_array
+    from .metrics import auc, success_auc, success_curve
+
+    v = as_array("ious", ious, ndim=1, dtype=np.float64)
+    if np.any((v < 0) | (v > 1)):
+        raise ValueError(f"ious must lie in [0, 1]; got values from {v.min():.3g} to {v.max():.3g}")
+    expected = success_auc(v, "authors")
+    t, _ = success_curve(v, "authors")
+    not_strict = auc(t, (v[None, :] >= t[:, None]).mean(axis=1))
+    return _share_feedback("11.3", answer, expected, tol=0.005, what="authors' AUC",
+                           hint="Use 11 thresholds 0, 0.1, ..., 1, count a success when IoU > t (strictly), "
+                                "and integrate with the trapezoid rule (the two end points weigh half).",
+                           wrong={"LVS-convention AUC (21 thresholds, IoU >= t)": success_auc(v, "lvs"),
+                                  "AUC with successes counted as IoU >= t": not_strict})
+
+
+# ---------------------------------------------------------------------------------------------
+# Chapter 07
+# ---------------------------------------------------------------------------------------------
+
+
+def trunk_grid(height: int, width: int, stages: int = 4) -> tuple[int, int]:
+    """Rows and columns of a ResNet trunk's map for an ``height x width`` input: ``stages``
+    stride-2 steps (conv1, max-pool, layer2, layer3 for output stride 16), each rounding up."""
+    h, w = int(height), int(width)
+    for _ in range(int(stages)):
+        h, w = -(-h // 2), -(-w // 2)
+    return h, w
+
+
+@exercise("07.1", "07_visual_features",
+          "Size of the stride-16 trunk map for a given frame size.")
+def check_trunk_grid(answer: Any, *, height: int, width: int) -> Feedback:
+    """``answer`` = (rows, cols) of the ResNet trunk cut at output stride 16 (chapter 07)."""
+    v = _positive_ints("07.1", height=height, width=width)
+    expected = trunk_grid(v["height"], v["width"])
+    return compare_pair("07.1", answer, expected, what="(rows, cols)", right=f"{expected[0]} x {expected[1]} cells.",
+                        hint="Four stride-2 steps, each rounding up (padding keeps the last partial window).")
+
+
+def valid_conv_offset(size: int, cells: int, kernel: int, stride: int = 16) -> float:
+    """Offset (pixels) between the centre of the first output cell of a ``kernel``-wide valid
+    convolution on a stride-``stride`` ResNet trunk and the centre of the first of ``cells`` equal
+    cells tiling ``size`` pixels (the paper's 3 x 4 convolution, chapter 07). Trunk cell ``k`` is
+    centred on input pixel ``stride * k``, whose centre lies at ``stride * k + 0.5`` when pixel
+    ``i`` spans ``[i, i + 1)``, the convention of the cell centres ``(n + 0.5) size / cells``."""
+    first_valid = stride * (kernel - 1) / 2 + 0.5
+    return first_valid - size / cells / 2
+
+
+@exercise("07.2", "07_visual_features",
+          "Misalignment of the paper's valid convolution with the acoustic grid, in pixels.")
+def check_valid_conv_offset(answer: Any, *, size: int, cells: int, kernel: int, stride: int = 16) -> Feedback:
+    """``answer`` = offset in pixels of the first visual cell's centre from the first grid cell's centre."""
+    v = _positive_ints("07.2", size=size, cells=cells, kernel=kernel, stride=stride)
+    expected = valid_conv_offset(v["size"], v["cells"], v["kernel"], v["stride"])
+    return compare_number("07.2", answer, expected, rtol=0.02, unit="pixels",
+                          hint="A trunk cell k is centred on input pixel stride * k (at stride * k + 0.5); a kernel of width K "
+                               "centres its first output on trunk cell (K - 1) / 2.")
+
+
+@exercise("07.3", "07_visual_features",
+          "Disk size of cached trunk features in megabytes.")
+def check_feature_megabytes(answer: Any, *, frames: int, channels: int, rows: int = 12, cols: int = 16,
+                            bytes_per_value: int = 2) -> Feedback:
+    """``answer`` = size in MB (1e6 bytes) of ``frames`` feature maps of ``channels x rows x cols`` values."""
+    v = _positive_ints("07.3", frames=frames, channels=channels, rows=rows, cols=cols, bytes_per_value=bytes_per_value)
+    expected = v["frames"] * v["channels"] * v["rows"] * v["cols"] * v["bytes_per_value"] / 1e6
+    return compare_number("07.3", answer, expected, rtol=0.01, unit="MB",
+                          hint="frames x channels x 12 x 16 values, 2 bytes each in float16.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Chapter 08
+# ---------------------------------------------------------------------------------------------
+
+
+@exercise("08.1", "08_u_vae",
+          "KL divergence (nats) of a diagonal Gaussian posterior N(mu, diag sigma^2) from N(0, I).")
+def check_gaussian_kl(answer: Any, *, mu: Any, sigma: Any) -> Feedback:
+    """``sum_j 0.5 (mu_j^2 + sigma_j^2 - 1) - ln sigma_j`` in nats for vectors ``mu``, ``sigma`` ``(d,)``,
+    ``sigma > 0`` (the U-VAE's latent term, chapter 08)."""
+    from ._checks import as_array
+
+    m = as_array("mu", mu, ndim=1, dtype=np.float64)
+    s = as_array("sigma", sigma, ndim=1, dtype=np.float64)
+    if m.shape != s.shape or m.size == 0:
+        raise ValueError(f"mu and sigma must be vectors of the same length d >= 1; got {m.shape} and {s.shape}")
+    if np.any(s <= 0):
+        raise ValueError(f"sigma must hold standard deviations > 0; got {s.tolist()}")
+    expected = float(np.sum(0.5 * (m**2 + s**2 - 1.0) - np.log(s)))
+    try:
+        value = float(answer)
+    except (TypeError, ValueError):
+        return Feedback("08.1", False, f"expected a number of nats; got {answer!r}.", expected)
+    tol = 0.01 * max(abs(expected), 0.1)
+    if math.isfinite(value) and abs(value - expected) <= tol:
+        return Feedback("08.1", True, f"KL = {value:.4g} nats (expected {expected:.4g}).", expected)
+    hint = "Sum over the dimensions 0.5 (mu^2 + sigma^2 - 1) - ln sigma, with the natural logarithm."
+    if math.isfinite(value) and abs(value - float(np.sum(0.5 * (m**2 + s**2 - 1.0) - 2 * np.log(s)))) <= tol:
+        hint = "The log term is ln sigma = 0.5 ln sigma^2, not ln sigma^2."
+    return Feedback("08.1", False, f"{value:.4g} nats is not right. {hint}", expected)
+
+
+@exercise("08.2", "08_u_vae",
+          "Parameters of the U-VAE's latent layer: a valid conv over the whole 12 x 16 map to 2 x latent outputs.")
+def check_latent_layer_params(answer: Any, *, mid_channels: int, latent: int, grid: tuple[int, int] = (12, 16)) -> Feedback:
+    """``2 latent (mid_channels rows cols + 1)``: one filter per output (mu and raw sigma), each spanning
+    the whole ``mid_channels x rows x cols`` map, plus its bias (chapter 08)."""
+    v = _positive_ints("08.2", mid_channels=mid_channels, latent=latent, rows=grid[0], cols=grid[1])
+    fan_in = v["mid_channels"] * v["rows"] * v["cols"]
+    expected = 2 * v["latent"] * (fan_in + 1)
+    try:
+        value = float(answer)
+    except (TypeError, ValueError):
+        return Feedback("08.2", False, f"expected a whole number of parameters; got {answer!r}.", expected)
+    if value == expected:
+        return Feedback("08.2", True, f"{expected:,} parameters: {2 * v['latent']} filters of {fan_in:,} weights "
+                        "and one bias each.", expected)
+    if value == 2 * v["latent"] * fan_in:
+        hint = "Each filter also has a bias."
+    elif value == v["latent"] * (fan_in + 1):
+        hint = "The layer outputs both mu and the raw sigma: 2 x latent filters."
+    else:
+        hint = "Each filter sees every channel and every cell of the 12 x 16 map."
+    return Feedback("08.2", False, f"{value:,.0f} is not right. {hint}", expected)
+
+
+@exercise("08.3", "08_u_vae",
+          "By what factor is the latent vector smaller than the acoustic image (channels x rows x cols)?")
+def check_latent_compression(answer: Any, *, latent: int, channels: int = 12,
+                             grid: tuple[int, int] = (36, 48)) -> Feedback:
+    """``channels rows cols / latent`` (20 736 / 150 = 138.24 at the paper's sizes; chapter 08)."""
+    v = _positive_ints("08.3", latent=latent, channels=channels, rows=grid[0], cols=grid[1])
+    return compare_number("08.3", answer, v["channels"] * v["rows"] * v["cols"] / v["latent"], rtol=0.01,
+                          hint="Count the values of one acoustic image (all channels) and divide by the latent size.")

@@ -6,7 +6,8 @@ reuses it otherwise: chapter 07 pretrains the visual backbone and stores its tru
 chapter 08 trains the U-VAEs, chapters 09 and 10 the AU-VAE and MCGAN, and chapter 11 reads
 them all back (or trains what is missing, e.g. when a reader runs it alone).
 
-Everything is keyed by the run ``profile`` (``"smoke"``, ``"book"``, ``"full"``; the sizes are in
+Training and inference run on ``device`` (``"cpu"``, ``"cuda"``, ``"auto"``; not part of any cache
+key: a model trained on a GPU serves a CPU run). Everything is keyed by the run ``profile`` (``"smoke"``, ``"book"``, ``"full"``; the sizes are in
 :data:`SETTINGS`) and ``seed``:
 
 * :func:`camera_data` -- the simulated Dual Cam dataset of chapter 06;
@@ -41,7 +42,7 @@ from .cache import cached
 from .datasets import CLASSES, SimulatedDataset
 from .metrics import generate
 from .models import model_spec
-from .runtime import check_profile, generator
+from .runtime import check_profile, generator, resolve_device
 from .training import DictDataset, TrainConfig, TrainedModel, train_cached
 
 #: Bump when what :func:`trunk_features` writes changes.
@@ -185,7 +186,7 @@ def _crop_set(ds: SimulatedDataset, rows: np.ndarray, seed: int) -> DictDataset:
     return DictDataset(frame=crops, label=labels)
 
 
-def pretrained_backbone(profile: str = "book", seed: int = 0, *, progress: bool = True) -> TrainedModel:
+def pretrained_backbone(profile: str = "book", seed: int = 0, *, device: str = "cpu", progress: bool = True) -> TrainedModel:
     """Chapter 07's object classifier (backbone + pooling + linear), trained on the dataset's frames.
 
     The whole ResNet trunk learns (it starts from random weights: nothing is downloaded) to name
@@ -206,8 +207,7 @@ def pretrained_backbone(profile: str = "book", seed: int = 0, *, progress: bool 
                 _crop_set(ds, clip_frames(ds, "val", s.pretrain_frames_per_clip), seed))
 
     data_key = _key(ds) + f"|crops={CROP_SIZE}+background|frames/clip={s.pretrain_frames_per_clip}"
-    return train_cached(spec, data, None, config, data_key=data_key,
-                        progress=progress)
+    return train_cached(spec, data, None, config, data_key=data_key, device=device, progress=progress)
 
 
 def load_trunk_weights(backbone: torch.nn.Module, weights: str | os.PathLike[str]) -> None:
@@ -226,7 +226,7 @@ def frame_digests(frames: np.ndarray) -> np.ndarray:
 
 
 def trunk_features(profile: str = "book", seed: int = 0, *, weights: str | os.PathLike[str] | None = None,
-                   batch_size: int = 32, progress: bool = True) -> np.ndarray:
+                   batch_size: int = 32, device: str = "cpu", progress: bool = True) -> np.ndarray:
     """Frozen-trunk features ``(F, C, 12, 16)`` float16 of every frame of the dataset (memory-mapped).
 
     The trunk is chapter 07's pretrained one, or -- when ``weights`` names a local state-dict
@@ -237,7 +237,7 @@ def trunk_features(profile: str = "book", seed: int = 0, *, weights: str | os.Pa
 
     ds = camera_data(profile, seed, progress=progress)
     if weights is None:
-        pre = pretrained_backbone(profile, seed, progress=progress)
+        pre = pretrained_backbone(profile, seed, device=device, progress=progress)
         backbone, source = pre.model.backbone, f"pretrained/{pre.path.name}"
     else:
         from .models import VisualBackbone
@@ -255,13 +255,14 @@ def trunk_features(profile: str = "book", seed: int = 0, *, weights: str | os.Pa
         slot[order] = np.arange(order.size)
         rows_of = slot[first[inverse]]
         feats = np.empty((order.size, backbone.trunk_channels, 12, 16), np.float16)
-        backbone.eval()
+        dev = resolve_device(device)
+        backbone.to(dev).eval()
         with torch.no_grad():
             for a in tqdm(range(0, order.size, batch_size), disable=not progress, desc="trunk features",
                           unit="batch"):
                 rows = order[a:a + batch_size]
                 x = torch.from_numpy(np.ascontiguousarray(frames[rows])).permute(0, 3, 1, 2).float().div_(255.0)
-                feats[a:a + rows.size] = backbone.trunk_features(x).numpy().astype(np.float16)
+                feats[a:a + rows.size] = backbone.trunk_features(x.to(dev)).cpu().numpy().astype(np.float16)
         out = np.lib.format.open_memmap(folder / "features.npy", mode="w+", dtype=np.float16,
                                         shape=(len(digests), *feats.shape[1:]))
         out[:] = feats[rows_of]
@@ -338,6 +339,7 @@ def train_generator(
     background: bool = True,
     condition: str = "audio+video",
     epochs: int | None = None,
+    device: str = "cpu",
     progress: bool = True,
 ) -> TrainedModel:
     """A trained ``"uvae"``, ``"auvae"`` or ``"mcgan"`` (chapters 08-10), from the cache when present.
@@ -357,8 +359,8 @@ def train_generator(
     config = TrainConfig(epochs=s.generator_epochs if epochs is None else epochs, batch_size=s.generator_batch,
                          lr=s.generator_lr, seed=seed, monitor="loss")
     ds = camera_data(profile, seed, progress=progress)
-    trunk_features(profile, seed, progress=progress)  # built here (with its progress bar) when missing
-    pre = pretrained_backbone(profile, seed, progress=False)
+    trunk_features(profile, seed, device=device, progress=progress)  # built here (with its progress bar) when missing
+    pre = pretrained_backbone(profile, seed, device=device, progress=False)
     data_key = (f"{_key(ds)}|trunk=pretrained/{pre.path.name}|{FEATURES_CODE_VERSION}|background={background}|condition={condition}"
                 f"|frame_step={s.frame_step}")
 
@@ -366,7 +368,7 @@ def train_generator(
         return tuple(generator_data(profile, seed, split, background=background, condition=condition,
                                     frame_step=s.frame_step) for split in ("train", "val"))  # type: ignore[return-value]
 
-    return train_cached(spec, data, None, config, data_key=data_key, progress=progress)
+    return train_cached(spec, data, None, config, data_key=data_key, device=device, progress=progress)
 
 
 def attach_trunk(generator: torch.nn.Module, profile: str = "book", seed: int = 0) -> torch.nn.Module:
@@ -385,7 +387,8 @@ def attach_trunk(generator: torch.nn.Module, profile: str = "book", seed: int = 
 
 # ------------------------------------------------------------------------------- classifiers
 def classifier_windows(source: str, split: str, profile: str = "book", seed: int = 0,
-                       generators: Mapping[str, torch.nn.Module] | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+                       generators: Mapping[str, torch.nn.Module] | None = None,
+                       device: str = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
     """1-s windows ``(N, 12, 12, 36, 48)`` float32 in [0, 1] and labels ``(N,)`` of sound clips of ``split``.
 
     ``source``: ``"real"`` (min-max normalised acoustic images), ``"tiled"`` (the tiled-MFCC
@@ -401,12 +404,13 @@ def classifier_windows(source: str, split: str, profile: str = "book", seed: int
         key = "target" if source == "real" else "audio"
         out = x[key].reshape(*x["lead"], *x[key].shape[1:])
     else:
-        model = (generators or {}).get(source) or train_generator(source, profile, seed, progress=False).model
-        out = generate(model, data, batch_size=4, seed=seed)["generated"]
+        model = (generators or {}).get(source) or train_generator(source, profile, seed, device=device,
+                                                                  progress=False).model
+        out = generate(model, data, batch_size=4, device=resolve_device(device), seed=seed)["generated"]
     return out, data.tensors["label"]
 
 
-def train_classifier(source: str = "real", profile: str = "book", seed: int = 0, *,
+def train_classifier(source: str = "real", profile: str = "book", seed: int = 0, *, device: str = "cpu",
                      progress: bool = True) -> TrainedModel:
     """A DualCamNet trained on 1-s windows from ``source`` (see :func:`classifier_windows`), cached.
 
@@ -421,13 +425,13 @@ def train_classifier(source: str = "real", profile: str = "book", seed: int = 0,
                          monitor="accuracy")
     data_key = f"{_key(ds)}|windows={source}"
     if source not in ("real", "tiled"):
-        data_key += f"|generator={train_generator(source, profile, seed, progress=progress).path.name}"
+        data_key += f"|generator={train_generator(source, profile, seed, device=device, progress=progress).path.name}"
 
     def data() -> tuple[DictDataset, DictDataset]:
-        sets = [classifier_windows(source, split, profile, seed) for split in ("train", "val")]
+        sets = [classifier_windows(source, split, profile, seed, device=device) for split in ("train", "val")]
         return tuple(DictDataset(acoustic=x, label=y) for x, y in sets)  # type: ignore[return-value]
 
-    return train_cached(spec, data, None, config, data_key=data_key, progress=progress)
+    return train_cached(spec, data, None, config, data_key=data_key, device=device, progress=progress)
 
 
 __all__ = [
