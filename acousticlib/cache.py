@@ -175,6 +175,36 @@ def verify(folder: str | os.PathLike[str]) -> str | None:
     return None
 
 
+#: Entries this process has verified in full, with the stamp (sizes and modification times of the
+#: manifest and every file) they had then: reading an entry again costs a few ``stat`` calls,
+#: not re-hashing hundreds of megabytes. A changed file changes the stamp and is checked again.
+_VERIFIED: dict[str, tuple] = {}
+
+
+def _stamp(folder: Path) -> tuple | None:
+    """Sizes and modification times (ns) of an entry's manifest and files; None if any is missing."""
+    try:
+        manifest = folder / MANIFEST
+        names = sorted(json.loads(manifest.read_text())["files"])
+        return tuple((n, st.st_size, st.st_mtime_ns) for n, st in
+                     [(MANIFEST, manifest.stat())] + [(n, (folder / n).stat()) for n in names])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _intact(folder: Path) -> bool:
+    """Whether ``folder`` is an intact entry: verified in full once per process, then by its stamp."""
+    stamp = _stamp(folder)
+    if stamp is not None and _VERIFIED.get(str(folder)) == stamp:
+        return True
+    if verify(folder) is None:
+        if stamp is not None:
+            _VERIFIED[str(folder)] = stamp
+        return True
+    _VERIFIED.pop(str(folder), None)
+    return False
+
+
 def _remove(path: Path) -> None:
     if path.is_dir():
         shutil.rmtree(path, ignore_errors=True)
@@ -205,7 +235,7 @@ def cached(
     base.mkdir(parents=True, exist_ok=True)
     final = base / key
     # Fast path: an intact entry needs no lock (entries are immutable once renamed into place).
-    if final.is_dir() and (final / MANIFEST).exists() and verify(final) is None:
+    if final.is_dir() and (final / MANIFEST).exists() and _intact(final):
         return final
     with FileLock(str(base / f".{key}.lock"), timeout=lock_timeout):
         if final.exists():

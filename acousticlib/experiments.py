@@ -41,7 +41,7 @@ from ._checks import one_of
 from .cache import cached
 from .datasets import CLASSES, SimulatedDataset
 from .metrics import generate
-from .models import model_spec
+from .models import minmax_per_sample, model_spec, tile_mfcc
 from .runtime import check_profile, generator, resolve_device
 from .training import DictDataset, TrainConfig, TrainedModel, train_cached
 
@@ -397,17 +397,18 @@ def classifier_windows(source: str, split: str, profile: str = "book", seed: int
     """
     one_of("source", source, CLASSIFIER_SOURCES)
     data = generator_data(profile, seed, split, windows=True, background=False)
-    if source in ("real", "tiled"):
-        from .models import generator_inputs
-
-        x = generator_inputs(data.tensors)
-        key = "target" if source == "real" else "audio"
-        out = x[key].reshape(*x["lead"], *x[key].shape[1:])
+    labels = data.tensors["label"]
+    if source == "real":
+        ac = data.tensors["acoustic"]
+        out = minmax_per_sample(ac.reshape(-1, *ac.shape[2:]).float()).reshape(ac.shape)
+    elif source == "tiled":
+        out = tile_mfcc(data.tensors["mfcc_mono"])
     else:
         model = (generators or {}).get(source) or train_generator(source, profile, seed, device=device,
                                                                   progress=False).model
-        out = generate(model, data, batch_size=4, device=resolve_device(device), seed=seed)["generated"]
-    return out, data.tensors["label"]
+        out = generate(model, data, batch_size=4, device=resolve_device(device), seed=seed,
+                       keep=("generated",))["generated"]
+    return out, labels
 
 
 def train_classifier(source: str = "real", profile: str = "book", seed: int = 0, *, device: str = "cpu",

@@ -43,13 +43,17 @@ def tiled_mfcc(mfcc_mono: Any) -> torch.Tensor:
 
 @torch.no_grad()
 def generate(model: nn.Module, data: Dataset, *, batch_size: int = 32, device: str = "cpu", seed: int = 0,
-             progress: bool = False) -> dict[str, torch.Tensor]:
+             progress: bool = False,
+             keep: Sequence[str] = ("generated", "real", "tiled", "label", "latent")) -> dict[str, torch.Tensor]:
     """Run a generator over ``data`` (frames or windows of chapter 06); return CPU tensors.
 
     ``"generated"``, ``"real"`` (normalised target) and ``"tiled"`` (tiled-MFCC baseline), each
     ``(N, [T,] 12, 36, 48)``; ``"label"`` ``(N,)``; for a U-VAE (also AU-VAE's) the posterior
     means ``"latent"`` ``(N, [T,] latent)``. Random draws (MCGAN's z) are seeded by ``seed``.
+    ``keep`` names the outputs to return (the others are not stored: less memory on large sets).
     """
+    for name in keep:
+        one_of("keep", name, ("generated", "real", "tiled", "label", "latent"))
     from tqdm.auto import tqdm
 
     model.eval().to(device)
@@ -63,13 +67,11 @@ def generate(model: nn.Module, data: Dataset, *, batch_size: int = 32, device: s
         if isinstance(model, AdversarialGenerator) and not isinstance(uvae, UVAE):
             kwargs["z"] = torch.randn(x["audio"].shape[0], model.config.noise, generator=gen, device=device)
         res = model(x["audio"], x["visual"], **kwargs)
-        out["generated"].append(res["recon"].reshape(*lead, *res["recon"].shape[1:]).cpu())
-        out["tiled"].append(x["audio"].reshape(*lead, *x["audio"].shape[1:]).cpu())
-        if "target" in x:
-            out["real"].append(x["target"].reshape(*lead, *x["target"].shape[1:]).cpu())
-        if "mu" in res:
-            out["latent"].append(res["mu"].reshape(*lead, -1).cpu())
-        if "label" in batch:
+        parts = {"generated": res["recon"], "tiled": x["audio"], "real": x.get("target"), "latent": res.get("mu")}
+        for k, v in parts.items():
+            if v is not None and k in keep:
+                out[k].append((v.reshape(*lead, *v.shape[1:]) if k != "latent" else v.reshape(*lead, -1)).cpu())
+        if "label" in batch and "label" in keep:
             out["label"].append(batch["label"].reshape(len(batch["label"]), -1)[:, 0].cpu())
     return {k: torch.cat(v) for k, v in out.items() if v}
 
@@ -283,3 +285,43 @@ def mean_std(values: Any, drop_extremes: bool = False) -> tuple[float, float]:
             raise ValueError(f"values must hold at least 3 runs to drop the extremes; got {v.size}")
         v = v[1:-1]
     return float(v.mean()), float(v.std())
+
+
+# ------------------------------------------------------------------------ chapter 11: helpers
+def confusion_matrix(true: Any, pred: Any, num_classes: int | None = None) -> np.ndarray:
+    """Counts ``C[i, j]`` ``(K, K)`` int64 of samples of true class ``i`` predicted as class ``j``.
+
+    ``true`` and ``pred`` are integer labels ``(N,)`` in ``[0, K)``; ``num_classes`` ``K`` defaults
+    to ``max(label) + 1``. The accuracy (GAN-test, GAN-train) is ``trace(C) / C.sum()`` (chapter 11).
+    """
+    t = as_array("true", true, ndim=1).astype(np.int64)
+    p = as_array("pred", pred, shape=(t.shape[0],)).astype(np.int64)
+    if (t < 0).any() or (p < 0).any():
+        raise ValueError("true and pred must hold class indices >= 0")
+    k = int(max(t.max(), p.max())) + 1 if num_classes is None else positive("num_classes", num_classes, integer=True)
+    if t.max() >= k or p.max() >= k:
+        raise ValueError(f"labels must be < num_classes = {k}; got up to {int(max(t.max(), p.max()))}")
+    return np.bincount(t * k + p, minlength=k * k).reshape(k, k)
+
+
+def box_mask(boxes: Any, centres: Any) -> np.ndarray:
+    """Ground-truth masks ``(N, H, W)`` bool of boxes on a grid (chapter 11's extra IoU column).
+
+    ``boxes`` ``(N, S, 4)``: up to ``S`` boxes per sample, (top, left, bottom, right) in video pixels,
+    rows of NaN for absent sources (the dataset's ``boxes`` array); ``centres`` ``(H, W, 2)``: the
+    (row, column) video pixel of each grid cell's centre (``Camera.grid_pixel_centres()``). A cell
+    is in the mask when its centre lies in one of the boxes (half-open: top <= row < bottom).
+    """
+    b = as_array("boxes", boxes, ndim=3, dtype=np.float64, finite=False)
+    c = as_array("centres", centres, ndim=3, dtype=np.float64)
+    if b.shape[-1] != 4:
+        raise ValueError(f"boxes must have shape (N, S, 4) (top, left, bottom, right); got {b.shape}")
+    if c.shape[-1] != 2:
+        raise ValueError(f"centres must have shape (H, W, 2) (row, column); got {c.shape}")
+    if np.isinf(b).any():
+        raise ValueError("boxes must be finite or NaN (absent); got an infinite value")
+    r, col = c[None, None, :, :, 0], c[None, None, :, :, 1]
+    lo_r, lo_c, hi_r, hi_c = (b[:, :, i, None, None] for i in range(4))
+    with np.errstate(invalid="ignore"):  # NaN boxes compare False: absent
+        inside = (r >= lo_r) & (r < hi_r) & (col >= lo_c) & (col < hi_c)
+    return inside.any(axis=1)

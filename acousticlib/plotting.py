@@ -300,3 +300,64 @@ def plot_dataset_frame(
         for b in np.asarray(annotators, dtype=float).reshape(-1, 4):
             draw(b, ec="y", lw=0.8, ls="--")
     return ax
+
+
+# ---------------------------------------------------------------------------------------------
+# Chapter 11: classifier confusion and our numbers beside the paper's
+# ---------------------------------------------------------------------------------------------
+
+
+def plot_confusion(confusion: Any, labels: Any, ax: Any = None, *, title: str | None = None,
+                   normalize: bool = True) -> Any:
+    """A confusion matrix ``(K, K)`` (rows: true class, columns: predicted) as an image, with the
+    class ``labels`` ``(K,)`` on both axes; ``normalize`` shows each row as shares of its true class."""
+    c = as_array("confusion", confusion, ndim=2, dtype=np.float64, nonnegative=True)
+    names = [str(s) for s in labels]
+    if c.shape[0] != c.shape[1] or len(names) != c.shape[0]:
+        raise ValueError(f"confusion must be (K, K) with K = len(labels) = {len(names)}; got {c.shape}")
+    if normalize:
+        rows = c.sum(axis=1, keepdims=True)
+        c = np.divide(c, rows, out=np.zeros_like(c), where=rows > 0)
+    ax = _axes(ax, (4.8, 4.2))
+    im = ax.imshow(c, cmap="Blues", vmin=0, vmax=1 if normalize else None)
+    ax.set_xticks(range(len(names)), names, rotation=60, ha="right", fontsize=7)
+    ax.set_yticks(range(len(names)), names, fontsize=7)
+    ax.set_xlabel("predicted class")
+    ax.set_ylabel("true class")
+    ax.figure.colorbar(im, ax=ax, label="share of the true class" if normalize else "count", shrink=0.8)
+    if title:
+        ax.set_title(title)
+    return ax
+
+
+def plot_paired_bars(groups: Any, ax: Any = None, *, ylabel: str, title: str | None = None,
+                     ylim: tuple[float, float] | None = None) -> Any:
+    """Grouped bars ``{group: {series: value}}`` (e.g. each metric's value in the paper and here), with
+    the value written on each bar; a missing or NaN value leaves a gap."""
+    if not hasattr(groups, "items") or not groups:
+        raise TypeError("groups must be a non-empty mapping {group: {series: value}}")
+    series: list[str] = []
+    for g, vals in groups.items():
+        if not hasattr(vals, "items"):
+            raise TypeError(f"groups[{g!r}] must be a mapping {{series: value}}")
+        series += [str(s) for s in vals if str(s) not in series]
+    ax = _axes(ax, (7.0, 3.4))
+    width = 0.8 / len(series)
+    for j, s in enumerate(series):
+        xs, ys = [], []
+        for i, vals in enumerate(groups.values()):
+            v = {str(k): val for k, val in vals.items()}.get(s)
+            if v is not None and np.isfinite(float(v)):
+                xs.append(i + (j - (len(series) - 1) / 2) * width)
+                ys.append(float(v))
+        bars = ax.bar(xs, ys, width, label=s, color=f"C{j}")
+        for b, v in zip(bars, ys):
+            ax.text(b.get_x() + b.get_width() / 2, v, f"{v:.2f}", ha="center", va="bottom", fontsize=7)
+    ax.set_xticks(range(len(groups)), [str(g) for g in groups], fontsize=8)
+    ax.set_ylabel(ylabel)
+    if ylim is not None:
+        ax.set_ylim(*ylim)
+    if title:
+        ax.set_title(title)
+    ax.legend(fontsize=8)
+    return ax

@@ -141,3 +141,22 @@ def test_build_that_writes_nothing_is_an_error(tmp_path):
     with pytest.raises(cache.CacheError, match="no files"):
         cache.cached("dataset", {"n": 1}, lambda folder: None, root=tmp_path)
     assert not (tmp_path / "dataset" / cache.cache_key("dataset", {"n": 1})).exists()
+
+
+def test_a_verified_entry_is_not_rehashed_until_a_file_changes(tmp_path, monkeypatch):
+    entry = cache.cached("dataset", {"n": 1}, _build_array, root=tmp_path)
+    cache.cached("dataset", {"n": 1}, _build_array, root=tmp_path)  # verified in full, remembered
+    calls = []
+    real = cache.file_sha256
+    monkeypatch.setattr(cache, "file_sha256", lambda path: calls.append(path) or real(path))
+    assert cache.cached("dataset", {"n": 1}, _build_array, root=tmp_path) == entry
+    assert calls == []  # remembered: no hashing
+    data = entry / "data.npy"
+    raw = bytearray(data.read_bytes())
+    raw[-1] ^= 0xFF
+    data.write_bytes(bytes(raw))
+    st = data.stat()
+    os.utime(data, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))  # a later write, whatever the clock's grain
+    with pytest.warns(cache.CacheWarning, match="corrupt"):
+        cache.cached("dataset", {"n": 1}, _build_array, root=tmp_path)
+    assert calls and np.load(data)[-1] == 1.0

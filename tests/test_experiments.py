@@ -165,6 +165,10 @@ def test_classifier_windows_and_a_cached_classifier(smoke):
     tiled, y2 = ex.classifier_windows("tiled", "test", "smoke", 0)
     assert real.shape == tiled.shape and real.shape[1:] == (12, 12, 36, 48) and torch.equal(y, y2)
     assert float(real.amin()) >= 0.0 and float(real.amax()) <= 1.0
+    from acousticlib.models import generator_inputs
+
+    x = generator_inputs(ex.generator_data("smoke", 0, "test", windows=True, background=False).tensors)
+    assert torch.equal(real, x["target"].reshape(real.shape)) and torch.equal(tiled, x["audio"].reshape(tiled.shape))
     # a tiled window is constant over the grid
     assert torch.equal(tiled[0, 0], tiled[0, 0, :, :1, :1].expand(12, 36, 48))
     clf = ex.train_classifier("real", "smoke", 0, progress=False)
