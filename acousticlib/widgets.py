@@ -22,7 +22,7 @@ from .simulate import free_field
 
 
 class Explorer:
-    """What every explorer of the book shares: controls → ``compute`` → a figure in an Output.
+    """What every explorer of the book shares: controls → ``compute`` → a figure in an Image widget.
 
     A subclass fills ``self.controls`` (name → ipywidget, **in the order of ``compute``'s
     parameters**), sets ``rows`` (the control names of each row of the display), implements
@@ -37,7 +37,8 @@ class Explorer:
     def _start(self) -> None:
         import ipywidgets as w
 
-        self.output = w.Output()
+        self.image = w.Image(format="png")  # the live figure (see update)
+        self.output = w.Output()  # what after_figure adds (a sound player, say)
         self.result = None
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
@@ -54,13 +55,21 @@ class Explorer:
 
     def update(self) -> Any:
         """Recompute from the current control values and redraw; return the result."""
+        import io
+
+        import matplotlib.pyplot as plt
+
         self.result = self.compute(*(control.value for control in self.controls.values()))
+        # The figure goes into an Image widget as PNG bytes, not into the Output widget: an image
+        # displayed inside an Output widget stalls papermill/nbclient for the whole cell timeout.
+        self.figure()
+        fig = plt.gcf()
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", dpi=fig.dpi, bbox_inches="tight")
+        plt.close(fig)
+        self.image.value = buf.getvalue()
         self.output.clear_output(wait=True)
         with self.output:
-            import matplotlib.pyplot as plt
-
-            self.figure()
-            plt.show()
             self.after_figure()
         return self.result
 
@@ -72,7 +81,7 @@ class Explorer:
         import ipywidgets as w
 
         rows = self.rows or (tuple(self.controls),)
-        return w.VBox([w.HBox([self.controls[name] for name in row]) for row in rows] + [self.output])
+        return w.VBox([w.HBox([self.controls[name] for name in row]) for row in rows] + [self.image, self.output])
 
     def _ipython_display_(self) -> None:
         from IPython.display import display

@@ -73,3 +73,17 @@ def test_peak_pixel_checker_and_grading():
     with pytest.raises(ValueError, match="unknown exercise"):
         exercises.check("99.9", 1)
     assert [e.id for e in exercises.catalogue()][:2] == ["01.1", "01.2"]
+
+
+def test_explorer_draws_its_figure_into_an_image_widget(explorer):
+    # The live figure is PNG bytes in an Image widget (an image inside an Output widget stalls
+    # papermill for the whole cell timeout); a control change redraws it.
+    import matplotlib.pyplot as plt
+
+    explorer.update()
+    first = explorer.image.value
+    assert first[:8] == b"\x89PNG\r\n\x1a\n" and not plt.get_fignums()
+    name, control = next((n, c) for n, c in explorer.controls.items() if hasattr(c, "max") and c.value != c.max)
+    control.value = control.max
+    assert explorer.image.value != first
+    assert explorer.image in explorer.widget().children
