@@ -20,7 +20,10 @@ the background noise is one realisation of the scene's background sound, circula
 a different offset at each microphone (spatially uncorrelated, with its spectrum and level).
 The acoustic images come from :func:`acousticlib.beamforming.acoustic_images` (filter-and-sum,
 36 x 48 x 512) and are compressed with the authors' MFCC recipe
-(:func:`acousticlib.features.mfcc_from_power`, 12 coefficients, c0 dropped).
+(:func:`acousticlib.features.mfcc_from_power`, 12 coefficients, c0 dropped), with the power in
+units of ``P_REF ** 2`` (20 micropascals squared, :data:`acousticlib.features.P_REF`) so that
+the recipe's absolute floor of 1e-3 lies at -30 dB SPL; in Pa^2 it would clip most mel energies
+and erase the images' spatial structure (alignment 0.19 instead of 0.99 on an anechoic probe).
 
 **Background-only recordings** (the papers' background-noise samples) have ``label = -1`` and
 ``background = 1``; the torch views leave them out unless ``include_background=True``
@@ -35,7 +38,7 @@ file                        shape, dtype                          content
 ==========================  ====================================  ==============================
 ``frames.npy``              ``(F, H, W, 3)`` uint8                RGB frames
 ``acoustic.npy``            ``(F, 12, 36, 48)`` float16           MFCC acoustic images
-``power.npy`` (optional)    ``(F, 36, 48, 512)`` float16          beamformed power per bin
+``power.npy`` (optional)    ``(F, 36, 48, 512)`` float32          beamformed power per bin, Pa^2
 ``audio.npy``               ``(F, 1024)`` float32                 mono microphone, per frame
 ``mfcc_mono.npy``           ``(F, 12)`` float32                   its MFCC (not normalised)
 ``boxes.npy``               ``(F, S, 4)`` float32                 source boxes (top, left, bottom,
@@ -76,11 +79,11 @@ from .sounds import CLASSES, FS
 __all__ = [
     "DATASET_CODE_VERSION", "FPS", "FRAME_LENGTH", "SPLITS", "MODALITIES", "DatasetConfig", "dataset_config",
     "plan_recordings", "propagate", "simulate_recording", "camera_dataset", "SimulatedDataset", "content_sha256",
-    "FrameDataset", "WindowDataset", "alignment",
+    "FrameDataset", "WindowDataset", "alignment", "peaks_in_boxes",
 ]
 
 #: Bump when what the builder writes changes (part of the cache key).
-DATASET_CODE_VERSION = "3"
+DATASET_CODE_VERSION = "4"
 #: Video frames (and acoustic images) per second.
 FPS = 12
 #: Audio samples per frame at :data:`acousticlib.sounds.FS` = 12 288 Hz.
@@ -109,7 +112,7 @@ class DatasetConfig:
     silent look-alike objects; ``condition_weights``: probabilities of anechoic, reverberant,
     noisy outdoor per location; ``room_order``: image-source order of the rooms; ``mic``: the
     microphone used as the mono channel; ``keep_power``: also store the 512-bin power (big:
-    1.8 MB per frame); ``device``: ``None`` (numpy beamformer) or a torch device for
+    3.5 MB per frame); ``device``: ``None`` (numpy beamformer) or a torch device for
     beamforming (``"cuda"`` for the full profile; results then differ in float rounding, hence
     part of the key); ``seed``: seed of every draw.
     """
@@ -185,7 +188,7 @@ _PROFILES: dict[str, dict[str, Any]] = {
     "smoke": dict(locations=3, unseen_locations=1, recordings_per_location=2, background_per_location=1,
                   recording_seconds=1),
     # the book (2 CPU cores, <= 3 minutes): see the chapter for the measured build time
-    # 324 clips: what 2 shared cores build in about 3 minutes (beamforming dominates; see the chapter)
+    # 324 clips: about 75 s on 2 cores (beamforming and propagation dominate; see the chapter)
     "book": dict(locations=24, unseen_locations=3, recordings_per_location=5, background_per_location=1,
                  recording_seconds=2),
     # paper scale (ACIVW: 10 classes x 30 minutes): 300 locations x 22 recordings x 3 s = 5.5 h, GPU beamforming
@@ -382,13 +385,14 @@ def simulate_recording(spec: dict[str, Any], config: DatasetConfig) -> dict[str,
     power = acoustic_images(x, FS, mics, cam.focus_grid(), frame_length=FRAME_LENGTH, device=config.device)
     mono = x[config.mic]
     out: dict[str, np.ndarray] = {
-        "acoustic": features.mfcc_from_power(power, float(FS)).transpose(0, 3, 1, 2).astype(np.float16),
+        "acoustic": features.mfcc_from_power(power, float(FS), reference=features.P_REF)
+                            .transpose(0, 3, 1, 2).astype(np.float16),
         "audio": frame_signals(mono, FRAME_LENGTH).astype(np.float32),
-        "mfcc_mono": features.single_mic_mfcc(mono, FS, normalize=False),
+        "mfcc_mono": features.single_mic_mfcc(mono, FS, normalize=False, reference=features.P_REF),
         "recording_audio": mono.astype(np.float32),
     }
     if config.keep_power:
-        out["power"] = power.astype(np.float16)
+        out["power"] = power.astype(np.float32)
     del power
     S = config.max_sources
     frames = np.empty((T, cam.height, cam.width, 3), np.uint8)
@@ -479,7 +483,7 @@ def _assemble(folder: Path, staging: Path, config: DatasetConfig, plan: list[dic
               "mfcc_mono": ((12,), np.float32), "boxes": ((S, 4), np.float32), "annotators": ((S, 3, 4), np.float32),
               "centres": ((S, 2), np.float32)}
     if config.keep_power:
-        shapes["power"] = ((36, 48, FRAME_LENGTH // 2), np.float16)
+        shapes["power"] = ((36, 48, FRAME_LENGTH // 2), np.float32)
     files = {k: _write_npy_stream(folder / f"{k}.npy", (F, *s), d) for k, (s, d) in shapes.items()}
     files["recording_audio"] = _write_npy_stream(folder / "recording_audio.npy", (len(plan), T * FRAME_LENGTH), np.float32)
     try:
@@ -722,8 +726,6 @@ def alignment(dataset: SimulatedDataset, *, energy: str = "mfcc", condition: str
         rows = np.intersect1d(rows, np.asarray(frames, dtype=np.int64))
     if rows.size == 0:
         raise ValueError(f"the dataset has no single-source {condition} frames to measure alignment on")
-    cam = geometry.Camera().resized(dataset.config.height, dataset.config.width)
-    centres = cam.grid_pixel_centres()  # (36, 48, 2)
     hits = 0
     for r0 in range(0, rows.size, 256):
         rr = rows[r0: r0 + 256]
@@ -731,11 +733,26 @@ def alignment(dataset: SimulatedDataset, *, energy: str = "mfcc", condition: str
             e = features.energy_map(np.asarray(dataset.array("acoustic")[rr], np.float32).transpose(0, 2, 3, 1))
         else:
             e = features.direct_energy_map(np.asarray(dataset.array("power")[rr], np.float32), float(FS))
-        peak = e.reshape(len(rr), -1).argmax(axis=1)
-        rc = centres.reshape(-1, 2)[peak]
-        b = boxes[rr, 0]
-        hits += int(np.sum((rc[:, 0] >= b[:, 0]) & (rc[:, 0] < b[:, 2]) & (rc[:, 1] >= b[:, 1]) & (rc[:, 1] < b[:, 3])))
+        hits += int(peaks_in_boxes(e, boxes[rr, 0], dataset.config.height, dataset.config.width).sum())
     return hits / rows.size
+
+
+def peaks_in_boxes(energy: Any, boxes: Any, height: int, width: int) -> np.ndarray:
+    """Whether each energy map's peak acoustic pixel has its centre inside the box: ``(N,)`` bool.
+
+    ``energy`` ``(N, 36, 48)``; ``boxes`` ``(N, 4)`` as ``(row0, col0, row1, col1)`` video
+    pixels of a ``height x width`` frame (the dataset's ``boxes[:, 0]``). The test behind
+    :func:`alignment`. Chapter 06.
+    """
+    e = _checks.as_array("energy", energy, dtype=np.float32, what="(N, 36, 48) energy maps")
+    if e.ndim != 3 or e.shape[1:] != tuple(geometry.GRID_SHAPE):
+        raise ValueError(f"energy must have shape (N, {geometry.GRID_SHAPE[0]}, {geometry.GRID_SHAPE[1]}); got {e.shape}")
+    b = np.asarray(boxes, np.float32)
+    if b.shape != (e.shape[0], 4):
+        raise ValueError(f"boxes must have shape ({e.shape[0]}, 4) to match energy; got {b.shape}")
+    centres = geometry.Camera().resized(height, width).grid_pixel_centres().reshape(-1, 2)  # (36 * 48, 2)
+    rc = centres[e.reshape(len(e), -1).argmax(axis=1)]
+    return (rc[:, 0] >= b[:, 0]) & (rc[:, 0] < b[:, 2]) & (rc[:, 1] >= b[:, 1]) & (rc[:, 1] < b[:, 3])
 
 
 # ---------------------------------------------------------------------------------------------

@@ -6,7 +6,9 @@ spectrum (512 bins of ``fs / 1024`` Hz):
 1. 24 triangular filters on the HTK mel scale (``mel = 1127 ln(1 + f / 700)``) spanning
    0-6400 Hz, each peaking at 1 (librosa's ``filters.mel(htk=True, norm=None)``);
 2. floor the mel energies at 1e-3 (an **absolute** floor, so the scale of the power matters),
-   natural log;
+   natural log; ``reference`` sets that scale: power is divided by ``reference ** 2`` first
+   (1.0, the default, takes the numbers as they are, like the authors' device units; powers in
+   pascals squared from our simulations should use :data:`P_REF`, see below);
 3. orthonormal DCT-II (scipy), keep coefficients 1..12 and **drop c0**;
 4. HTK lifter ``1 + (L / 2) sin(pi k / L)`` with ``L = 22`` for coefficient ``k``.
 
@@ -30,6 +32,13 @@ from .simulate import check_fs, check_signal
 
 #: Floor applied to mel energies before the log (authors' recipe).
 MEL_FLOOR = 1e-3
+
+#: Reference sound pressure, 20 micropascals (0 dB SPL). Simulated powers are in Pa^2, where a
+#: conversation at 1 m gives mel energies around 1e-5 and the absolute floor of 1e-3 would clip
+#: almost everything (chapter 05 shows it). Divided by ``P_REF ** 2`` they are levels re 0 dB SPL,
+#: and the floor sits at -30 dB SPL, below hearing: it only keeps the log finite, as on the Dual
+#: Cam's own numbers. The dataset of chapter 06 uses ``reference=P_REF`` everywhere.
+P_REF = 20e-6
 
 
 @lru_cache(maxsize=16)
@@ -80,15 +89,22 @@ def _check_mfcc_settings(n_mfcc: Any, n_mels: Any, lifter: Any) -> tuple[int, in
 
 
 def mfcc_from_power(power: np.ndarray, fs: float, *, n_mfcc: int = 12, n_mels: int = 24,
-                    fmax: float = 6400.0, lifter: float = 22) -> np.ndarray:
+                    fmax: float = 6400.0, lifter: float = 22, reference: float = 1.0) -> np.ndarray:
     """The recipe on a power spectrum ``(..., K)`` (bins ``k fs / (2K)`` Hz): ``(..., n_mfcc)`` float32.
 
-    Shared by :func:`mfcc_images` and :func:`single_mic_mfcc`; validation is theirs.
+    ``power`` is divided by ``reference ** 2`` before the floor. Shared by :func:`mfcc_images`
+    and :func:`single_mic_mfcc`; validation is theirs, except for ``reference``.
     """
     from scipy.fft import dct
 
+    reference = positive("reference", reference)
     fb = mel_filterbank(fs, power.shape[-1], n_mels=n_mels, fmax=fmax)
-    mel = np.tensordot(power.astype(np.float64, copy=False), fb.T, axes=1)  # (..., n_mels)
+    # the filterbank product in the power's own precision (a float64 copy of a 36 x 48 x 512 stack
+    # cost more than beamforming it), the log and DCT in float64
+    p = power if power.dtype in (np.float32, np.float64) else power.astype(np.float32)
+    mel = (p @ fb.T.astype(p.dtype)).astype(np.float64)  # (..., n_mels)
+    if reference != 1.0:
+        mel /= reference * reference
     logmel = np.log(np.maximum(mel, MEL_FLOOR))
     cep = dct(logmel, type=2, norm="ortho", axis=-1)[..., 1: n_mfcc + 1]
     return (cep * lifter_weights(n_mfcc, lifter)).astype(np.float32)
@@ -102,13 +118,16 @@ def mfcc_images(
     n_mels: int = 24,
     fmax: float = 6400.0,
     lifter: float = 22,
+    reference: float = 1.0,
 ) -> np.ndarray:
     """MFCC of every acoustic pixel: ``images`` ``(..., K)`` power per bin -> ``(..., n_mfcc)`` float32.
 
     ``images`` are non-negative powers per real-FFT bin ``k = 0 .. K-1`` at ``k fs / (2K)`` Hz
     (e.g. ``(T, 36, 48, 512)`` from :func:`acousticlib.beamforming.acoustic_images`); ``fs`` is
     the sampling rate in Hz. The authors' recipe (module docstring): HTK mel, floor 1e-3, log,
-    orthonormal DCT-II, coefficients 1..``n_mfcc`` (c0 dropped), lifter. Chapter 05.
+    orthonormal DCT-II, coefficients 1..``n_mfcc`` (c0 dropped), lifter. ``reference``: the
+    pressure unit of the floor, power is divided by ``reference ** 2`` first (1.0: the numbers
+    as given; :data:`P_REF` for powers in Pa^2, as the dataset of chapter 06 does). Chapter 05.
     """
     fs = check_fs(fs)
     n_mfcc, n_mels, lifter = _check_mfcc_settings(n_mfcc, n_mels, lifter)
@@ -116,7 +135,7 @@ def mfcc_images(
     if x.ndim < 1 or x.shape[-1] < 2:
         raise ValueError(f"images must have shape (..., K) with K >= 2 frequency bins; got {x.shape}")
     positive("fmax", fmax)
-    return mfcc_from_power(x, fs, n_mfcc=n_mfcc, n_mels=n_mels, fmax=fmax, lifter=lifter)
+    return mfcc_from_power(x, fs, n_mfcc=n_mfcc, n_mels=n_mels, fmax=fmax, lifter=lifter, reference=reference)
 
 
 def minmax_normalize(x: Any, *, axes: int | tuple[int, ...] = (-3, -2, -1), name: str = "x") -> np.ndarray:
@@ -209,16 +228,18 @@ def single_mic_mfcc(
     fmax: float = 6400.0,
     lifter: float = 22,
     normalize: bool = True,
+    reference: float = 1.0,
 ) -> np.ndarray:
     """One MFCC vector per ``frame_length`` samples (1/12 s at 12 288 Hz): ``(T, n_mfcc)`` float32.
 
-    Tukey window (alpha 0.75), no overlap, the same recipe as :func:`mfcc_images`; with
-    ``normalize`` each vector is min-max scaled to [0, 1] (the authors' generator input).
+    Tukey window (alpha 0.75), no overlap, the same recipe as :func:`mfcc_images` (``reference``
+    included: :data:`P_REF` for a signal in pascals); with ``normalize`` each vector is min-max
+    scaled to [0, 1] (the authors' generator input).
     Tile it over the grid with :func:`tile_mfcc`. Chapter 05.
     """
     n_mfcc, n_mels, lifter = _check_mfcc_settings(n_mfcc, n_mels, lifter)
     pw = power_spectra(signal, fs, frame_length=frame_length)
-    out = mfcc_from_power(pw, float(fs), n_mfcc=n_mfcc, n_mels=n_mels, fmax=fmax, lifter=lifter)
+    out = mfcc_from_power(pw, float(fs), n_mfcc=n_mfcc, n_mels=n_mels, fmax=fmax, lifter=lifter, reference=reference)
     return minmax_normalize(out, axes=-1, name="mfcc") if normalize else out
 
 

@@ -181,8 +181,29 @@ def test_alignment_counts_peaks_inside_boxes(built):
         datasets.alignment(ds, frames=np.array([], dtype=np.int64))
 
 
+def test_stored_mfcc_images_localize_anechoic_sources(tmp_path):
+    """The paper's reciprocal energy map of the stored images peaks on the source (issue: floor in Pa^2)."""
+    cfg = datasets.dataset_config("smoke", locations=4, unseen_locations=0, recordings_per_location=2,
+                                  background_per_location=0, recording_seconds=1, condition_weights=(1.0, 0.0, 0.0))
+    ds = datasets.camera_dataset(cfg, workers=1, progress=False, root=tmp_path)
+    assert datasets.alignment(ds) >= 0.85
+
+
 def test_statistics_count_clips(built):
     ds, _ = built
     stats = ds.statistics()
     assert sum(sum(v for k, v in s.items() if k in datasets.CLASSES or k == "background") for s in stats.values()) \
         == ds.config.n_clips
+
+
+def test_peaks_in_boxes_tests_the_peak_pixel_centre():
+    cam = geometry.Camera().resized(144, 192)
+    e = np.zeros((2, 36, 48), np.float32)
+    e[0, 10, 20] = e[1, 30, 5] = 1.0
+    r, c = cam.grid_pixel_centres()[10, 20]
+    boxes = np.array([[r - 2, c - 2, r + 2, c + 2]] * 2, np.float32)  # around the first peak only
+    assert datasets.peaks_in_boxes(e, boxes, 144, 192).tolist() == [True, False]
+    with pytest.raises(ValueError, match="boxes must have shape"):
+        datasets.peaks_in_boxes(e, boxes[:1], 144, 192)
+    with pytest.raises(ValueError, match="energy must have shape"):
+        datasets.peaks_in_boxes(e[:, :10], boxes, 144, 192)

@@ -145,3 +145,21 @@ def test_features_reject_bad_input():
         F.spectrogram(np.ones(1024), FS, scale="log")
     with pytest.raises(ValueError, match="signal must be 1-D"):
         F.single_mic_mfcc(np.ones((2, 4096)), FS)
+
+
+def test_reference_rescales_power_before_the_floor():
+    power = generator(3).uniform(0.0, 1e-6, size=(4, 5, 512))  # Pa^2: almost every mel energy below 1e-3
+    as_is = F.mfcc_images(power, FS)
+    re_p0 = F.mfcc_images(power, FS, reference=F.P_REF)
+    np.testing.assert_allclose(re_p0, F.mfcc_images(power / F.P_REF**2, FS), rtol=1e-5, atol=1e-5)
+    fb = F.mel_filterbank(FS, 512)
+    assert np.mean(power @ fb.T < F.MEL_FLOOR) > 0.9  # in Pa^2 the floor clips ...
+    assert np.all(np.abs(as_is) < 1e-6)                # ... every band, and the MFCC are all zero
+    assert np.mean(power @ fb.T / F.P_REF**2 < F.MEL_FLOOR) == 0  # re 20 uPa nothing is clipped
+    assert np.abs(re_p0).max() > 0.1
+    # without flooring, the unit only moves c0, which the recipe drops
+    np.testing.assert_allclose(F.mfcc_images(power, FS, reference=1e-4), re_p0, rtol=1e-4, atol=1e-4)
+    v = F.single_mic_mfcc(generator(4).standard_normal(4096) * 1e-3, FS, normalize=False, reference=F.P_REF)
+    assert np.abs(v).max() > 0.1
+    with pytest.raises(ValueError, match="reference"):
+        F.mfcc_images(power, FS, reference=0.0)
