@@ -79,7 +79,7 @@ from .sounds import CLASSES, FS
 __all__ = [
     "DATASET_CODE_VERSION", "FPS", "FRAME_LENGTH", "SPLITS", "MODALITIES", "DatasetConfig", "dataset_config",
     "plan_recordings", "propagate", "simulate_recording", "camera_dataset", "SimulatedDataset", "content_sha256",
-    "FrameDataset", "WindowDataset", "alignment", "peaks_in_boxes",
+    "FrameDataset", "WindowDataset", "alignment", "peaks_in_boxes", "read_rows",
 ]
 
 #: Bump when what the builder writes changes (part of the cache key).
@@ -188,8 +188,10 @@ _PROFILES: dict[str, dict[str, Any]] = {
     "smoke": dict(locations=3, unseen_locations=1, recordings_per_location=2, background_per_location=1,
                   recording_seconds=1),
     # the book (2 CPU cores, <= 3 minutes): see the chapter for the measured build time
-    # 324 clips: about 75 s on 2 cores (beamforming and propagation dominate; see the chapter)
-    "book": dict(locations=24, unseen_locations=3, recordings_per_location=5, background_per_location=1,
+    # 660 clips (every location records each class once, plus one background-only recording):
+    # about 2.5-3 minutes on 2 cores, the budget; beamforming (near a core's peak FLOP rate) and
+    # propagation dominate, so ~1000 clips would take 4-5 minutes (see the chapter)
+    "book": dict(locations=26, unseen_locations=4, recordings_per_location=10, background_per_location=1,
                  recording_seconds=2),
     # paper scale (ACIVW: 10 classes x 30 minutes): 300 locations x 22 recordings x 3 s = 5.5 h, GPU beamforming
     "full": dict(locations=300, unseen_locations=30, recordings_per_location=20, background_per_location=2,
@@ -660,6 +662,15 @@ class SimulatedDataset:
             self._arrays[name] = np.load(path, mmap_mode="r")
         return self._arrays[name]
 
+    def read(self, name: str, rows: Any = None) -> np.ndarray:
+        """Rows ``rows`` (all if None) of array ``name``, copied into memory by :func:`read_rows`.
+
+        Unlike indexing :meth:`array`, the file's pages do not stay mapped in this process, so a
+        pass over a large array (frames: 83 kB each) does not grow its resident memory.
+        """
+        self.array(name)  # validates the name
+        return read_rows(self.folder / f"{name}.npy", rows)
+
     def frames_of(self, split: str | None = None, *, include_background: bool = True) -> np.ndarray:
         """Indices ``(n,)`` of the frames of ``split`` (a name of :data:`SPLITS`, or None for all)."""
         mask = np.ones(len(self), bool)
@@ -703,6 +714,27 @@ class SimulatedDataset:
             counts["locations"] = len(set(self.index["location"][rows].tolist()))
             out[name] = counts
         return out
+
+
+def read_rows(path: str | os.PathLike[str], rows: Any = None) -> np.ndarray:
+    """Rows ``rows`` (an index array or slice; all if None) of the ``.npy`` file ``path``, in memory.
+
+    Reads through a memory map that is closed before returning: the copy is all this process
+    keeps. Indexing a long-lived memory map instead keeps every page it touched resident (and
+    counted in the process's memory) until the map is closed. Chapters 07-11 use it for passes
+    over frames and trunk features.
+    """
+    m = np.load(path, mmap_mode="r")
+    try:
+        return np.array(m if rows is None else m[rows])
+    finally:
+        mm = getattr(m, "_mmap", None)
+        del m
+        if mm is not None:
+            try:
+                mm.close()
+            except BufferError:  # a view is still alive elsewhere: leave it to the garbage collector
+                pass
 
 
 def alignment(dataset: SimulatedDataset, *, energy: str = "mfcc", condition: str = "anechoic",

@@ -83,7 +83,9 @@ class Settings:
 #: carries the paper's batch size and learning rate (Adam 1e-4, batch 64) for a GPU.
 SETTINGS: dict[str, Settings] = {
     "smoke": Settings(1, 1, 1e-3, 1, 16, 1e-3, 6, 2, 16, 1e-3),
-    "book": Settings(5, 4, 1e-3, 4, 32, 1e-3, 3, 12, 16, 1e-3),
+    # book: 360 training clips; epochs and frame_step keep the number of gradient steps close to
+    # what 2 CPU cores train in a chapter's budget
+    "book": Settings(2, 4, 1e-3, 4, 32, 1e-3, 6, 6, 16, 1e-3),
     "full": Settings(30, 12, 1e-3, 100, 64, 1e-4, 1, 50, 16, 1e-4),
 }
 
@@ -128,9 +130,8 @@ def _resampled_crops(ds: SimulatedDataset, rows: np.ndarray, centres: np.ndarray
     cy, cx = centres[:, 0], centres[:, 1]
     rois = np.stack([cx - half, cy - half, cx + half, cy + half], axis=1)  # (x1, y1, x2, y2)
     out = torch.empty((rows.size, 3, size, size))
-    frames = ds.array("frames")
     for a in range(0, rows.size, chunk):
-        x = torch.from_numpy(np.ascontiguousarray(frames[rows[a:a + chunk]])).permute(0, 3, 1, 2).float().div_(255.0)
+        x = torch.from_numpy(ds.read("frames", rows[a:a + chunk])).permute(0, 3, 1, 2).float().div_(255.0)
         r = torch.from_numpy(rois[a:a + chunk]).float()
         idx = torch.arange(r.shape[0], dtype=torch.float32)[:, None]
         out[a:a + chunk] = roi_align(x, torch.cat([idx, r], dim=1), output_size=(size, size), spatial_scale=1.0,
@@ -247,8 +248,8 @@ def trunk_features(profile: str = "book", seed: int = 0, *, weights: str | os.Pa
         source = f"file/{_file_sha256(weights)}"
 
     def build(folder: Path) -> None:
-        frames = ds.array("frames")
-        digests = frame_digests(frames)
+        n = len(ds)
+        digests = np.concatenate([frame_digests(ds.read("frames", slice(a, a + 512))) for a in range(0, n, 512)])
         _, first, inverse = np.unique(digests, return_index=True, return_inverse=True)
         order = np.sort(first)  # compute unique frames in dataset order
         slot = np.empty(len(digests), np.int64)
@@ -261,13 +262,14 @@ def trunk_features(profile: str = "book", seed: int = 0, *, weights: str | os.Pa
             for a in tqdm(range(0, order.size, batch_size), disable=not progress, desc="trunk features",
                           unit="batch"):
                 rows = order[a:a + batch_size]
-                x = torch.from_numpy(np.ascontiguousarray(frames[rows])).permute(0, 3, 1, 2).float().div_(255.0)
+                x = torch.from_numpy(ds.read("frames", rows)).permute(0, 3, 1, 2).float().div_(255.0)
                 feats[a:a + rows.size] = backbone.trunk_features(x.to(dev)).cpu().numpy().astype(np.float16)
-        out = np.lib.format.open_memmap(folder / "features.npy", mode="w+", dtype=np.float16,
-                                        shape=(len(digests), *feats.shape[1:]))
-        out[:] = feats[rows_of]
-        out.flush()
-        del out
+        # written in chunks through a file, not a memory map, so that no full-size copy is resident
+        with open(folder / "features.npy", "wb") as f:
+            np.lib.format.write_array_header_1_0(f, {"descr": np.lib.format.dtype_to_descr(np.dtype(np.float16)),
+                                                     "fortran_order": False, "shape": (n, *feats.shape[1:])})
+            for a in range(0, n, 256):
+                f.write(np.ascontiguousarray(feats[rows_of[a:a + 256]]).tobytes())
 
     folder = cached("trunk_features", {"dataset": _key(ds), "trunk": source, "arch": backbone.arch,
                                        "scale": backbone.scale}, build, code_version=FEATURES_CODE_VERSION)
@@ -284,6 +286,7 @@ def generator_data(
     background: bool = True,
     condition: str = "audio+video",
     frame_step: int = 1,
+    with_visual: bool = True,
 ) -> DictDataset:
     """The generators' data for ``split``: ``mfcc_mono``, ``frame`` (trunk features), ``acoustic``, ``label``.
 
@@ -292,6 +295,8 @@ def generator_data(
     MFCC (the paper's background-noise training samples, so that a scene without sound gives a
     flat energy map). ``condition``: ``"video only"`` zeroes the audio condition, ``"audio only"``
     the visual one (Table V). ``frame_step``: keep every ``frame_step``-th frame (frames only).
+    ``with_visual=False`` leaves the trunk features out (``frame`` has 0 channels): what the
+    real and tiled classifier windows need, without reading them.
     ``label`` is -1 and ``background`` true for background frames. Arrays are float16 (trunk
     features, acoustic images); the models convert batches to float32.
     """
@@ -310,12 +315,12 @@ def generator_data(
         rows = (rows[:, None] + np.arange(fps)[None, :]).reshape(-1)
     elif frame_step > 1:
         rows = rows[ds.index["frame"][rows] % frame_step == 0]
-    mono = np.asarray(ds.array("mfcc_mono")[rows], np.float32)
-    acoustic = np.array(ds.array("acoustic")[rows], np.float16)
+    mono = ds.read("mfcc_mono", rows).astype(np.float32, copy=False)
+    acoustic = ds.read("acoustic", rows).astype(np.float16, copy=False)
     bg = ds.index["background"][rows].astype(bool)
     if bg.any():
         acoustic[bg] = np.broadcast_to(mono[bg][:, :, None, None], (int(bg.sum()), mono.shape[1], *acoustic.shape[-2:]))
-    visual = np.array(feats[rows], np.float16)
+    visual = datasets.read_rows(feats.filename, rows) if with_visual else np.zeros((rows.size, 0), np.float16)
     if condition == "video only":
         mono = np.zeros_like(mono)
     elif condition == "audio only":
@@ -323,7 +328,7 @@ def generator_data(
     label = ds.index["label"][rows]
     tensors = {"mfcc_mono": mono, "frame": visual, "acoustic": acoustic, "label": label, "background": bg}
     if windows:
-        tensors = {k: v.reshape(-1, fps, *v.shape[1:]) for k, v in tensors.items()}
+        tensors = {k: v.reshape(v.shape[0] // fps, fps, *v.shape[1:]) for k, v in tensors.items()}
         tensors["label"] = tensors["label"][:, 0]
         tensors["background"] = tensors["background"][:, 0]
     return DictDataset(**{k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in tensors.items()})
@@ -389,26 +394,30 @@ def attach_trunk(generator: torch.nn.Module, profile: str = "book", seed: int = 
 def classifier_windows(source: str, split: str, profile: str = "book", seed: int = 0,
                        generators: Mapping[str, torch.nn.Module] | None = None,
                        device: str = "cpu") -> tuple[torch.Tensor, torch.Tensor]:
-    """1-s windows ``(N, 12, 12, 36, 48)`` float32 in [0, 1] and labels ``(N,)`` of sound clips of ``split``.
+    """1-s windows ``(N, 12, 12, 36, 48)`` float16 in [0, 1] and labels ``(N,)`` of sound clips of ``split``.
 
     ``source``: ``"real"`` (min-max normalised acoustic images), ``"tiled"`` (the tiled-MFCC
     baseline) or a generator name (its output, z drawn from ``seed`` for MCGAN); a generator is
     taken from ``generators[source]`` if given, else from :func:`train_generator`.
     """
     one_of("source", source, CLASSIFIER_SOURCES)
-    data = generator_data(profile, seed, split, windows=True, background=False)
+    data = generator_data(profile, seed, split, windows=True, background=False,
+                          with_visual=source not in ("real", "tiled"))
     labels = data.tensors["label"]
     if source == "real":
         ac = data.tensors["acoustic"]
-        out = minmax_per_sample(ac.reshape(-1, *ac.shape[2:]).float()).reshape(ac.shape)
+        out = torch.empty(ac.shape, dtype=torch.float16)
+        for a in range(0, len(ac), 64):  # in chunks: no float32 copy of the whole split
+            x = ac[a:a + 64]
+            out[a:a + 64] = minmax_per_sample(x.reshape(-1, *x.shape[2:]).float()).reshape(x.shape)
     elif source == "tiled":
-        out = tile_mfcc(data.tensors["mfcc_mono"])
+        out = tile_mfcc(data.tensors["mfcc_mono"]).to(torch.float16)
     else:
         model = (generators or {}).get(source) or train_generator(source, profile, seed, device=device,
                                                                   progress=False).model
         out = generate(model, data, batch_size=4, device=resolve_device(device), seed=seed,
                        keep=("generated",))["generated"]
-    return out, labels
+    return out.to(torch.float16), labels  # half the memory; DualCamNet computes in float32
 
 
 def train_classifier(source: str = "real", profile: str = "book", seed: int = 0, *, device: str = "cpu",
@@ -421,7 +430,7 @@ def train_classifier(source: str = "real", profile: str = "book", seed: int = 0,
     one_of("source", source, CLASSIFIER_SOURCES)
     s = settings(profile)
     ds = camera_data(profile, seed, progress=progress)
-    spec = model_spec("dualcamnet", profile, num_classes=len(CLASSES))
+    spec = model_spec("dualcamnet", profile, num_classes=len(CLASSES), batch_norm=True)
     config = TrainConfig(epochs=s.classifier_epochs, batch_size=s.classifier_batch, lr=s.classifier_lr, seed=seed,
                          monitor="accuracy")
     data_key = f"{_key(ds)}|windows={source}"

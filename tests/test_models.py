@@ -180,6 +180,17 @@ def test_dualcamnet_windows_frames_and_scale_invariance():
     assert torch.allclose(net.feature_map(x)[:, 4], net.feature_map(y)[:, 4])
 
 
+def test_dualcamnet_batch_norm_option():
+    plain, normed = DualCamNet(10, (8, 16)), DualCamNet(10, (8, 16), batch_norm=True)
+    assert not any(isinstance(m, torch.nn.BatchNorm2d) for m in plain.modules())
+    assert sum(isinstance(m, torch.nn.BatchNorm2d) for m in normed.modules()) == 2
+    assert normed.eval()(torch.rand(2, 12, 12, 36, 48)).shape == (2, 10)
+    spec = model_spec("dualcamnet", "book", batch_norm=True)
+    assert build_model(spec).batch_norm and not build_model(model_spec("dualcamnet", "book")).batch_norm
+    with pytest.raises(TypeError, match="batch_norm"):
+        DualCamNet(10, (8, 16), batch_norm="yes")
+
+
 def test_adversarial_models_have_a_one_logit_dualcamnet_discriminator():
     for cls in (AUVAE, MCGAN):
         m = cls(TINY, disc_channels=(4, 8))

@@ -50,9 +50,9 @@ def model_spec(name: str, profile: str = "book", **overrides: Any) -> dict[str, 
         return spec
     if name == "dualcamnet":
         spec = {"name": name, "num_classes": 10, "channels": list(PROFILE_CHANNELS[profile])}
-        unknown = set(overrides) - {"num_classes", "channels"}
+        unknown = set(overrides) - {"num_classes", "channels", "batch_norm"}
         if unknown:
-            raise ValueError(f"overrides for dualcamnet must be num_classes or channels; got {sorted(unknown)}")
+            raise ValueError(f"overrides for dualcamnet must be num_classes, channels or batch_norm; got {sorted(unknown)}")
         spec.update({k: list(v) if k == "channels" else v for k, v in overrides.items()})
         return spec
     extra = {k: overrides.pop(k) for k in ("disc_channels", "lambda_adv", "lambda_rec") if k in overrides}
@@ -72,7 +72,8 @@ def build_model(spec: Mapping[str, Any]) -> nn.Module:
         raise ValueError(f"spec must be a mapping with a 'name' entry (see model_spec); got {spec!r}")
     name = one_of("spec['name']", spec["name"], MODEL_NAMES)
     if name == "dualcamnet":
-        return DualCamNet(spec.get("num_classes", 10), tuple(spec.get("channels", PAPER_CHANNELS)))
+        return DualCamNet(spec.get("num_classes", 10), tuple(spec.get("channels", PAPER_CHANNELS)),
+                          batch_norm=spec.get("batch_norm", False))
     if name == "visual":
         backbone = VisualBackbone(spec.get("arch", "resnet18"), spec.get("out_channels", 12), scale=spec.get("scale", 1),
                                   freeze_trunk=spec.get("freeze_trunk", False))

@@ -11,6 +11,11 @@ fully connected layer").
 With ``num_classes=1`` and single frames (T = 1, where the temporal kernel sees only its
 centre tap) the same network is the discriminator of AU-VAE and MCGAN
 (:func:`~acousticlib.models.gan.discriminator`).
+
+``batch_norm=True`` adds batch normalization after each 5 x 5 convolution. The seeds do not
+describe normalization layers; the book's GAN-test/GAN-train judges use it (chapter 11): on the
+book's 160 training windows the plain network reached 0.15-0.2 validation accuracy after 20
+epochs, the normalized one 0.4-0.5. The discriminators stay plain.
 """
 
 from __future__ import annotations
@@ -45,6 +50,8 @@ class DualCamNet(nn.Module):
     normalize:
         Min-max normalise each frame to [0, 1] first, so real, generated and tiled-MFCC images
         are seen on the same scale (the generators' targets are normalised this way).
+    batch_norm:
+        Batch normalization after each 5 x 5 convolution (not in the seeds; the book's judges).
 
     ``forward`` takes ``(B, T, 12, 36, 48)`` windows (T = 12 for 1 s) or single frames
     ``(B, 12, 36, 48)`` and returns logits ``(B, num_classes)``.
@@ -58,6 +65,7 @@ class DualCamNet(nn.Module):
         temporal_kernel: int = 7,
         normalize: bool = True,
         in_channels: int = N_MFCC,
+        batch_norm: bool = False,
     ) -> None:
         super().__init__()
         self.num_classes = positive("num_classes", num_classes, integer=True)
@@ -71,10 +79,17 @@ class DualCamNet(nn.Module):
         self.normalize = bool(normalize)
         self.temporal = nn.Sequential(nn.Conv3d(in_channels, in_channels, (k, 1, 1), padding=(k // 2, 0, 0)),
                                       nn.ReLU(inplace=True))
+        if not isinstance(batch_norm, bool):
+            raise TypeError(f"batch_norm must be True or False; got {batch_norm!r}")
+        self.batch_norm = batch_norm
+
+        def norm(c: int) -> list[nn.Module]:
+            return [nn.BatchNorm2d(c)] if batch_norm else []
+
         self.spatial = nn.Sequential(
-            nn.Conv2d(in_channels, c1, 5, padding=2), nn.ReLU(inplace=True),
+            nn.Conv2d(in_channels, c1, 5, padding=2), *norm(c1), nn.ReLU(inplace=True),
             nn.MaxPool2d(3, stride=3),
-            nn.Conv2d(c1, c2, 5, padding=2), nn.ReLU(inplace=True),
+            nn.Conv2d(c1, c2, 5, padding=2), *norm(c2), nn.ReLU(inplace=True),
         )
         self.head = nn.Linear(c2, self.num_classes)
         self.embedding_size = c2
@@ -87,7 +102,7 @@ class DualCamNet(nn.Module):
         if x.ndim != 5 or tuple(x.shape[2:]) != (self.in_channels, *ACOUSTIC_GRID):
             raise ValueError(f"x must have shape (B, T, {self.in_channels}, 36, 48) or (B, {self.in_channels}, 36, 48); "
                              f"got {tuple(x.shape)}")
-        return x
+        return x.float()  # float16 windows (the book's stored images) are computed in float32
 
     def feature_map(self, x: torch.Tensor) -> torch.Tensor:
         """Per-frame feature maps ``(B, T, channels[1], 12, 16)`` of windows or frames."""
