@@ -210,7 +210,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("paths", nargs="*", type=Path)
     b = sub.add_parser("book")
     b.add_argument("--jobs", type=int, default=2)
-    b.add_argument("--timeout", type=int, default=600, help="seconds per cell before it counts as hung")
+    b.add_argument("--timeout", type=int, default=1200, help="seconds per cell before it counts as hung")
     b.add_argument("--max-rss-gb", type=float, default=2.0)
     a = p.parse_args(args)
     if a.cmd == "list":
