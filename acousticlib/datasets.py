@@ -79,7 +79,7 @@ from .sounds import CLASSES, FS
 __all__ = [
     "DATASET_CODE_VERSION", "FPS", "FRAME_LENGTH", "SPLITS", "MODALITIES", "DatasetConfig", "dataset_config",
     "plan_recordings", "propagate", "simulate_recording", "camera_dataset", "SimulatedDataset", "content_sha256",
-    "FrameDataset", "WindowDataset", "alignment", "peaks_in_boxes", "read_rows",
+    "FrameDataset", "WindowDataset", "alignment", "peaks_in_boxes", "read_rows", "write_npy_stream",
 ]
 
 #: Bump when what the builder writes changes (part of the cache key).
@@ -468,7 +468,12 @@ def _config_dict(config: DatasetConfig) -> dict[str, Any]:
     return d
 
 
-def _write_npy_stream(path: Path, shape: tuple[int, ...], dtype: Any) -> Any:
+def write_npy_stream(path: str | os.PathLike[str], shape: tuple[int, ...], dtype: Any) -> Any:
+    """An open binary file holding the ``.npy`` header of an array ``shape``/``dtype``; write its C-order bytes after.
+
+    Streams a large array to disk without holding it (or a memory map of it) in memory; the
+    caller closes the file. Used by the dataset build and chapter 07's trunk features.
+    """
     f = open(path, "wb")
     np.lib.format.write_array_header_1_0(f, {"descr": np.lib.format.dtype_to_descr(np.dtype(dtype)),
                                              "fortran_order": False, "shape": shape})
@@ -486,8 +491,8 @@ def _assemble(folder: Path, staging: Path, config: DatasetConfig, plan: list[dic
               "centres": ((S, 2), np.float32)}
     if config.keep_power:
         shapes["power"] = ((36, 48, FRAME_LENGTH // 2), np.float32)
-    files = {k: _write_npy_stream(folder / f"{k}.npy", (F, *s), d) for k, (s, d) in shapes.items()}
-    files["recording_audio"] = _write_npy_stream(folder / "recording_audio.npy", (len(plan), T * FRAME_LENGTH), np.float32)
+    files = {k: write_npy_stream(folder / f"{k}.npy", (F, *s), d) for k, (s, d) in shapes.items()}
+    files["recording_audio"] = write_npy_stream(folder / "recording_audio.npy", (len(plan), T * FRAME_LENGTH), np.float32)
     try:
         for spec in plan:
             with np.load(_shard(staging, spec["index"])) as z:

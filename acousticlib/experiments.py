@@ -265,9 +265,7 @@ def trunk_features(profile: str = "book", seed: int = 0, *, weights: str | os.Pa
                 x = torch.from_numpy(ds.read("frames", rows)).permute(0, 3, 1, 2).float().div_(255.0)
                 feats[a:a + rows.size] = backbone.trunk_features(x.to(dev)).cpu().numpy().astype(np.float16)
         # written in chunks through a file, not a memory map, so that no full-size copy is resident
-        with open(folder / "features.npy", "wb") as f:
-            np.lib.format.write_array_header_1_0(f, {"descr": np.lib.format.dtype_to_descr(np.dtype(np.float16)),
-                                                     "fortran_order": False, "shape": (n, *feats.shape[1:])})
+        with datasets.write_npy_stream(folder / "features.npy", (n, *feats.shape[1:]), np.float16) as f:
             for a in range(0, n, 256):
                 f.write(np.ascontiguousarray(feats[rows_of[a:a + 256]]).tobytes())
 
