@@ -342,6 +342,7 @@ def train_generator(
     background: bool = True,
     condition: str = "audio+video",
     epochs: int | None = None,
+    spatial_weight: float | None = None,
     device: str = "cpu",
     progress: bool = True,
 ) -> TrainedModel:
@@ -350,7 +351,9 @@ def train_generator(
     ``skips`` (U-VAE and AU-VAE; MCGAN has none), ``background`` (train with background-noise
     samples) and ``condition`` (see :func:`generator_data`) select the variants of Tables V and
     VII. Trained on every ``frame_step``-th training frame, validated on the validation split;
-    the best epoch by validation loss is kept. ``epochs`` overrides the profile's.
+    the best epoch by validation loss is kept. ``epochs`` overrides the profile's;
+    ``spatial_weight`` overrides the profile's weight of the spatial loss term (0: the paper's
+    loss; see :class:`~acousticlib.models.GeneratorConfig`).
     """
     one_of("name", name, ("uvae", "auvae", "mcgan"))
     one_of("skips", skips, (0, 1, 2))
@@ -358,7 +361,8 @@ def train_generator(
     s = settings(profile)
     if name == "mcgan":
         skips = 0
-    spec = model_spec(name, profile, skips=skips)
+    spec = model_spec(name, profile, skips=skips,
+                      **({} if spatial_weight is None else {"spatial_weight": spatial_weight}))
     config = TrainConfig(epochs=s.generator_epochs if epochs is None else epochs, batch_size=s.generator_batch,
                          lr=s.generator_lr, seed=seed, monitor="loss")
     ds = camera_data(profile, seed, progress=progress)

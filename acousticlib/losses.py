@@ -1,7 +1,13 @@
 """Training objectives of the generators and classifiers (chapters 08-10).
 
 * :func:`kl_divergence`: KL(q(z|x) || N(0, I)) of a diagonal Gaussian posterior, in closed form.
-* :func:`reconstruction_loss`: the U-VAE's pixel term, MSE + Huber (``REFERENCE.md`` section 3).
+* :func:`reconstruction_loss`: the U-VAE's pixel term, MSE + Huber (``REFERENCE.md`` section 3),
+  plus optionally :func:`spatial_loss` (our addition, chapter 08).
+* :func:`spatial_loss`: the MSE of the *spatial part* of the images: each coefficient map minus
+  its mean over the grid. The per-coefficient spatial means (the sound's spectrum, "what")
+  carry about 80 % of a normalised acoustic image's variance on the book's data; this term
+  weighs the remaining "where" on its own, so a short training run does not learn the spectrum
+  alone (the paper's loss has no such term: weight 0 reproduces it).
 * :func:`elbo_loss`: the negative ELBO with a weight beta on the KL term (seed 000, Eq. 2).
 * :func:`discriminator_loss`, :func:`generator_adversarial_loss`: the conditional GAN's binary
   cross-entropy (Eq. 4): D labels real images 1 and generated ones 0; G wants D to say 1
@@ -40,23 +46,43 @@ def kl_divergence(mu: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
     return kl.sum(dim=1).mean()
 
 
-def reconstruction_loss(recon: torch.Tensor, target: torch.Tensor, huber_delta: float = 1.0) -> torch.Tensor:
-    """Pixel loss MSE + Huber (``delta`` in the images' units), each averaged over all elements."""
+def spatial_loss(recon: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
+    """MSE between the spatially centred images: each ``(..., H, W)`` map minus its mean over ``H, W``.
+
+    Zero when the two images differ only by a constant per coefficient map (the same layout with
+    another spectrum); the mean over all elements otherwise. Chapter 08.
+    """
+    _same_shape(recon, target, ("recon", "target"))
+    if recon.ndim < 3:
+        raise ValueError(f"recon and target must have at least 3 axes (..., H, W); got {tuple(recon.shape)}")
+    diff = recon - target
+    return (diff - diff.mean(dim=(-2, -1), keepdim=True)).pow(2).mean()
+
+
+def reconstruction_loss(recon: torch.Tensor, target: torch.Tensor, huber_delta: float = 1.0,
+                        spatial_weight: float = 0.0) -> torch.Tensor:
+    """Pixel loss MSE + Huber (``delta`` in the images' units) + ``spatial_weight`` x :func:`spatial_loss`.
+
+    Each term is averaged over all elements; ``spatial_weight=0`` is the paper's loss.
+    """
     _same_shape(recon, target, ("recon", "target"))
     delta = positive("huber_delta", huber_delta)
-    return F.mse_loss(recon, target) + F.huber_loss(recon, target, delta=delta)
+    weight = positive("spatial_weight", spatial_weight, allow_zero=True)
+    loss = F.mse_loss(recon, target) + F.huber_loss(recon, target, delta=delta)
+    return loss + weight * spatial_loss(recon, target) if weight else loss
 
 
 def elbo_loss(recon: torch.Tensor, target: torch.Tensor, mu: torch.Tensor, sigma: torch.Tensor,
-              beta: float = 1e-6, huber_delta: float = 1.0) -> dict[str, torch.Tensor]:
+              beta: float = 1e-6, huber_delta: float = 1.0, spatial_weight: float = 0.0) -> dict[str, torch.Tensor]:
     """Negative ELBO with weight ``beta`` on the KL term: ``"loss" = recon + beta * kl``.
 
-    Returns a dict with ``"loss"``, ``"recon"`` (MSE + Huber), ``"mse"`` and ``"kl"``. The
+    Returns a dict with ``"loss"``, ``"recon"`` (MSE + Huber + ``spatial_weight`` x spatial),
+    ``"mse"`` and ``"kl"``. The
     paper picks beta < 1 so that both terms have the same order of magnitude; its code uses
     1e-6 with the KL summed over the 150 latent dimensions.
     """
     beta = positive("beta", beta, allow_zero=True)
-    rec = reconstruction_loss(recon, target, huber_delta)
+    rec = reconstruction_loss(recon, target, huber_delta, spatial_weight)
     kl = kl_divergence(mu, sigma)
     return {"loss": rec + beta * kl, "recon": rec, "mse": F.mse_loss(recon.detach(), target), "kl": kl}
 

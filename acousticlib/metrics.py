@@ -57,9 +57,11 @@ def generate(model: nn.Module, data: Dataset, *, batch_size: int = 32, device: s
     from tqdm.auto import tqdm
 
     model.eval().to(device)
-    out: dict[str, list[torch.Tensor]] = {"generated": [], "real": [], "tiled": [], "label": [], "latent": []}
+    n = len(data)  # type: ignore[arg-type]
+    out: dict[str, torch.Tensor] = {}  # filled in place: no list of chunks and no second copy from concatenating them
     gen = torch.Generator(device=device).manual_seed(int(seed))
     uvae = model if isinstance(model, UVAE) else getattr(model, "generator", None)
+    start = 0
     for batch in tqdm(DataLoader(data, batch_size=batch_size, shuffle=False), disable=not progress, desc="generate"):
         x = generator_inputs({k: v.to(device) for k, v in batch.items() if isinstance(v, torch.Tensor)})
         lead = x["lead"]
@@ -67,13 +69,19 @@ def generate(model: nn.Module, data: Dataset, *, batch_size: int = 32, device: s
         if isinstance(model, AdversarialGenerator) and not isinstance(uvae, UVAE):
             kwargs["z"] = torch.randn(x["audio"].shape[0], model.config.noise, generator=gen, device=device)
         res = model(x["audio"], x["visual"], **kwargs)
-        parts = {"generated": res["recon"], "tiled": x["audio"], "real": x.get("target"), "latent": res.get("mu")}
+        parts = {"generated": res["recon"], "tiled": x["audio"], "real": x.get("target")}
+        parts = {k: v.reshape(*lead, *v.shape[1:]) for k, v in parts.items() if v is not None}
+        if res.get("mu") is not None:
+            parts["latent"] = res["mu"].reshape(*lead, -1)
+        if "label" in batch:
+            parts["label"] = batch["label"].reshape(len(batch["label"]), -1)[:, 0]
         for k, v in parts.items():
-            if v is not None and k in keep:
-                out[k].append((v.reshape(*lead, *v.shape[1:]) if k != "latent" else v.reshape(*lead, -1)).cpu())
-        if "label" in batch and "label" in keep:
-            out["label"].append(batch["label"].reshape(len(batch["label"]), -1)[:, 0].cpu())
-    return {k: torch.cat(v) for k, v in out.items() if v}
+            if k in keep:
+                if k not in out:
+                    out[k] = torch.empty((n, *v.shape[1:]), dtype=v.dtype)
+                out[k][start:start + lead[0]] = v.cpu()
+        start += lead[0]
+    return out
 
 
 def mse(pred: Any, target: Any) -> float:

@@ -37,7 +37,7 @@ from tqdm.auto import tqdm
 
 from ._checks import positive
 from .cache import cache_key, cache_root, cached
-from .losses import adversarial_generator_loss, discriminator_loss, elbo_loss
+from .losses import adversarial_generator_loss, discriminator_loss, elbo_loss, spatial_loss
 from .models import AdversarialGenerator, UVAE, build_model, generator_inputs
 from .runtime import generator as np_generator
 from .runtime import resolve_device
@@ -143,12 +143,13 @@ def _step(opt: torch.optim.Optimizer, loss: torch.Tensor) -> None:
 
 
 class VAETask(Task):
-    """U-VAE: minimise the negative ELBO (MSE + Huber + beta KL) of the normalised acoustic image."""
+    """U-VAE: minimise the negative ELBO (MSE + Huber [+ spatial] + beta KL) of the normalised acoustic image."""
 
     def _losses(self, batch: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         x = generator_inputs(batch)
         out = self.model(x["audio"], x["visual"])
-        return elbo_loss(out["recon"], x["target"], out["mu"], out["sigma"], beta=self.model.beta)
+        return elbo_loss(out["recon"], x["target"], out["mu"], out["sigma"], beta=self.model.beta,
+                         spatial_weight=self.model.config.spatial_weight)
 
     def train_step(self, batch, opts):
         losses = self._losses(batch)
@@ -178,9 +179,12 @@ class AdversarialTask(Task):
         return {"generator": adam(self.model.generator), "discriminator": adam(self.model.discriminator)}
 
     def _rec(self, out: Mapping[str, torch.Tensor], target: torch.Tensor) -> torch.Tensor:
+        weight = self.model.generator.config.spatial_weight
         if isinstance(self.model.generator, UVAE):
-            return elbo_loss(out["recon"], target, out["mu"], out["sigma"], beta=self.model.generator.beta)["loss"]
-        return F.mse_loss(out["recon"], target)
+            return elbo_loss(out["recon"], target, out["mu"], out["sigma"], beta=self.model.generator.beta,
+                             spatial_weight=weight)["loss"]
+        rec = F.mse_loss(out["recon"], target)
+        return rec + weight * spatial_loss(out["recon"], target) if weight else rec
 
     def train_step(self, batch, opts):
         x = generator_inputs(batch)

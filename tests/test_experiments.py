@@ -144,6 +144,11 @@ def test_generators_train_once_then_come_from_the_cache(smoke):
     assert time.perf_counter() - t0 < 30
     variant = ex.train_generator("uvae", "smoke", 0, condition="audio only", progress=False)
     assert variant.path != first.path
+    assert first.model.config.spatial_weight > 0  # the CPU profiles add the spatial term
+    paper_loss = ex.train_generator("uvae", "smoke", 0, spatial_weight=0.0, progress=False)
+    assert paper_loss.path != first.path and paper_loss.model.config.spatial_weight == 0.0
+    with pytest.raises(ValueError, match="spatial_weight"):
+        ex.train_generator("uvae", "smoke", 0, spatial_weight=-1.0)
     with pytest.raises(ValueError, match="name"):
         ex.train_generator("vae", "smoke", 0)
     with pytest.raises(ValueError, match="skips"):

@@ -10,7 +10,7 @@ from torch.distributions import Normal, kl_divergence as torch_kl
 
 from acousticlib.losses import (
     adversarial_generator_loss, discriminator_loss, elbo_loss, generator_adversarial_loss, kl_divergence,
-    reconstruction_loss,
+    reconstruction_loss, spatial_loss,
 )
 
 
@@ -80,3 +80,32 @@ def test_shape_mismatch_is_refused():
         reconstruction_loss(torch.zeros(2, 3), torch.zeros(3, 2))
     with pytest.raises(ValueError, match="mu"):
         kl_divergence(torch.zeros(2, 3, 1), torch.ones(2, 3, 1))
+
+
+def test_spatial_loss_ignores_a_constant_per_map_and_sees_layout():
+    g = torch.Generator().manual_seed(2)
+    a = torch.rand(3, 12, 36, 48, generator=g)
+    shift = torch.rand(3, 12, 1, 1, generator=g)  # another spectrum, the same layout
+    assert float(spatial_loss(a + shift, a)) == pytest.approx(0.0, abs=1e-10)
+    assert float(reconstruction_loss(a + shift, a)) > 0
+    # a blob moved to another place: the layout differs, the per-map means do not
+    blob = torch.zeros(1, 12, 36, 48)
+    blob[..., 5:10, 5:10] = 1.0
+    moved = torch.roll(blob, shifts=(20, 30), dims=(-2, -1))
+    assert torch.allclose(moved.mean(dim=(-2, -1)), blob.mean(dim=(-2, -1)))
+    diff = moved - blob
+    assert float(spatial_loss(moved, blob)) == pytest.approx(float((diff ** 2).mean()), rel=1e-6)
+
+
+def test_spatial_weight_adds_the_spatial_term():
+    g = torch.Generator().manual_seed(3)
+    a, b = torch.rand(2, 12, 36, 48, generator=g), torch.rand(2, 12, 36, 48, generator=g)
+    base = reconstruction_loss(a, b)
+    assert torch.allclose(reconstruction_loss(a, b, spatial_weight=30.0), base + 30.0 * spatial_loss(a, b))
+    mu, sigma = torch.zeros(2, 4), torch.ones(2, 4)
+    out = elbo_loss(a, b, mu, sigma, spatial_weight=2.0)
+    assert torch.allclose(out["loss"], base + 2.0 * spatial_loss(a, b))
+    with pytest.raises(ValueError, match="spatial_weight"):
+        reconstruction_loss(a, b, spatial_weight=-1.0)
+    with pytest.raises(ValueError, match="at least 3 axes"):
+        spatial_loss(torch.zeros(4, 5), torch.zeros(4, 5))

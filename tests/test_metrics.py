@@ -117,6 +117,11 @@ def test_generate_folds_windows_and_returns_latents():
     out = generate(UVAE(TINY), data, batch_size=2)
     assert out["generated"].shape == out["real"].shape == out["tiled"].shape == (3, 2, 12, 36, 48)
     assert out["latent"].shape == (3, 2, TINY.latent) and out["label"].tolist() == [0, 1, 0]
+    only = generate(UVAE(TINY), data, batch_size=2, keep=("generated",))
+    assert set(only) == {"generated"}
+    model = UVAE(TINY)  # the batch size (and a last, partial batch) does not change the result
+    one, many = generate(model, data, batch_size=1), generate(model, data, batch_size=2)
+    assert all(torch.allclose(one[k], many[k], atol=1e-6) for k in ("generated", "real", "tiled", "latent"))
     mc = MCGAN(TINY, disc_channels=(4, 8))
     a, b, c = (generate(mc, data, seed=s)["generated"] for s in (0, 0, 1))
     assert torch.equal(a, b) and not torch.equal(a, c)

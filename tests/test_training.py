@@ -42,6 +42,32 @@ def test_adversarial_models_train_and_reduce_reconstruction_error(cls):
     assert {"adv", "d_loss", "rec"} <= set(res.history[0]["train"])
 
 
+@pytest.mark.parametrize("cls", [UVAE, AUVAE, MCGAN])
+def test_generator_config_spatial_weight_reaches_the_training_loss(cls):
+    from dataclasses import replace
+
+    from acousticlib.losses import spatial_loss
+    from acousticlib.models import generator_inputs
+    batch = next(iter(torch.utils.data.DataLoader(toy_frames(4), batch_size=4)))
+    x = generator_inputs(batch)
+    rec = {}
+    for weight in (0.0, 30.0):
+        torch.manual_seed(0)
+        cfg = replace(TINY, spatial_weight=weight)
+        model = (cls(cfg) if cls is UVAE else cls(cfg, disc_channels=(4, 8))).eval()  # eval: z = mu, no sampling
+        task = task_for(model)
+        with torch.no_grad():
+            if cls is UVAE:
+                rec[weight] = task._losses(batch)["recon"]
+                out = model(x["audio"], x["visual"])
+            else:
+                out = model(x["audio"], x["visual"], **({"z": torch.zeros(4, cfg.noise)} if cls is MCGAN else {}))
+                rec[weight] = task._rec(out, x["target"])
+            sp = spatial_loss(out["recon"], x["target"])
+    assert float(sp) > 0
+    assert float(rec[30.0]) == pytest.approx(float(rec[0.0]) + 30.0 * float(sp), rel=1e-4)
+
+
 def test_dualcamnet_learns_a_separable_toy_problem():
     torch.manual_seed(0)
     net = DualCamNet(2, (4, 8))

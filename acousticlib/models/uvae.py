@@ -35,6 +35,11 @@ from .visual import ACOUSTIC_GRID, VISUAL_GRID, VisualBackbone
 
 #: MFCC channels of an acoustic image (c1..c12, c0 dropped).
 N_MFCC = 12
+#: Weight of the spatial loss term in the CPU profiles (``smoke``, ``book``); chapter 08 shows why.
+#: Chosen on the book profile's validation split among 0, 10, 30, 100 and 300
+#: (``tools/sweep_spatial_weight.py``): up to 30 most generated maps stayed flat, 300 raised the MSE
+#: by a fifth.
+SPATIAL_WEIGHT = 100.0
 
 
 def minmax_per_sample(x: torch.Tensor, start_dim: int = 1, eps: float = 1e-8) -> torch.Tensor:
@@ -104,7 +109,9 @@ class GeneratorConfig:
     size of the latent (U-VAE) or condition code (MCGAN); ``visual_channels``: channels C of
     the visual map; ``skips``: 0, 1 or 2; ``beta``: weight of the KL term; ``noise``: size of
     MCGAN's noise vector z; ``arch``/``scale``: the visual backbone (``None`` arch: the model
-    takes a precomputed visual map instead of frames).
+    takes a precomputed visual map instead of frames); ``spatial_weight``: weight of
+    :func:`acousticlib.losses.spatial_loss` in the reconstruction term (0: the paper's loss;
+    the ``smoke`` and ``book`` profiles use :data:`SPATIAL_WEIGHT`, see chapter 08).
     """
 
     enc_channels: int = 32
@@ -116,6 +123,7 @@ class GeneratorConfig:
     noise: int = 64
     arch: str | None = "resnet18"
     scale: int = 1
+    spatial_weight: float = 0.0
 
     def __post_init__(self) -> None:
         for name in ("enc_channels", "mid_channels", "latent", "visual_channels", "noise"):
@@ -125,14 +133,17 @@ class GeneratorConfig:
         if self.arch is not None:
             one_of("arch", self.arch, ("resnet18", "resnet50"))
         positive("scale", self.scale, integer=True)
+        in_range("spatial_weight", self.spatial_weight, 0.0, 1e6)
 
     @classmethod
     def for_profile(cls, profile: str = "book", **overrides: Any) -> GeneratorConfig:
         """The sizes used by each run profile (``smoke``, ``book`` narrow for a CPU, ``full`` = paper)."""
         check_profile(profile)
         base = {
-            "smoke": dict(enc_channels=8, mid_channels=8, latent=16, visual_channels=4, noise=16),
-            "book": dict(enc_channels=32, mid_channels=32, latent=64, visual_channels=12, noise=64),
+            "smoke": dict(enc_channels=8, mid_channels=8, latent=16, visual_channels=4, noise=16,
+                          spatial_weight=SPATIAL_WEIGHT),
+            "book": dict(enc_channels=32, mid_channels=32, latent=64, visual_channels=12, noise=64,
+                         spatial_weight=SPATIAL_WEIGHT),
             "full": dict(enc_channels=128, mid_channels=133, latent=150, visual_channels=12, noise=64,
                          arch="resnet50"),
         }[profile]
