@@ -37,8 +37,8 @@ from .visual import ACOUSTIC_GRID, VISUAL_GRID, VisualBackbone
 N_MFCC = 12
 #: Weight of the spatial loss term in the CPU profiles (``smoke``, ``book``); chapter 08 shows why.
 #: Chosen on the book profile's validation split among 0, 10, 30, 100 and 300
-#: (``tools/sweep_spatial_weight.py``): up to 30 most generated maps stayed flat, 300 raised the MSE
-#: by a fifth.
+#: (``tools/sweep_spatial_weight.py``, results in ``benchmarks/results/spatial_weight_sweep.json``):
+#: up to 30 most generated maps stayed unlike the real ones, 300 raised the MSE without localizing better.
 SPATIAL_WEIGHT = 100.0
 
 
