@@ -43,6 +43,7 @@ def run_one(job: tuple[float, int, str, int]) -> dict[str, float]:
     from torch.nn import functional as F
 
     from acousticlib import datasets, experiments as ex, features, metrics, runtime
+    from acousticlib.losses import spatial_loss
     from acousticlib.models import build_model, model_spec
     from acousticlib.training import TrainConfig, fit
 
@@ -66,9 +67,8 @@ def run_one(job: tuple[float, int, str, int]) -> dict[str, float]:
     data = ex.generator_data(profile, seed, "val", frame_step=step, background=False)
     out = metrics.generate(model, data, keep=("generated", "real"))
     gen, real = out["generated"], out["real"]
-    centred = lambda x: x - x.mean(dim=(-2, -1), keepdim=True)  # noqa: E731
-    where = float(F.mse_loss(centred(gen), centred(real)))
-    flat = float((centred(real) ** 2).mean())
+    where = float(spatial_loss(gen, real))
+    flat = float(spatial_loss(torch.zeros_like(real), real))  # the where error of a flat image
     e_gen = features.energy_map(gen.numpy().transpose(0, 2, 3, 1))
     e_real = features.energy_map(real.numpy().transpose(0, 2, 3, 1))
     ious = metrics.energy_iou(e_gen, e_real)
