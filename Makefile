@@ -52,8 +52,8 @@ test: venv chromium
 unit: venv
 	$(BIN)/python -m pytest tests -n $(JOBS) -q
 
-# cell timeout 1200 s: from an empty cache one cell of chapter 11 trains the five DualCamNet judges
-# (about 10 minutes on two shared cores); a hung cell still fails
+# cell timeout 1200 s: from an empty cache one cell of chapter 11 trains three DualCamNet classifiers
+# (a few minutes, longer on two cores shared with another notebook); a hung cell still fails
 nbval: venv
 	$(BIN)/python -m pytest --nbval $$($(BIN)/python tools/notebooks.py list | grep ipynb) \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=1200 \

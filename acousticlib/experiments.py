@@ -40,6 +40,7 @@ from . import datasets
 from ._checks import one_of
 from .cache import cached
 from .datasets import CLASSES, SimulatedDataset
+from .features import GRID_SHAPE
 from .metrics import generate
 from .models import minmax_per_sample, model_spec, tile_mfcc
 from .runtime import check_profile, generator, resolve_device
@@ -285,6 +286,8 @@ def generator_data(
     condition: str = "audio+video",
     frame_step: int = 1,
     with_visual: bool = True,
+    with_acoustic: bool = True,
+    part: slice | None = None,
 ) -> DictDataset:
     """The generators' data for ``split``: ``mfcc_mono``, ``frame`` (trunk features), ``acoustic``, ``label``.
 
@@ -294,7 +297,10 @@ def generator_data(
     flat energy map). ``condition``: ``"video only"`` zeroes the audio condition, ``"audio only"``
     the visual one (Table V). ``frame_step``: keep every ``frame_step``-th frame (frames only).
     ``with_visual=False`` leaves the trunk features out (``frame`` has 0 channels): what the
-    real and tiled classifier windows need, without reading them.
+    real and tiled classifier windows need, without reading them. ``with_acoustic=False`` leaves
+    out the acoustic images (no ``acoustic`` entry): the condition alone, for generating.
+    ``part``: a slice of the selected frames (or windows) to load, e.g. ``slice(0, 64)``, for a
+    pass over a split in chunks that never holds all of its trunk features.
     ``label`` is -1 and ``background`` true for background frames. Arrays are float16 (trunk
     features, acoustic images); the models convert batches to float32.
     """
@@ -304,19 +310,23 @@ def generator_data(
         raise ValueError(f"frame_step must be a positive integer; got {frame_step!r}")
     if windows and frame_step != 1:
         raise ValueError("frame_step applies to frames only; windows keep all 12 frames of a clip (frame_step=1)")
+    if part is not None and not isinstance(part, slice):
+        raise TypeError(f"part must be a slice of the selected frames or windows, or None; got {part!r}")
     ds = camera_data(profile, seed, progress=False)
     feats = trunk_features(profile, seed, progress=False)
     rows = ds.frames_of(split, include_background=background)
     if windows:
         rows = rows[ds.index["frame"][rows] == 0]
         fps = int(ds.meta["fps"])
-        rows = (rows[:, None] + np.arange(fps)[None, :]).reshape(-1)
-    elif frame_step > 1:
-        rows = rows[ds.index["frame"][rows] % frame_step == 0]
+        rows = (rows[part or slice(None), None] + np.arange(fps)[None, :]).reshape(-1)
+    else:
+        if frame_step > 1:
+            rows = rows[ds.index["frame"][rows] % frame_step == 0]
+        rows = rows[part or slice(None)]
     mono = ds.read("mfcc_mono", rows).astype(np.float32, copy=False)
-    acoustic = ds.read("acoustic", rows).astype(np.float16, copy=False)
     bg = ds.index["background"][rows].astype(bool)
-    if bg.any():
+    acoustic = ds.read("acoustic", rows).astype(np.float16, copy=False) if with_acoustic else None
+    if acoustic is not None and bg.any():
         acoustic[bg] = np.broadcast_to(mono[bg][:, :, None, None], (int(bg.sum()), mono.shape[1], *acoustic.shape[-2:]))
     visual = datasets.read_rows(feats.filename, rows) if with_visual else np.zeros((rows.size, 0), np.float16)
     if condition == "video only":
@@ -325,6 +335,8 @@ def generator_data(
         visual = np.zeros_like(visual)
     label = ds.index["label"][rows]
     tensors = {"mfcc_mono": mono, "frame": visual, "acoustic": acoustic, "label": label, "background": bg}
+    if acoustic is None:
+        del tensors["acoustic"]
     if windows:
         tensors = {k: v.reshape(v.shape[0] // fps, fps, *v.shape[1:]) for k, v in tensors.items()}
         tensors["label"] = tensors["label"][:, 0]
@@ -403,22 +415,30 @@ def classifier_windows(source: str, split: str, profile: str = "book", seed: int
     taken from ``generators[source]`` if given, else from :func:`train_generator`.
     """
     one_of("source", source, CLASSIFIER_SOURCES)
-    data = generator_data(profile, seed, split, windows=True, background=False,
-                          with_visual=source not in ("real", "tiled"))
+    data = generator_data(profile, seed, split, windows=True, background=False, with_visual=False,
+                          with_acoustic=source == "real")
     labels = data.tensors["label"]
     if source == "real":
-        ac = data.tensors["acoustic"]
-        out = torch.empty(ac.shape, dtype=torch.float16)
-        for a in range(0, len(ac), 64):  # in chunks: no float32 copy of the whole split
-            x = ac[a:a + 64]
-            out[a:a + 64] = minmax_per_sample(x.reshape(-1, *x.shape[2:]).float()).reshape(x.shape)
+        out = data.tensors["acoustic"]  # this call's own copy (float16): normalised in place, in chunks
+        for a in range(0, len(out), 64):  # no float32 copy of the whole split, no second float16 one
+            x = out[a:a + 64]
+            x.copy_(minmax_per_sample(x.reshape(-1, *x.shape[2:]).float()).reshape(x.shape))
     elif source == "tiled":
-        out = tile_mfcc(data.tensors["mfcc_mono"]).to(torch.float16)
+        mono = data.tensors["mfcc_mono"]
+        out = torch.empty((*mono.shape[:-1], mono.shape[-1], *GRID_SHAPE), dtype=torch.float16)
+        for a in range(0, len(mono), 64):  # tiled in chunks: no float32 copy of the whole split
+            out[a:a + 64] = tile_mfcc(mono[a:a + 64])
     else:
         model = (generators or {}).get(source) or train_generator(source, profile, seed, device=device,
                                                                   progress=False).model
-        out = generate(model, data, batch_size=4, device=resolve_device(device), seed=seed,
-                       keep=("generated",))["generated"]
+        dev = resolve_device(device)
+        rng = torch.Generator(device=dev).manual_seed(int(seed))  # one stream of z over the parts
+        out = torch.empty((*data.tensors["mfcc_mono"].shape, *GRID_SHAPE), dtype=torch.float16)
+        for a in range(0, len(labels), 64):  # 64 windows at a time: never all trunk features at once
+            part = generator_data(profile, seed, split, windows=True, background=False, with_acoustic=False,
+                                  part=slice(a, a + 64))
+            out[a:a + 64] = generate(model, part, batch_size=4, device=dev, rng=rng, keep=("generated",),
+                                     dtype=torch.float16)["generated"]
     return out.to(torch.float16), labels  # half the memory; DualCamNet computes in float32
 
 

@@ -207,3 +207,29 @@ def test_peaks_in_boxes_tests_the_peak_pixel_centre():
         datasets.peaks_in_boxes(e, boxes[:1], 144, 192)
     with pytest.raises(ValueError, match="energy must have shape"):
         datasets.peaks_in_boxes(e[:, :10], boxes, 144, 192)
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32, np.uint8, np.int64, np.bool_])
+def test_read_rows_equals_numpy_indexing(tmp_path, dtype):
+    a = (np.random.default_rng(0).standard_normal((40, 3, 5)) * 10).astype(dtype)
+    np.save(tmp_path / "a.npy", a)
+    for rows in (None, slice(3, 20, 2), np.array([5, 6, 7, 1, 2, 39, -1]), np.arange(40) % 3 == 0,
+                 np.array([], int), [4, 4, 5]):
+        got, want = datasets.read_rows(tmp_path / "a.npy", rows), (a if rows is None else a[rows])
+        assert got.dtype == want.dtype and got.shape == want.shape and np.array_equal(got, want)
+    np.save(tmp_path / "f.npy", np.asfortranarray(np.arange(20.0).reshape(4, 5)))   # Fortran order: memory-map path
+    np.testing.assert_array_equal(datasets.read_rows(tmp_path / "f.npy", [2, 0]), np.arange(20.0).reshape(4, 5)[[2, 0]])
+
+
+def test_read_rows_rejects_bad_rows_and_bad_files(tmp_path):
+    np.save(tmp_path / "a.npy", np.zeros((6, 2), np.float32))
+    with pytest.raises(IndexError):
+        datasets.read_rows(tmp_path / "a.npy", [6])
+    with pytest.raises(ValueError, match="rows must select along the first axis"):
+        datasets.read_rows(tmp_path / "a.npy", np.zeros((2, 2), int))
+    (tmp_path / "bad.npy").write_bytes(b"hello")
+    with pytest.raises(ValueError, match="bad.npy is not a readable .npy file"):
+        datasets.read_rows(tmp_path / "bad.npy")
+    (tmp_path / "cut.npy").write_bytes((tmp_path / "a.npy").read_bytes()[:-4])
+    with pytest.raises(ValueError, match="cut.npy is shorter than its header says"):
+        datasets.read_rows(tmp_path / "cut.npy", [5])

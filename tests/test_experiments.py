@@ -117,6 +117,12 @@ def test_generator_data_shapes_background_targets_and_ablations(smoke):
     assert len(step["label"]) == len(t["label"]) // 3
     win = ex.generator_data("smoke", 0, "test", windows=True, background=False).tensors
     assert win["acoustic"].shape[1:] == (12, 12, 36, 48) and win["label"].ndim == 1
+    bare = ex.generator_data("smoke", 0, "test", windows=True, background=False, with_acoustic=False).tensors
+    assert "acoustic" not in bare and all(torch.equal(bare[k], win[k]) for k in bare)   # the condition alone
+    some = ex.generator_data("smoke", 0, "test", windows=True, background=False, part=slice(1, 3)).tensors
+    assert all(torch.equal(some[k], win[k][1:3]) for k in win)
+    sub = ex.generator_data("smoke", 0, "train", frame_step=3, part=slice(2, 5)).tensors
+    assert all(torch.equal(sub[k], step[k][2:5]) for k in step)
 
 
 def test_generator_data_rejects_bad_arguments(smoke):
@@ -128,6 +134,8 @@ def test_generator_data_rejects_bad_arguments(smoke):
         ex.generator_data("smoke", 0, "train", frame_step=0)
     with pytest.raises(ValueError, match="frame_step applies to frames only"):
         ex.generator_data("smoke", 0, "train", windows=True, frame_step=2)
+    with pytest.raises(TypeError, match="part must be a slice"):
+        ex.generator_data("smoke", 0, "train", part=[0, 1])
     with pytest.raises(ValueError, match="profile"):
         ex.settings("huge")
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from torch.utils.data import Subset
 
 from acousticlib.metrics import (
     auc, binarize, ciou, ciou_summary, cmc, consensus_map, energy_iou, energy_spread, gan_test, gan_train, generate,
@@ -125,6 +126,39 @@ def test_generate_folds_windows_and_returns_latents():
     mc = MCGAN(TINY, disc_channels=(4, 8))
     a, b, c = (generate(mc, data, seed=s)["generated"] for s in (0, 0, 1))
     assert torch.equal(a, b) and not torch.equal(a, c)
+
+
+def test_generate_stores_in_the_requested_dtype():
+    torch.manual_seed(0)
+    data, model = toy_frames(3, frames=2), UVAE(TINY)
+    full = generate(model, data, batch_size=2)
+    half = generate(model, data, batch_size=2, dtype=torch.float16)
+    for k in ("generated", "real", "tiled", "latent"):
+        assert half[k].dtype == torch.float16 and torch.equal(half[k], full[k].to(torch.float16))
+    assert half["label"].dtype == full["label"].dtype and torch.equal(half["label"], full["label"])
+    with pytest.raises(TypeError, match="dtype must be a floating-point torch.dtype"):
+        generate(model, data, dtype=torch.int8)
+
+
+def test_generate_in_parts_with_one_rng_draws_the_same_noise_as_one_pass():
+    torch.manual_seed(0)
+    data, mc = toy_frames(4, frames=2), MCGAN(TINY, disc_channels=(4, 8))
+    whole = generate(mc, data, batch_size=2, seed=3)["generated"]
+    rng = torch.Generator().manual_seed(3)
+    parts = [generate(mc, Subset(data, range(a, a + 2)), batch_size=2, rng=rng)["generated"] for a in (0, 2)]
+    assert torch.equal(torch.cat(parts), whole)
+    fresh = [generate(mc, Subset(data, range(a, a + 2)), batch_size=2, seed=3)["generated"] for a in (0, 2)]
+    assert not torch.equal(torch.cat(fresh), whole)          # restarting the stream per part draws other z
+    with pytest.raises(TypeError, match="rng must be a torch.Generator"):
+        generate(mc, data, rng=3)
+
+
+def test_mse_in_chunks_equals_the_direct_mean():
+    rng = np.random.default_rng(0)
+    a, b = rng.random((300, 3, 40, 50)).astype(np.float32), rng.random((300, 3, 40, 50)).astype(np.float32)
+    assert mse(a, b) == pytest.approx(float(np.mean((a.astype(np.float64) - b) ** 2)), rel=1e-12)
+    assert mse(torch.from_numpy(a), torch.from_numpy(b)) == mse(a, b)
+    assert mse(np.float32(2.0), np.float32(1.0)) == 1.0
 
 
 class _Oracle(torch.nn.Module):
