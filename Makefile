@@ -52,8 +52,8 @@ test: venv chromium
 unit: venv
 	$(BIN)/python -m pytest tests -n $(JOBS) -q
 
-# cell timeout 1200 s: from an empty cache one cell of chapter 11 trains three DualCamNet classifiers
-# (a few minutes, longer on two cores shared with another notebook); a hung cell still fails
+# cell timeout 1200 s: one cell of chapter 11 trains every generator and DualCamNet classifier it does not
+# find in the cache (one classifier after chapters 08-10, all of them when it runs first); a hung cell still fails
 nbval: venv
 	$(BIN)/python -m pytest --nbval $$($(BIN)/python tools/notebooks.py list | grep ipynb) \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=1200 \

@@ -95,16 +95,26 @@ def frame_signals(signals: Any, frame_length: int, hop: int | None = None, name:
     x = as_array(name, signals, ndim=(1, 2), dtype=float)
     L = check_frame_length(frame_length, x.shape[-1])
     hop = L if hop is None else positive("hop", hop, integer=True)
-    T = 1 + (x.shape[-1] - L) // hop
-    idx = np.arange(T)[:, None] * hop + np.arange(L)[None, :]
-    return x[..., idx]
+    return _frame_view(x, L, hop).copy()
+
+
+def _frame_view(x: np.ndarray, L: int, hop: int) -> np.ndarray:
+    """Frames of checked signals as a read-only strided view (no copy): ``(..., T, L)``."""
+    return np.lib.stride_tricks.sliding_window_view(x, L, axis=-1)[..., ::hop, :]
 
 
 def _spectra(signals: np.ndarray, L: int, hop: int | None, window: Any) -> tuple[np.ndarray, float]:
-    """Windowed real FFTs ``(M, T, L/2)`` (Nyquist dropped) and the power normalization sum w^2."""
+    """Windowed real FFTs ``(M, T, L/2)`` (Nyquist dropped) and the power normalization sum w^2.
+
+    ``signals`` are already checked: the frames are a strided view, windowed in one pass, and
+    the transforms run on every core (each frame's FFT alone, so the result does not depend on
+    the core count).
+    """
+    import scipy.fft
+
     w = window_values(window, L)
-    fr = frame_signals(signals, L, hop)
-    return np.fft.rfft(fr * w, axis=-1)[..., : L // 2], float(np.sum(w**2))
+    windowed = _frame_view(signals, L, L if hop is None else hop) * w
+    return scipy.fft.rfft(windowed, axis=-1, workers=-1, overwrite_x=True)[..., : L // 2], float(np.sum(w**2))
 
 
 def focus_weights(mic_positions: Any, focus_points: Any) -> tuple[np.ndarray, np.ndarray]:
@@ -357,8 +367,7 @@ def _images_numba(kernel, spec: np.ndarray, plan: tuple[np.ndarray, ...], out: n
     """Power into ``out`` ``(T, P, K)`` float32 (C-contiguous) from spectra ``spec`` ``(M, T, K)``."""
     global NUMBA_COMPILE_S
     M, T, K = spec.shape
-    X = spec.transpose(2, 1, 0).astype(np.complex64)  # (K, T, M)
-    Xr, Xi = np.ascontiguousarray(X.real), np.ascontiguousarray(X.imag)
+    Xr, Xi = (part.transpose(2, 1, 0).astype(np.float32, order="C") for part in (spec.real, spec.imag))  # (K, T, M)
     compiled = bool(kernel.signatures)
     t0 = time.perf_counter()
     kernel(Xr, Xi, *plan, out, ANCHOR_BINS, np.float32(1.0 / norm))

@@ -124,6 +124,28 @@ def _check_kind(kind: str) -> None:
         raise ValueError(f"kind must be a non-empty name of letters, digits, '-' or '_'; got {kind!r}")
 
 
+def write_json_atomic(path: str | os.PathLike[str], data: Any, *, indent: int = 1) -> Path:
+    """Write ``data`` as JSON to ``path`` atomically: a temporary file in the same folder, then ``os.replace``.
+
+    A crash leaves the old file (or none), never half a file. Used for the results files of
+    ``benchmarks/`` and ``tools/`` that the chapters read. Returns the path.
+    """
+    import tempfile
+
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w") as fh:
+            json.dump(data, fh, indent=indent)
+            fh.write("\n")
+        os.replace(tmp, path)
+    except BaseException:
+        os.unlink(tmp)
+        raise
+    return path
+
+
 def file_sha256(path: Path) -> str:
     """SHA-256 of a file's bytes, read in 1 MiB chunks."""
     h = hashlib.sha256()

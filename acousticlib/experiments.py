@@ -355,6 +355,7 @@ def train_generator(
     condition: str = "audio+video",
     epochs: int | None = None,
     spatial_weight: float | None = None,
+    train_seed: int | None = None,
     device: str = "cpu",
     progress: bool = True,
 ) -> TrainedModel:
@@ -365,9 +366,15 @@ def train_generator(
     VII. Trained on every ``frame_step``-th training frame, validated on the validation split;
     the best epoch by validation loss is kept. ``epochs`` overrides the profile's;
     ``spatial_weight`` overrides the profile's weight of the spatial loss term (0: the paper's
-    loss; see :class:`~acousticlib.models.GeneratorConfig`).
+    loss; see :class:`~acousticlib.models.GeneratorConfig`). ``train_seed`` seeds the training
+    alone (initialisation, batch order, the VAE's and MCGAN's draws) while ``seed`` keeps choosing
+    the dataset: repeated runs on the same data, for the spread over seeds of chapter 11
+    (``tools/training_seeds.py``); ``None`` means ``seed``.
     """
     one_of("name", name, ("uvae", "auvae", "mcgan"))
+    if train_seed is not None and (isinstance(train_seed, bool) or not isinstance(train_seed, (int, np.integer))
+                                   or train_seed < 0):
+        raise ValueError(f"train_seed must be a non-negative integer or None; got {train_seed!r}")
     one_of("skips", skips, (0, 1, 2))
     one_of("condition", condition, CONDITIONS)
     s = settings(profile)
@@ -376,7 +383,7 @@ def train_generator(
     spec = model_spec(name, profile, skips=skips,
                       **({} if spatial_weight is None else {"spatial_weight": spatial_weight}))
     config = TrainConfig(epochs=s.generator_epochs if epochs is None else epochs, batch_size=s.generator_batch,
-                         lr=s.generator_lr, seed=seed, monitor="loss")
+                         lr=s.generator_lr, seed=seed if train_seed is None else int(train_seed), monitor="loss")
     ds = camera_data(profile, seed, progress=progress)
     trunk_features(profile, seed, device=device, progress=progress)  # built here (with its progress bar) when missing
     pre = pretrained_backbone(profile, seed, device=device, progress=False)

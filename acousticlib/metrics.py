@@ -24,6 +24,7 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
 from ._checks import as_array, one_of, positive
+from .features import energy_map
 from .models import UVAE, AdversarialGenerator, build_model, generator_inputs, model_spec, tile_mfcc
 from .training import DictDataset, TrainConfig, fit
 
@@ -91,6 +92,54 @@ def generate(model: nn.Module, data: Dataset, *, batch_size: int = 32, device: s
                     out[k] = torch.empty((n, *v.shape[1:]), dtype=store)
                 out[k][start:start + lead[0]] = v.cpu()
         start += lead[0]
+    return out
+
+
+def energy_maps(images: Any, *, chunk: int = 64) -> np.ndarray:
+    """The paper's energy map (chapter 05) of normalised acoustic images ``(N, 12, H, W)`` -> ``(N, H, W)`` float64.
+
+    :func:`acousticlib.features.energy_map` on channels-last copies, ``chunk`` images at a time: it
+    works in float64 on arrays 12 times larger than the maps (chapter 11).
+    """
+    x = np.asarray(images.numpy() if isinstance(images, torch.Tensor) else images, np.float32)
+    if x.ndim != 4:
+        raise ValueError(f"images must have shape (N, channels, height, width); got {x.shape}")
+    chunk = positive("chunk", chunk, integer=True)
+    return np.concatenate([energy_map(x[a:a + chunk].transpose(0, 2, 3, 1)) for a in range(0, len(x), chunk)]) \
+        if len(x) else np.zeros((0,) + x.shape[2:])
+
+
+def _frames(data: Dataset, a: int, b: int) -> Dataset:
+    """Samples ``a .. b-1`` of a dataset (a :class:`DictDataset` is sliced, others wrapped in a Subset)."""
+    if isinstance(data, DictDataset):
+        return DictDataset(**{key: v[a:b] for key, v in data.tensors.items()})
+    return torch.utils.data.Subset(data, range(a, min(b, len(data))))  # type: ignore[arg-type]
+
+
+def evaluate_generator(model: nn.Module, data: Dataset, *, seed: int = 0, chunk: int = 96,
+                       device: str = "cpu") -> dict[str, Any]:
+    """A generator's test record over the frames of ``data`` (chapter 11), ``chunk`` frames at a time.
+
+    Returns ``"frame_mse"`` ``(N,)`` float64 (per-frame MSE against the normalised real image),
+    ``"mse"`` (their mean), ``"energy"`` ``(N, 36, 48)`` (:func:`energy_maps` of the generated
+    images), ``"latent"`` ``(N, latent)`` posterior means (U-VAE, AU-VAE; else ``None``) and
+    ``"example"`` (the first generated image). Chunk ``a`` draws MCGAN's noise from seed ``seed + a``,
+    so a record depends on ``chunk`` for MCGAN only. Only the maps are kept, not the images.
+    """
+    chunk = positive("chunk", chunk, integer=True)
+    parts = []
+    for a in range(0, len(data), chunk):  # type: ignore[arg-type]
+        g = generate(model, _frames(data, a, a + chunk), seed=seed + a, device=device,
+                     keep=("generated", "real", "latent"))
+        parts.append({"frame_mse": ((g["generated"] - g["real"]) ** 2).mean(dim=(1, 2, 3)).double().numpy(),
+                      "energy": energy_maps(g["generated"]), "latent": g.get("latent"),
+                      "example": g["generated"][0].numpy()})
+    if not parts:
+        raise ValueError("data must hold at least one frame")
+    out: dict[str, Any] = {name: np.concatenate([p[name] for p in parts]) for name in ("frame_mse", "energy")}
+    out["mse"] = float(out["frame_mse"].mean())  # every frame has the same size: the mean of the means
+    out["latent"] = torch.cat([p["latent"] for p in parts]) if parts[0]["latent"] is not None else None
+    out["example"] = parts[0]["example"]
     return out
 
 
@@ -330,6 +379,17 @@ def confusion_matrix(true: Any, pred: Any, num_classes: int | None = None) -> np
     if t.max() >= k or p.max() >= k:
         raise ValueError(f"labels must be < num_classes = {k}; got up to {int(max(t.max(), p.max()))}")
     return np.bincount(t * k + p, minlength=k * k).reshape(k, k)
+
+
+def peak_in_mask(maps: Any, masks: Any) -> np.ndarray:
+    """Per map ``(N, H, W)``: 1.0 if its maximum lies inside the mask ``(N, H, W)`` (e.g. :func:`box_mask`), else 0.0.
+
+    The "pointing game" of chapter 11: does the energy peak on a true source?
+    """
+    m = as_array("maps", maps, ndim=3, dtype=np.float64)
+    k = as_array("masks", masks, shape=m.shape, what="the maps' shape (N, H, W)").astype(bool)
+    peak = m.reshape(len(m), -1).argmax(axis=1)
+    return k.reshape(len(k), -1)[np.arange(len(k)), peak].astype(float)
 
 
 def box_mask(boxes: Any, centres: Any) -> np.ndarray:

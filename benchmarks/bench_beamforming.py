@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
 import multiprocessing as mp
 import os
 import platform
@@ -175,20 +174,6 @@ def _cpu_model() -> str:
     return platform.processor() or "unknown"
 
 
-def _write_json(data: dict, path: Path) -> None:
-    """Write ``data`` as JSON atomically: a temporary file in the same folder, then ``os.replace``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(data, fh, indent=2)
-            fh.write("\n")
-        os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--repeat", type=int, default=5, help="timed calls per path and round")
@@ -264,7 +249,9 @@ def main() -> None:
         date=started.isoformat(timespec="seconds"),
         paths=res,
     )
-    _write_json(figures, args.output)
+    from acousticlib.cache import write_json_atomic
+
+    write_json_atomic(args.output, figures, indent=2)
     print(f"wrote {args.output}")
 
 

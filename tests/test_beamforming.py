@@ -127,6 +127,16 @@ def test_srp_phat_and_music_point_at_the_source():
 def test_frame_signals_and_periodic_sinc():
     fr = BF.frame_signals(np.arange(10.0), 4, 3)
     np.testing.assert_array_equal(fr, [[0, 1, 2, 3], [3, 4, 5, 6], [6, 7, 8, 9]])
+    fr[0, 3] = -1.0  # a copy of its own, not a view of the signal: overlapping frames stay independent
+    assert fr[1, 0] == 3.0
+    # the imager's spectra (strided frames, FFT on every core) equal a plain per-frame FFT, for any hop
+    x = generator(1).standard_normal((3, 200))
+    w = BF.window_values("hann", 32)
+    for hop in (None, 7, 32):
+        spec, norm = BF._spectra(x, 32, hop, "hann")
+        frames = BF.frame_signals(x, 32, hop)
+        np.testing.assert_allclose(spec, np.fft.rfft(frames * w, axis=-1)[..., :16], rtol=1e-12, atol=1e-12)
+        assert norm == pytest.approx(np.sum(w**2))
     # integer shifts of the periodic kernel reproduce circular shifts exactly (no Nyquist content)
     x = np.fft.irfft(np.r_[np.fft.rfft(generator(0).standard_normal(16))[:8], 0], 16)
     k = np.arange(16)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing as mp
 import os
 import time
@@ -160,3 +161,15 @@ def test_a_verified_entry_is_not_rehashed_until_a_file_changes(tmp_path, monkeyp
     with pytest.warns(cache.CacheWarning, match="corrupt"):
         cache.cached("dataset", {"n": 1}, _build_array, root=tmp_path)
     assert calls and np.load(data)[-1] == 1.0
+
+
+def test_results_files_are_written_atomically(tmp_path):
+    from acousticlib.cache import write_json_atomic
+
+    path = tmp_path / "results" / "figures.json"
+    assert write_json_atomic(path, {"fps": 97.0}) == path
+    assert json.loads(path.read_text()) == {"fps": 97.0}
+    with pytest.raises(TypeError):
+        write_json_atomic(path, {"bad": object()})   # not JSON: the old file stays whole
+    assert json.loads(path.read_text()) == {"fps": 97.0}
+    assert [p.name for p in path.parent.iterdir()] == ["figures.json"]   # no temporary file left behind

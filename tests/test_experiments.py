@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from types import SimpleNamespace
 
@@ -157,6 +158,13 @@ def test_generators_train_once_then_come_from_the_cache(smoke):
     assert paper_loss.path != first.path and paper_loss.model.config.spatial_weight == 0.0
     with pytest.raises(ValueError, match="spatial_weight"):
         ex.train_generator("uvae", "smoke", 0, spatial_weight=-1.0)
+    assert ex.train_generator("uvae", "smoke", 0, train_seed=0, progress=False).path == first.path
+    reseeded = ex.train_generator("uvae", "smoke", 0, train_seed=1, progress=False)  # same data, another run
+    assert reseeded.path != first.path
+    assert json.loads((reseeded.path / "manifest.json").read_text())["config"]["train"]["seed"] == 1
+    assert not all(torch.equal(a, b) for a, b in zip(first.model.state_dict().values(), reseeded.model.state_dict().values()))
+    with pytest.raises(ValueError, match="train_seed"):
+        ex.train_generator("uvae", "smoke", 0, train_seed=-1)
     with pytest.raises(ValueError, match="name"):
         ex.train_generator("vae", "smoke", 0)
     with pytest.raises(ValueError, match="skips"):

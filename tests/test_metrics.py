@@ -8,9 +8,10 @@ import torch
 from torch.utils.data import Subset
 
 from acousticlib.metrics import (
-    auc, binarize, ciou, ciou_summary, cmc, consensus_map, energy_iou, energy_spread, gan_test, gan_train, generate,
-    iou, knn_accuracy, mean_std, mse, success_auc, success_curve, tiled_mfcc,
+    auc, binarize, ciou, ciou_summary, cmc, consensus_map, energy_iou, energy_maps, energy_spread, evaluate_generator,
+    gan_test, gan_train, generate, iou, knn_accuracy, mean_std, mse, peak_in_mask, success_auc, success_curve, tiled_mfcc,
 )
+from acousticlib.features import energy_map
 from acousticlib.models import MCGAN, UVAE
 from _toy import TINY, toy_frames
 
@@ -151,6 +152,48 @@ def test_generate_in_parts_with_one_rng_draws_the_same_noise_as_one_pass():
     assert not torch.equal(torch.cat(fresh), whole)          # restarting the stream per part draws other z
     with pytest.raises(TypeError, match="rng must be a torch.Generator"):
         generate(mc, data, rng=3)
+
+
+def test_energy_maps_in_chunks_equal_the_channels_last_energy_map():
+    images = np.random.default_rng(0).random((5, 12, 36, 48)).astype(np.float32)
+    direct = energy_map(images.transpose(0, 2, 3, 1))
+    np.testing.assert_array_equal(energy_maps(images, chunk=2), direct)
+    np.testing.assert_array_equal(energy_maps(torch.from_numpy(images)), direct)
+    with pytest.raises(ValueError, match="images must have shape"):
+        energy_maps(images[0])
+    with pytest.raises(ValueError, match="chunk"):
+        energy_maps(images, chunk=0)
+
+
+def test_evaluate_generator_matches_one_pass_of_generate():
+    torch.manual_seed(0)
+    data = toy_frames(5)
+    model = UVAE(TINY)
+    rec = evaluate_generator(model, data, chunk=2)
+    full = generate(model, data)
+    per_frame = ((full["generated"] - full["real"]) ** 2).mean(dim=(1, 2, 3)).double().numpy()
+    np.testing.assert_allclose(rec["frame_mse"], per_frame, rtol=1e-6)
+    assert rec["mse"] == pytest.approx(float(per_frame.mean()), rel=1e-6)
+    np.testing.assert_allclose(rec["energy"], energy_maps(full["generated"]), rtol=1e-6)
+    torch.testing.assert_close(rec["latent"], full["latent"])
+    np.testing.assert_array_equal(rec["example"], full["generated"][0].numpy())
+    mc = MCGAN(TINY, disc_channels=(4, 8))  # MCGAN: chunk a draws its noise from seed + a
+    rec = evaluate_generator(mc, Subset(data, range(5)), seed=7, chunk=2)
+    assert rec["latent"] is None
+    second = generate(mc, Subset(data, range(2, 4)), seed=9)["generated"]
+    np.testing.assert_allclose(rec["energy"][2:4], energy_maps(second), rtol=1e-6)
+    with pytest.raises(ValueError, match="at least one frame"):
+        evaluate_generator(model, Subset(data, []))
+
+
+def test_peak_in_mask_is_the_pointing_game():
+    maps = np.zeros((3, 4, 5))
+    maps[0, 1, 1] = maps[1, 3, 4] = maps[2, 0, 0] = 1.0
+    masks = np.zeros((3, 4, 5), bool)
+    masks[:, :2, :2] = True
+    np.testing.assert_array_equal(peak_in_mask(maps, masks), [1.0, 0.0, 1.0])
+    with pytest.raises(ValueError, match="masks"):
+        peak_in_mask(maps, masks[:2])
 
 
 def test_mse_in_chunks_equals_the_direct_mean():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 import torchvision
@@ -234,3 +236,31 @@ def test_profiles_carry_the_paper_sizes_and_build_reproducibly():
     assert all(torch.equal(p, q) for p, q in zip(a.state_dict().values(), b.state_dict().values()))
     with pytest.raises(ValueError, match="name"):
         model_spec("vae")
+
+
+@pytest.mark.parametrize("name", ["uvae", "auvae", "mcgan"])
+def test_full_profile_generators_train_one_step_at_the_paper_sizes(name):
+    """The ``full`` profile (a GPU's run) builds and takes one training step on CPU at its real widths:
+    ResNet-50 trunk features in, 128/133 channels, latent 150, the paper's DualCamNet discriminator."""
+    from acousticlib.models.visual import TRUNK_CHANNELS
+    from acousticlib.training import TrainConfig, task_for
+
+    torch.manual_seed(0)
+    spec = model_spec(name, "full")
+    model = build_model(spec)
+    config = model.config if hasattr(model, "config") else model.generator.config
+    assert (config.enc_channels, config.mid_channels, config.latent) == (128, 133, 150)
+    g = torch.Generator().manual_seed(1)
+    batch = {"acoustic": torch.rand(2, 12, 36, 48, generator=g),
+             "frame": torch.rand(2, TRUNK_CHANNELS[config.arch], 12, 16, generator=g),
+             "mfcc_mono": torch.rand(2, 12, generator=g), "label": torch.tensor([0, 1])}
+    task = task_for(model)
+    opts = task.optimizers(TrainConfig(epochs=1, batch_size=2, lr=1e-4))
+    before = [p.detach().clone() for p in model.parameters() if p.requires_grad]
+    logs = task.train_step(batch, opts)
+    assert logs and all(math.isfinite(v) for v in logs.values())
+    after = [p for p in model.parameters() if p.requires_grad]
+    assert any(not torch.equal(a, b) for a, b in zip(before, after))   # the step changed the weights
+    model.eval()
+    with torch.no_grad():
+        assert math.isfinite(task.val_step(batch)["loss"])

@@ -25,10 +25,8 @@ build them when missing).
 from __future__ import annotations
 
 import argparse
-import json
 import multiprocessing as mp
 import os
-import tempfile
 import time
 from pathlib import Path
 
@@ -100,13 +98,11 @@ def main() -> None:
     for r in rows:
         print(f"{r['spatial_weight']:7g} {r['skips']:5d} {r['mse']:8.5f} {r['where_over_flat']:10.3f} {r['iou_mean']:6.3f} "
               f"{r['iou_success']:8.3f} {r['peak_in_box']:11.3f}")
-    OUT.parent.mkdir(parents=True, exist_ok=True)
+    from acousticlib.cache import write_json_atomic
+
     payload = {"profile": args.profile, "seed": args.seed, "split": "val", "results": rows,
                "date": time.strftime("%Y-%m-%d")}
-    fd, tmp = tempfile.mkstemp(dir=OUT.parent, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        json.dump(payload, f, indent=1)
-    os.replace(tmp, OUT)
+    write_json_atomic(OUT, payload)
     print(f"wrote {OUT}")
 
 
