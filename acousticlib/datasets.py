@@ -64,6 +64,7 @@ import json
 import math
 import os
 import shutil
+import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -189,8 +190,9 @@ _PROFILES: dict[str, dict[str, Any]] = {
                   recording_seconds=1),
     # the book (2 CPU cores, <= 3 minutes): see the chapter for the measured build time
     # 660 clips (every location records each class once, plus one background-only recording):
-    # about 2.5-3 minutes on 2 cores, the budget; beamforming (near a core's peak FLOP rate) and
-    # propagation dominate, so ~1000 clips would take 4-5 minutes (see the chapter)
+    # about 2 minutes on 2 cores (beamforming is two thirds of it); 41 + 4 locations (990 clips)
+    # built in 172 s (benchmarks/bench_datasets.py --locations 41 --unseen-locations 4), but
+    # chapters 07-11 train and evaluate on every clip, and their budgets are sized for 660
     "book": dict(locations=26, unseen_locations=4, recordings_per_location=10, background_per_location=1,
                  recording_seconds=2),
     # paper scale (ACIVW: 10 classes x 30 minutes): 300 locations x 22 recordings x 3 s = 5.5 h, GPU beamforming
@@ -346,9 +348,9 @@ def propagate(scene: scenes.Scene, mic_positions: Any, fs: int = FS, *, room_ord
                 if hi > lo:
                     out[:, lo:hi] += y[:, lo - a: hi - a]
     bg = scenes.background_signal(scene, fs, channel=0).astype(np.float64)
-    m = mics.shape[0]
-    idx = (np.arange(n)[None, :] - (np.arange(m) * (n // m))[:, None]) % n
-    return out + bg[idx]
+    shifts = np.arange(mics.shape[0]) * (n // mics.shape[0])
+    rows = np.lib.stride_tricks.sliding_window_view(np.concatenate([bg, bg]), n)  # rows[j][i] = bg[(i + j) % n]
+    return out + rows[(n - shifts) % n]
 
 
 def _scene_for(spec: dict[str, Any], config: DatasetConfig, camera: geometry.Camera) -> scenes.Scene:
@@ -422,10 +424,18 @@ def simulate_recording(spec: dict[str, Any], config: DatasetConfig) -> dict[str,
 
 
 def _limit_threads() -> None:
-    """One BLAS/OpenMP/torch thread in this process (each worker owns one core)."""
+    """One BLAS/OpenMP/numba/torch thread in this process (each worker owns one core).
+
+    Numba's own pool is not one threadpoolctl limits: without this, two workers ran the
+    beamformer with two threads each on two cores. The kernel's tasks write disjoint outputs,
+    so the thread count does not change a single bit of the result.
+    """
     from threadpoolctl import threadpool_limits
 
     threadpool_limits(1)
+    os.environ["NUMBA_NUM_THREADS"] = "1"
+    if "numba" in sys.modules:  # already imported (librosa imports it): the calling thread's count
+        sys.modules["numba"].set_num_threads(1)
     try:
         import torch
 

@@ -1,6 +1,8 @@
 """Build speed and memory of the simulated camera dataset (chapter 06).
 
-Run: ``OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_datasets.py [--profile smoke|book] [--workers 2]``.
+Run: ``OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_datasets.py [--profile smoke|book] [--workers 2]
+[--locations N --unseen-locations N]`` (e.g. ``--locations 41 --unseen-locations 4``: the ``book``
+profile grown to 990 clips).
 Prints the cost of each stage of one recording (single thread) and the time, clips/s and
 peak memory (largest process: builder or worker) of a full build into a fresh temporary cache.
 """
@@ -25,6 +27,7 @@ def stages(config) -> None:
     mics = np.asarray(geometry.optimized_aperiodic_array())
     T = datasets.FPS * config.recording_seconds
     print(f"| stage (one recording, {T} frames, 1 thread) | ms per frame |\n|---|---:|")
+    datasets._limit_threads()  # one thread, as in a build worker (numba's pool included)
     with threadpool_limits(1):
         for spec in plan[:3]:
             sc = datasets._scene_for(spec, config, cam)
@@ -41,10 +44,13 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--profile", default="smoke", choices=["smoke", "book", "full"])
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--locations", type=int, default=None, help="in-domain locations (default: the profile's)")
+    ap.add_argument("--unseen-locations", type=int, default=None, help="unseen-domain locations (default: the profile's)")
     a = ap.parse_args()
     from acousticlib import datasets
 
-    config = datasets.dataset_config(a.profile)
+    sizes = {k: v for k, v in (("locations", a.locations), ("unseen_locations", a.unseen_locations)) if v is not None}
+    config = datasets.dataset_config(a.profile, **sizes)
     stages(config)
     with tempfile.TemporaryDirectory() as root:
         t = time.perf_counter()

@@ -149,6 +149,20 @@ def test_same_config_same_bytes_other_seed_other_bytes(built, tmp_path):
     assert other.sha256 != ds.sha256
 
 
+def _numba_threads() -> int:
+    import numba
+
+    return numba.get_num_threads()
+
+
+def test_build_workers_run_the_beamformer_on_one_thread_each():
+    """Each worker owns a core: numba's pool (which threadpoolctl does not limit) is set to one thread."""
+    import multiprocessing as mp
+
+    with mp.get_context("spawn").Pool(1, initializer=datasets._limit_threads) as pool:
+        assert pool.apply(_numba_threads) == 1
+
+
 @pytest.mark.slow
 def test_interrupted_build_leaves_no_entry_and_the_next_one_completes_it(built, tmp_path):
     ds, _ = built
