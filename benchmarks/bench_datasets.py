@@ -18,26 +18,24 @@ import numpy as np
 
 
 def stages(config) -> None:
-    from threadpoolctl import threadpool_limits
-
     from acousticlib import beamforming, datasets, features, geometry, rendering, scenes
 
     plan = datasets.plan_recordings(config)
     cam = geometry.Camera().resized(config.height, config.width)
     mics = np.asarray(geometry.optimized_aperiodic_array())
     T = datasets.FPS * config.recording_seconds
+    datasets._limit_threads()  # one thread, as in a build worker (BLAS and numba's pool)
+    beamforming.acoustic_images(np.zeros((len(mics), 1024)), 12288, mics, cam.focus_grid())  # compile first
     print(f"| stage (one recording, {T} frames, 1 thread) | ms per frame |\n|---|---:|")
-    datasets._limit_threads()  # one thread, as in a build worker (numba's pool included)
-    with threadpool_limits(1):
-        for spec in plan[:3]:
-            sc = datasets._scene_for(spec, config, cam)
-            t = time.perf_counter(); x = datasets.propagate(sc, mics, room_order=config.room_order)
-            t1 = time.perf_counter(); p = beamforming.acoustic_images(x, 12288, mics, cam.focus_grid())
-            t2 = time.perf_counter(); features.mfcc_from_power(p, 12288.0)
-            t3 = time.perf_counter(); rendering.render_clip(sc, cam, times=scenes.frame_times(float(config.recording_seconds)))
-            t4 = time.perf_counter()
-            for name, dt in (("propagation", t1 - t), ("beamforming", t2 - t1), ("MFCC", t3 - t2), ("rendering", t4 - t3)):
-                print(f"| {spec['condition']:13s} {name:12s} | {1000 * dt / T:8.1f} |")
+    for spec in plan[:3]:
+        sc = datasets._scene_for(spec, config, cam)
+        t = time.perf_counter(); x = datasets.propagate(sc, mics, room_order=config.room_order)
+        t1 = time.perf_counter(); p = beamforming.acoustic_images(x, 12288, mics, cam.focus_grid())
+        t2 = time.perf_counter(); features.mfcc_from_power(p, 12288.0)
+        t3 = time.perf_counter(); rendering.render_clip(sc, cam, times=scenes.frame_times(float(config.recording_seconds)))
+        t4 = time.perf_counter()
+        for name, dt in (("propagation", t1 - t), ("beamforming", t2 - t1), ("MFCC", t3 - t2), ("rendering", t4 - t3)):
+            print(f"| {spec['condition']:13s} {name:12s} | {1000 * dt / T:8.1f} |")
 
 
 def main() -> None:
