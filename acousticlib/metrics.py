@@ -163,19 +163,33 @@ def mse(pred: Any, target: Any) -> float:
 
 
 @torch.no_grad()
-def accuracy(classifier: nn.Module, x: Any, labels: Any, *, batch_size: int = 64, device: str = "cpu") -> float:
-    """Share of samples ``x`` ``(N, ...)`` whose arg-max logit equals ``labels`` ``(N,)``."""
-    x = torch.as_tensor(x).float()
+def predict(classifier: nn.Module, x: Any, *, batch_size: int = 16, device: str = "cpu") -> np.ndarray:
+    """Predicted class (arg-max logit) of each sample of ``x`` ``(N, ...)``: ``(N,)`` int64.
+
+    ``batch_size`` samples at a time (16, DualCamNet's training batch: a batch of 1-s windows is
+    192 acoustic images, and a larger one costs more memory than training did), each batch converted
+    to float32 on its own (a float16 set costs no float32 copy of the whole set). Puts ``classifier`` in evaluation mode on ``device``.
+    Chapters 07 (object crops) and 11 (GAN-test windows).
+    """
+    batch_size = positive("batch_size", batch_size, integer=True)
+    x = torch.as_tensor(x)
+    if x.ndim < 1 or x.shape[0] == 0:
+        raise ValueError("x must hold at least one sample (N, ...)")
+    classifier.eval().to(device)
+    return torch.cat([classifier(x[i:i + batch_size].to(device).float()).argmax(1).cpu()
+                      for i in range(0, x.shape[0], batch_size)]).numpy()
+
+
+def accuracy(classifier: nn.Module, x: Any, labels: Any, *, batch_size: int = 16, device: str = "cpu") -> float:
+    """Share of samples ``x`` ``(N, ...)`` whose arg-max logit equals ``labels`` ``(N,)`` (see :func:`predict`)."""
+    x = torch.as_tensor(x)
     y = torch.as_tensor(labels).long()
-    if x.shape[0] != y.shape[0] or y.ndim != 1:
-        raise ValueError(f"labels must have shape (N,) with N = len(x) = {x.shape[0]}; got {tuple(y.shape)}")
+    if x.ndim < 1 or x.shape[0] != y.shape[0] or y.ndim != 1:
+        raise ValueError(f"labels must have shape (N,) with N = len(x) = {x.shape[0] if x.ndim else 0}; "
+                         f"got {tuple(y.shape)}")
     if x.shape[0] == 0:
         raise ValueError("x must hold at least one sample")
-    classifier.eval().to(device)
-    hits = 0
-    for i in range(0, x.shape[0], batch_size):
-        hits += int((classifier(x[i:i + batch_size].to(device)).argmax(1).cpu() == y[i:i + batch_size]).sum())
-    return hits / x.shape[0]
+    return float((predict(classifier, x, batch_size=batch_size, device=device) == y.numpy()).mean())
 
 
 def gan_test(classifier: nn.Module, generated: Any, labels: Any, **kwargs: Any) -> float:

@@ -1,4 +1,4 @@
-"""Run-time set-up shared by every chapter: seeds, thread counts, devices and profiles.
+"""Run-time set-up shared by every chapter: seeds, thread counts, devices, profiles and the heap.
 
 Every notebook of the book calls :func:`configure` right after its ``parameters`` cell, so a
 chapter re-run with the same ``seed`` on the same machine gives the same numbers (chapter 01
@@ -8,9 +8,13 @@ from :mod:`acousticlib`.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import random
+import sys
 from dataclasses import dataclass
+from collections.abc import Iterator
 from typing import Literal
 
 import numpy as np
@@ -77,13 +81,88 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(int(seed))
 
 
+#: Allocations of this many bytes or more get their own memory map (see :func:`limit_heap_growth`).
+MMAP_THRESHOLD = 4 << 20
+#: The threshold inside :func:`heap_for_speed` (glibc's largest dynamic one).
+SPEED_MMAP_THRESHOLD = 32 << 20
+_M_MMAP_THRESHOLD, _M_TRIM_THRESHOLD = -3, -1  # <malloc.h>
+_DEFAULT_TRIM_THRESHOLD = 128 << 10  # glibc's
+_heap_threshold: int | None = None  # what limit_heap_growth set, None while glibc's default holds
+
+
+def _libc() -> ctypes.CDLL | None:
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt, libc.malloc_trim  # noqa: B018 - glibc has both; musl and others do not
+    except (OSError, AttributeError):
+        return None
+    return libc
+
+
+def _set_mmap_threshold(threshold: int, trim: int = _DEFAULT_TRIM_THRESHOLD) -> bool:
+    """Fix glibc's mmap threshold and the free memory it keeps at the top of the heap (bytes)."""
+    libc = _libc()
+    return (libc is not None and bool(libc.mallopt(ctypes.c_int(_M_MMAP_THRESHOLD), ctypes.c_int(threshold)))
+            and bool(libc.mallopt(ctypes.c_int(_M_TRIM_THRESHOLD), ctypes.c_int(trim))))
+
+
+def limit_heap_growth(threshold: int = MMAP_THRESHOLD) -> bool:
+    """Serve every allocation of ``threshold`` bytes or more from its own memory map (glibc only).
+
+    glibc raises its mmap threshold each time a mapped block is freed (up to 32 MB); blocks below
+    it then come from the heap, where freed memory fragments and stays resident. A chapter that
+    allocates and frees a few to tens of megabytes per step (acoustic images in chunks, network
+    activations) would grow its resident memory cell after cell (measured on chapter 11: 1630 MB
+    instead of 1460 after the same cells). A fixed threshold (``mallopt(M_MMAP_THRESHOLD, ...)``)
+    gives every freed large block back to the system at once. Nothing computed changes, only where
+    memory comes from. Mapping fresh memory costs time, so training loops run inside
+    :func:`heap_for_speed`. Returns whether the threshold was set (``False`` on other C libraries
+    or systems). Called by :func:`configure`.
+    """
+    global _heap_threshold
+    if isinstance(threshold, bool) or not isinstance(threshold, int) or not 0 < threshold <= 32 << 20:
+        raise ValueError(f"threshold must be an integer number of bytes in (0, 32 MiB]; got {threshold!r}")
+    if not _set_mmap_threshold(threshold):
+        return False
+    _heap_threshold = threshold
+    return True
+
+
+@contextlib.contextmanager
+def heap_for_speed() -> Iterator[None]:
+    """Inside: blocks up to 32 MiB come from the heap and stay there for reuse, as glibc's default would.
+
+    A training step allocates and frees the same activations again and again; mapping each one
+    afresh under :func:`limit_heap_growth` costs 10-35 % of a step on the CPU (U-VAE 187 -> 255 ms,
+    ResNet-18 trunk 0.92 -> 1.11 s per batch of 32). On exit the earlier threshold returns and the
+    heap's free pages go back to the system (``malloc_trim``), so what the loop used does not stay
+    resident. Does nothing when :func:`limit_heap_growth` has not been called (glibc's default
+    then holds throughout). Used by :func:`acousticlib.training.fit` and chapter 07's trunk features.
+    """
+    threshold = _heap_threshold
+    if threshold is None:
+        yield
+        return
+    _set_mmap_threshold(SPEED_MMAP_THRESHOLD, trim=2 * SPEED_MMAP_THRESHOLD)  # keep freed blocks for the next step
+    try:
+        yield
+    finally:
+        _set_mmap_threshold(threshold)
+        libc = _libc()
+        if libc is not None:
+            libc.malloc_trim(ctypes.c_size_t(0))
+
+
 def configure(
     profile: str = "book",
     seed: int = 0,
     device: str | None = "cpu",
     threads: int | None = None,
 ) -> RunConfig:
-    """Seed everything, fix thread counts and make torch deterministic; return the settings.
+    """Seed everything, fix thread counts, make torch deterministic, fix the heap's mmap threshold
+    (:func:`limit_heap_growth`); return the settings.
 
     Parameters
     ----------
@@ -107,6 +186,7 @@ def configure(
     if threads < 1:
         raise ValueError(f"threads must be >= 1; got {threads}")
     torch.set_num_threads(threads)
+    limit_heap_growth()
     # Deterministic kernels where torch has them; warn (not fail) where it has none.
     torch.use_deterministic_algorithms(True, warn_only=True)
     os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")

@@ -21,6 +21,8 @@ model spec, training config and a dataset key, so later chapters reuse them.
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import json
 import math
 import os
@@ -40,7 +42,7 @@ from .cache import cache_key, cache_root, cached
 from .losses import adversarial_generator_loss, discriminator_loss, elbo_loss, spatial_loss
 from .models import AdversarialGenerator, UVAE, build_model, generator_inputs
 from .runtime import generator as np_generator
-from .runtime import resolve_device
+from .runtime import heap_for_speed, resolve_device
 
 #: Bump when what :func:`train_cached` writes, or how it trains, changes.
 MODEL_CODE_VERSION = "models-1"
@@ -352,7 +354,9 @@ def fit(
         best_state = ckpt["best_state"]
 
     rng_state = torch.random.get_rng_state()  # the loop reseeds torch; the caller's stream is restored after
+    heap = contextlib.ExitStack()
     try:
+        heap.enter_context(heap_for_speed())  # steps reuse their activations' memory; given back after
         epochs = tqdm(range(start, config.epochs), desc=type(model).__name__, initial=start, total=config.epochs,
                       disable=not progress)
         for epoch in epochs:
@@ -385,6 +389,7 @@ def fit(
             if callback is not None:
                 callback(epoch + 1, record)
     finally:
+        heap.close()
         torch.random.set_rng_state(rng_state)
     if restore_best and best_state is not None:
         model.load_state_dict(best_state)
@@ -436,11 +441,17 @@ def train_cached(
         raise ValueError("val_data must be None when train_data is a function returning (train, val)")
 
     def build(folder: Path) -> None:
+        # earlier work may leave tensors in reference cycles: free them before this model's data comes in,
+        # and free its data before returning, so that training models one after another (chapters 08-11)
+        # does not stack their datasets in memory
+        gc.collect()
         train, val = train_data() if lazy else (train_data, val_data)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(config.seed)
             model = build_model(spec)
         result = fit(model, train, val, config, device=device, checkpoint=ckpt, progress=progress)
+        del train, val
+        gc.collect()
         torch.save(_cpu_state(model), folder / "model.pt")
         (folder / "history.json").write_text(json.dumps(
             {"spec": spec, "train": config.to_dict(), "data": data_key, "history": result.history,

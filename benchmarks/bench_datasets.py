@@ -1,8 +1,8 @@
 """Build speed and memory of the simulated camera dataset (chapter 06).
 
 Run: ``OMP_NUM_THREADS=1 .venv/bin/python benchmarks/bench_datasets.py [--profile smoke|book] [--workers 2]
-[--locations N --unseen-locations N]`` (e.g. ``--locations 41 --unseen-locations 4``: the ``book``
-profile grown to 990 clips).
+[--locations N --unseen-locations N]`` (the ``book`` profile has 41 + 4 locations, 990 clips; other
+counts time a smaller or larger dataset).
 Prints the cost of each stage of one recording (single thread) and the time, clips/s and
 peak memory (largest process: builder or worker) of a full build into a fresh temporary cache.
 """

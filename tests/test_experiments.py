@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
@@ -96,6 +97,11 @@ def test_trunk_features_match_the_pretrained_trunk_and_are_deduplicated(smoke):
     digests = ex.frame_digests(frames)
     same = np.flatnonzero(digests == digests[0])
     assert np.array_equal(feats[same[0]], feats[same[-1]])
+    # the chunked pass over the dataset gives the same digests as one pass over the frames
+    assert np.array_equal(ex.dataset_frame_digests(smoke.ds, chunk=7), digests)
+    assert len(np.unique(digests)) < len(digests)  # still scenes: frames repeat
+    # no scratch file of the build is left in the cache entry
+    assert sorted(p.name for p in Path(feats.filename).parent.glob("*.npy")) == ["features.npy"]
 
 
 # ---------------------------------------------------------------------------- generator data

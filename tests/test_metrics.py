@@ -9,7 +9,7 @@ from torch.utils.data import Subset
 
 from acousticlib.metrics import (
     auc, binarize, ciou, ciou_summary, cmc, consensus_map, energy_iou, energy_maps, energy_spread, evaluate_generator,
-    gan_test, gan_train, generate, iou, knn_accuracy, mean_std, mse, peak_in_mask, success_auc, success_curve, tiled_mfcc,
+    gan_test, gan_train, generate, iou, knn_accuracy, predict, mean_std, mse, peak_in_mask, success_auc, success_curve, tiled_mfcc,
 )
 from acousticlib.features import energy_map
 from acousticlib.models import MCGAN, UVAE
@@ -210,6 +210,19 @@ class _Oracle(torch.nn.Module):
     def forward(self, x):
         s = x[:, :, 0].mean(dim=(1, 2, 3)) - x[:, :, 11].mean(dim=(1, 2, 3))
         return torch.stack([-s, s], dim=1)
+
+
+def test_predict_batches_float16_input_and_matches_one_pass():
+    data = toy_frames(10, frames=2)
+    x = torch.stack([data[i]["acoustic"] for i in range(10)]).half()
+    one_pass = _Oracle()(x.float()).argmax(1).numpy()
+    for batch in (1, 3, 64):
+        pred = predict(_Oracle(), x, batch_size=batch)
+        assert pred.dtype == np.int64 and np.array_equal(pred, one_pass)
+    with pytest.raises(ValueError, match="batch_size"):
+        predict(_Oracle(), x, batch_size=0)
+    with pytest.raises(ValueError, match="at least one sample"):
+        predict(_Oracle(), x[:0])
 
 
 def test_gan_test_and_gan_train_on_separable_windows():

@@ -13,7 +13,7 @@ every third validation frame with a sound:
 * ``peak_in_box``: share of single-source frames whose generated map peaks inside the true box.
 
 The models are not cached (the sweep must not fill the cache with variants no chapter uses).
-Runs in ``--workers`` processes (default 2, about 8 minutes on 2 cores), prints a table and
+Runs in ``--workers`` processes (default 2, about 5 minutes on 2 cores), prints a table and
 writes ``benchmarks/results/spatial_weight_sweep.json`` atomically::
 
     .venv/bin/python tools/sweep_spatial_weight.py [--weights 0 10 30 100 300] [--workers 2]

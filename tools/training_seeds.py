@@ -13,7 +13,7 @@ scores every run on the test split's sound frames exactly as chapter 11 does:
 * ``peak_in_box``: share of frames whose energy peaks inside a true source box.
 
 The trained models go to the cache like the chapters' (a rerun only scores them). Runs in
-``--workers`` processes (default 2; about 2.5 minutes on 2 cores with the chapters' models cached),
+``--workers`` processes (default 2; about 4 minutes on 2 cores with the chapters' models cached),
 prints a table with mean +- std per generator and writes ``benchmarks/results/training_seeds.json``
 atomically, where chapter 11 reads it::
 
