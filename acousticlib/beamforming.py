@@ -231,18 +231,24 @@ prange = range  # numba.prange once numba is imported (:func:`_numba_kernel`)
 def _fused_power_kernel(Xr, Xi, Ar, Ai, Sr, Si, out, kb, scale):  # pragma: no cover - compiled by numba
     """``out[t, p, k] = scale |sum_m a_pm(k) X_m(k, t)|^2`` with ``a(k)`` stepped from anchors.
 
-    ``Xr, Xi`` ``(K, T, M)`` float32 spectra; ``Ar, Ai``
+    ``Xr, Xi`` ``(K, T', M)`` float32 spectra, the ``T`` frames of ``out`` padded to
+    :func:`_padded_frames` ``(T)``; ``Ar, Ai``
     ``(NA, NB, TASK_POINTS, M)`` exact steering of bins ``0, kb, 2 kb, ...`` per block of
     points; ``Sr, Si`` ``(NB, TASK_POINTS, M)`` the one-bin step ``exp(j 2 pi df r / c)``;
     ``out`` ``(T, P, K)`` float32 (padded points are not written). One task is one
     block of ``kb`` bins times one block of points: its steering (16 KB) stays in L1 while it
     is advanced bin by bin, and each output is a dot product over microphones that LLVM
-    vectorizes, computed for 2 points x 2 frames at once (8 float32 accumulators; an odd last
-    frame alone).
+    vectorizes, computed for 2 points x 4 frames at once (16 float32 accumulators, about 7 %
+    faster than 2 x 2: the steering loads and the loop overhead are shared by twice the
+    outputs). When the even frames are no multiple of four, the last block holds two frames
+    and two padding frames whose outputs are not written; an odd last frame goes alone. A
+    frame's image is the same, bit for bit, whichever block it shares (each output is summed
+    in the same order, as the earlier 2 x 2 kernel did); a lone frame is vectorized
+    differently and may differ in the last bits (~3e-7 relative).
     """
-    K, T, M = Xr.shape
+    K, _, M = Xr.shape
     NA, NB, PB, _ = Ar.shape
-    P = out.shape[1]
+    T, P, _ = out.shape
     for task in prange(NA * NB):
         blk = task // NB
         pb = task - blk * NB
@@ -255,15 +261,23 @@ def _fused_power_kernel(Xr, Xi, Ar, Ai, Sr, Si, out, kb, scale):  # pragma: no c
         for k in range(k0, k1):
             for p in range(0, PB, 2):
                 q = pb * PB + p
-                for t in range(0, T - 1, 2):  # pairs of frames
+                for t in range(0, T - T % 2, 4):  # blocks of four frames (the last may hold two)
                     s00r = np.float32(0.0)
                     s00i = np.float32(0.0)
                     s01r = np.float32(0.0)
                     s01i = np.float32(0.0)
+                    s02r = np.float32(0.0)
+                    s02i = np.float32(0.0)
+                    s03r = np.float32(0.0)
+                    s03i = np.float32(0.0)
                     s10r = np.float32(0.0)
                     s10i = np.float32(0.0)
                     s11r = np.float32(0.0)
                     s11i = np.float32(0.0)
+                    s12r = np.float32(0.0)
+                    s12i = np.float32(0.0)
+                    s13r = np.float32(0.0)
+                    s13i = np.float32(0.0)
                     for m in range(M):
                         a0r = ar[p, m]
                         a0i = ai[p, m]
@@ -273,20 +287,39 @@ def _fused_power_kernel(Xr, Xi, Ar, Ai, Sr, Si, out, kb, scale):  # pragma: no c
                         x0i = Xi[k, t, m]
                         x1r = Xr[k, t + 1, m]
                         x1i = Xi[k, t + 1, m]
+                        x2r = Xr[k, t + 2, m]
+                        x2i = Xi[k, t + 2, m]
+                        x3r = Xr[k, t + 3, m]
+                        x3i = Xi[k, t + 3, m]
                         s00r += a0r * x0r - a0i * x0i
                         s00i += a0r * x0i + a0i * x0r
                         s01r += a0r * x1r - a0i * x1i
                         s01i += a0r * x1i + a0i * x1r
+                        s02r += a0r * x2r - a0i * x2i
+                        s02i += a0r * x2i + a0i * x2r
+                        s03r += a0r * x3r - a0i * x3i
+                        s03i += a0r * x3i + a0i * x3r
                         s10r += a1r * x0r - a1i * x0i
                         s10i += a1r * x0i + a1i * x0r
                         s11r += a1r * x1r - a1i * x1i
                         s11i += a1r * x1i + a1i * x1r
+                        s12r += a1r * x2r - a1i * x2i
+                        s12i += a1r * x2i + a1i * x2r
+                        s13r += a1r * x3r - a1i * x3i
+                        s13i += a1r * x3i + a1i * x3r
+                    four = t + 2 < T - T % 2  # else frames t + 2, t + 3 are padding
                     if q < P:
                         out[t, q, k] = (s00r * s00r + s00i * s00i) * scale
                         out[t + 1, q, k] = (s01r * s01r + s01i * s01i) * scale
+                        if four:
+                            out[t + 2, q, k] = (s02r * s02r + s02i * s02i) * scale
+                            out[t + 3, q, k] = (s03r * s03r + s03i * s03i) * scale
                     if q + 1 < P:
                         out[t, q + 1, k] = (s10r * s10r + s10i * s10i) * scale
                         out[t + 1, q + 1, k] = (s11r * s11r + s11i * s11i) * scale
+                        if four:
+                            out[t + 2, q + 1, k] = (s12r * s12r + s12i * s12i) * scale
+                            out[t + 3, q + 1, k] = (s13r * s13r + s13i * s13i) * scale
                 if T % 2:  # the last frame of an odd count, alone
                     t = T - 1
                     s00r = np.float32(0.0)
@@ -363,16 +396,39 @@ def _numba_plan(mics: np.ndarray, points: np.ndarray, fs: float, L: int, c: floa
     return _cached_plan("numba", mics, points, fs, L, c, ANCHOR_BINS, build)
 
 
+def _padded_frames(T: int) -> int:
+    """Frames the numba kernel reads for ``T`` frames: the even ones rounded up to a multiple
+    of four (its blocks), and at least ``T`` (an odd last frame is read alone)."""
+    return max(T, -(-(T - T % 2) // 4) * 4)
+
+
 def _images_numba(kernel, spec: np.ndarray, plan: tuple[np.ndarray, ...], out: np.ndarray, norm: float) -> None:
     """Power into ``out`` ``(T, P, K)`` float32 (C-contiguous) from spectra ``spec`` ``(M, T, K)``."""
     global NUMBA_COMPILE_S
     M, T, K = spec.shape
-    Xr, Xi = (part.transpose(2, 1, 0).astype(np.float32, order="C") for part in (spec.real, spec.imag))  # (K, T, M)
+    Xr, Xi = (np.zeros((K, _padded_frames(T), M), dtype=np.float32) for _ in range(2))
+    Xr[:, :T] = spec.real.transpose(2, 1, 0)
+    Xi[:, :T] = spec.imag.transpose(2, 1, 0)
     compiled = bool(kernel.signatures)
     t0 = time.perf_counter()
     kernel(Xr, Xi, *plan, out, ANCHOR_BINS, np.float32(1.0 / norm))
     if not compiled and not kernel.stats.cache_hits:
         NUMBA_COMPILE_S = time.perf_counter() - t0
+
+
+def _prefaulted(shape: tuple[int, ...]) -> np.ndarray:
+    """A float32 array of ``shape`` whose memory is already mapped (filled with zeros).
+
+    A large fresh array is only reserved address space: each page is mapped and zeroed by the
+    operating system when first written. The numba kernel writes the output in scattered
+    runs of :data:`ANCHOR_BINS` bins from both threads, so on fresh memory it paid those
+    page faults inside the parallel loop, about 35 ms of a 120 ms call for one second of Dual
+    Cam audio. Writing zeros first, in one sequential pass, costs about 2.5 ms. The values
+    computed are the same either way.
+    """
+    out = np.empty(shape, dtype=np.float32)
+    out.fill(0.0)
+    return out
 
 
 def _to_tpk(power: np.ndarray, norm: float) -> np.ndarray:
@@ -476,7 +532,7 @@ def acoustic_images(
         raise RuntimeError("CPU_ENGINE is 'numba' but numba is not installed")
     if kernel is not None:
         plan = _numba_plan(mics, points, fs, L, c)
-        out = np.empty((T, H * W, L // 2), dtype=np.float32)
+        out = _prefaulted((T, H * W, L // 2))
         for t0 in range(0, T, CHUNK_FRAMES):
             _images_numba(kernel, spec[:, t0: t0 + CHUNK_FRAMES], plan, out[t0: t0 + CHUNK_FRAMES], norm)
         return out.reshape(T, H, W, L // 2)
