@@ -12,7 +12,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tools"))
-from notebooks import notebooks, toc_files  # noqa: E402
+from notebooks import notebooks, status, toc_files  # noqa: E402
 
 NOTEBOOKS = sorted(p for p in (ROOT / "book").rglob("*.ipynb")
                    if ".ipynb_checkpoints" not in p.parts and "_executed" not in p.parts)
@@ -34,6 +34,13 @@ def source(cell: dict) -> str:
 def test_book_has_chapters():
     assert NOTEBOOKS, "no notebooks under book/"
     assert (ROOT / "book" / "intro.md").exists()
+
+
+def test_run_status_marks_failures_and_memory_over_the_limit():
+    """The line printed as each notebook finishes says what the final table says."""
+    assert status({"error": None, "peak_rss_mb": 1500.0}, 2.0) == "ok"
+    assert status({"error": None, "peak_rss_mb": 2100.0}, 2.0) == "OVER 2.0 GB"
+    assert status({"error": "CellExecutionError", "peak_rss_mb": 2100.0}, 2.0) == "FAILED: CellExecutionError"
 
 
 def test_toc_and_notebooks_match():

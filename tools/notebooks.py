@@ -111,14 +111,22 @@ def _run_once(nb: Path, out: Path, params: dict, timeout: int) -> dict:
     return record
 
 
-def run_many(nbs: list[Path], out_dir: Path, params: dict, jobs: int, timeout: int) -> list[dict]:
-    """Run notebooks ``jobs`` at a time, printing each record as it completes."""
+def status(record: dict, max_rss_gb: float) -> str:
+    """``ok``, ``FAILED: <error>`` or ``OVER <limit> GB`` for one notebook's record."""
+    if record["error"]:
+        return f"FAILED: {record['error']}"
+    if record["peak_rss_mb"] > max_rss_gb * 1024:
+        return f"OVER {max_rss_gb} GB"
+    return "ok"
+
+
+def run_many(nbs: list[Path], out_dir: Path, params: dict, jobs: int, timeout: int, max_rss_gb: float) -> list[dict]:
+    """Run notebooks ``jobs`` at a time, printing each record (and its status) as it completes."""
     def task(nb: Path) -> dict:
         rel = nb.relative_to(ROOT) if nb.is_relative_to(ROOT) else Path(nb.name)
         rec = run_one(nb, out_dir / rel, params, timeout)
-        status = "FAILED " + rec["error"] if rec["error"] else "ok"
-        print(f"  {rec['notebook']:<50} {rec['seconds']:7.1f} s {rec['peak_rss_mb']:8.0f} MB  {status}",
-              flush=True)
+        line = f"  {rec['notebook']:<50} {rec['seconds']:7.1f} s {rec['peak_rss_mb']:8.0f} MB"
+        print(f"{line}  {status(rec, max_rss_gb)}", flush=True)
         return rec
 
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
@@ -132,12 +140,9 @@ def print_table(records: list[dict], title: str, max_rss_gb: float) -> bool:
     print("| notebook | wall time (s) | peak RSS (MB) | status |")
     print("|---|---:|---:|---|")
     for r in records:
-        status = "ok"
-        if r["error"]:
-            status, ok = f"FAILED: {r['error']}", False
-        elif r["peak_rss_mb"] > max_rss_gb * 1024:
-            status, ok = f"OVER {max_rss_gb} GB", False
-        print(f"| {r['notebook']} | {r['seconds']:.1f} | {r['peak_rss_mb']:.0f} | {status} |")
+        verdict = status(r, max_rss_gb)
+        ok = ok and verdict == "ok"
+        print(f"| {r['notebook']} | {r['seconds']:.1f} | {r['peak_rss_mb']:.0f} | {verdict} |")
     total = sum(r["seconds"] for r in records)
     print(f"| **total** | {total:.1f} | {max((r['peak_rss_mb'] for r in records), default=0):.0f} | |\n")
     return ok
@@ -173,7 +178,7 @@ def build_book(jobs: int, timeout: int, max_rss_gb: float) -> int:
     shutil.copytree(ROOT / "_ext", stage / "_ext")  # local Sphinx extensions named in _config.yml
     nbs = notebooks()
     print(f"Executing {len(nbs)} chapters from scratch (default parameters) into {stage.relative_to(ROOT)}/ ...")
-    records = run_many(nbs, stage, {}, jobs, timeout)
+    records = run_many(nbs, stage, {}, jobs, timeout, max_rss_gb)
     if not print_table(records, "make book: chapters executed", max_rss_gb):
         return 1
     html = ROOT / "_build" / "html"
@@ -230,7 +235,7 @@ def main(argv: list[str] | None = None) -> int:
             params[name] = value
     nbs = [q.resolve() for q in a.paths] or notebooks()
     print(f"papermill: {len(nbs)} notebooks with {params}, {a.jobs} at a time")
-    records = run_many(nbs, a.out, params, a.jobs, a.timeout)
+    records = run_many(nbs, a.out, params, a.jobs, a.timeout, a.max_rss_gb)
     ok = print_table(records, f"papermill run, parameters {params}", a.max_rss_gb)
     (a.out / "timings.json").parent.mkdir(parents=True, exist_ok=True)
     (a.out / "timings.json").write_text(json.dumps(records, indent=1))
