@@ -168,8 +168,8 @@ def predict(classifier: nn.Module, x: Any, *, batch_size: int = 16, device: str 
 
     ``batch_size`` samples at a time (16, DualCamNet's training batch: a batch of 1-s windows is
     192 acoustic images, and a larger one costs more memory than training did), each batch converted
-    to float32 on its own (a float16 set costs no float32 copy of the whole set). Puts ``classifier`` in evaluation mode on ``device``.
-    Chapters 07 (object crops) and 11 (GAN-test windows).
+    to float32 on its own (a float16 set costs no float32 copy of the whole set). Puts ``classifier``
+    in evaluation mode on ``device``. Chapters 07 (object crops) and 11 (GAN-test windows).
     """
     batch_size = positive("batch_size", batch_size, integer=True)
     x = torch.as_tensor(x)

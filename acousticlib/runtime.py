@@ -13,8 +13,8 @@ import ctypes
 import os
 import random
 import sys
-from dataclasses import dataclass
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np

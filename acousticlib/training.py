@@ -21,7 +21,6 @@ model spec, training config and a dataset key, so later chapters reuse them.
 
 from __future__ import annotations
 
-import contextlib
 import gc
 import json
 import math
@@ -354,42 +353,41 @@ def fit(
         best_state = ckpt["best_state"]
 
     rng_state = torch.random.get_rng_state()  # the loop reseeds torch; the caller's stream is restored after
-    heap = contextlib.ExitStack()
     try:
-        heap.enter_context(heap_for_speed())  # steps reuse their activations' memory; given back after
-        epochs = tqdm(range(start, config.epochs), desc=type(model).__name__, initial=start, total=config.epochs,
-                      disable=not progress)
-        for epoch in epochs:
-            shuffle = torch.Generator().manual_seed(_derived_seed(config.seed, "shuffle", epoch))
-            loader = DataLoader(train_data, batch_size=config.batch_size, shuffle=True, generator=shuffle)
-            torch.manual_seed(_derived_seed(config.seed, "draws", epoch))
-            model.train()
-            logs = []
-            for batch in tqdm(loader, desc=f"epoch {epoch + 1}", leave=False, disable=not progress):
-                logs.append((_batch_size(batch), task.train_step(_to(batch, device), opts)))
-            record: dict[str, Any] = {"epoch": epoch + 1, "train": _mean_logs(logs)}
-            if val_data is not None:
-                record["val"] = evaluate(task, val_data, config.batch_size, device, config.seed)
-            scores = record.get("val", record["train"])
-            if config.monitor not in scores:
-                raise ValueError(f"config.monitor={config.monitor!r} is not among the metrics {sorted(scores)}")
-            value = scores[config.monitor]
-            better = (result.best_epoch == 0 or (value < result.best_value if mode == "min" else value > result.best_value))
-            if better:
-                result.best_epoch, result.best_value = epoch + 1, value
-                best_state = _cpu_state(model)
-            result.history.append(record)
-            epochs.set_postfix({k: f"{v:.4g}" for k, v in scores.items()})
-            if path is not None:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                _save_atomic({"epoch": epoch + 1, "config": config.to_dict(), "model": _cpu_state(model),
-                              "optimizers": {k: o.state_dict() for k, o in opts.items()}, "history": result.history,
-                              "best_epoch": result.best_epoch, "best_value": result.best_value,
-                              "best_state": best_state}, path)
-            if callback is not None:
-                callback(epoch + 1, record)
+        with heap_for_speed():  # steps reuse their activations' memory; given back after
+            epochs = tqdm(range(start, config.epochs), desc=type(model).__name__, initial=start, total=config.epochs,
+                          disable=not progress)
+            for epoch in epochs:
+                shuffle = torch.Generator().manual_seed(_derived_seed(config.seed, "shuffle", epoch))
+                loader = DataLoader(train_data, batch_size=config.batch_size, shuffle=True, generator=shuffle)
+                torch.manual_seed(_derived_seed(config.seed, "draws", epoch))
+                model.train()
+                logs = []
+                for batch in tqdm(loader, desc=f"epoch {epoch + 1}", leave=False, disable=not progress):
+                    logs.append((_batch_size(batch), task.train_step(_to(batch, device), opts)))
+                record: dict[str, Any] = {"epoch": epoch + 1, "train": _mean_logs(logs)}
+                if val_data is not None:
+                    record["val"] = evaluate(task, val_data, config.batch_size, device, config.seed)
+                scores = record.get("val", record["train"])
+                if config.monitor not in scores:
+                    raise ValueError(f"config.monitor={config.monitor!r} is not among the metrics {sorted(scores)}")
+                value = scores[config.monitor]
+                better = (result.best_epoch == 0
+                          or (value < result.best_value if mode == "min" else value > result.best_value))
+                if better:
+                    result.best_epoch, result.best_value = epoch + 1, value
+                    best_state = _cpu_state(model)
+                result.history.append(record)
+                epochs.set_postfix({k: f"{v:.4g}" for k, v in scores.items()})
+                if path is not None:
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    _save_atomic({"epoch": epoch + 1, "config": config.to_dict(), "model": _cpu_state(model),
+                                  "optimizers": {k: o.state_dict() for k, o in opts.items()}, "history": result.history,
+                                  "best_epoch": result.best_epoch, "best_value": result.best_value,
+                                  "best_state": best_state}, path)
+                if callback is not None:
+                    callback(epoch + 1, record)
     finally:
-        heap.close()
         torch.random.set_rng_state(rng_state)
     if restore_best and best_state is not None:
         model.load_state_dict(best_state)
