@@ -406,9 +406,10 @@ def _images_numba(kernel, spec: np.ndarray, plan: tuple[np.ndarray, ...], out: n
     """Power into ``out`` ``(T, P, K)`` float32 (C-contiguous) from spectra ``spec`` ``(M, T, K)``."""
     global NUMBA_COMPILE_S
     M, T, K = spec.shape
-    Xr, Xi = (np.zeros((K, _padded_frames(T), M), dtype=np.float32) for _ in range(2))
-    Xr[:, :T] = spec.real.transpose(2, 1, 0)
-    Xi[:, :T] = spec.imag.transpose(2, 1, 0)
+    Xr, Xi = (np.empty((K, _padded_frames(T), M), dtype=np.float32) for _ in range(2))
+    for X, part in ((Xr, spec.real), (Xi, spec.imag)):
+        X[:, :T] = part.transpose(2, 1, 0)
+        X[:, T:] = 0.0  # padding frames (their outputs are not written)
     compiled = bool(kernel.signatures)
     t0 = time.perf_counter()
     kernel(Xr, Xi, *plan, out, ANCHOR_BINS, np.float32(1.0 / norm))

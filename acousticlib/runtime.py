@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import functools
 import os
 import random
 import sys
@@ -90,7 +91,9 @@ _DEFAULT_TRIM_THRESHOLD = 128 << 10  # glibc's
 _heap_threshold: int | None = None  # what limit_heap_growth set, None while glibc's default holds
 
 
+@functools.lru_cache(maxsize=1)
 def _libc() -> ctypes.CDLL | None:
+    """glibc, loaded once (``None`` on other systems or C libraries)."""
     if not sys.platform.startswith("linux"):
         return None
     try:
