@@ -20,6 +20,8 @@ key: a model trained on a GPU serves a CPU run). Everything is keyed by the run 
   with the audio-visual condition optionally ablated and background-noise samples whose target
   is the flat tiled map (seed 000, Sec. III-E);
 * :func:`train_generator` -- a cached U-VAE / AU-VAE / MCGAN;
+* :func:`mean_training_image`, :func:`reference_errors` -- chapter 08's baselines for a
+  generator's MSE, which chapters 09 and 10 compare with;
 * :func:`train_classifier` -- a cached DualCamNet over 1-s windows (real, tiled-MFCC or generated
   acoustic images), the judge of GAN-test and GAN-train (chapter 11).
 """
@@ -41,7 +43,7 @@ from ._checks import one_of
 from .cache import cached
 from .datasets import CLASSES, SimulatedDataset
 from .features import GRID_SHAPE
-from .metrics import generate
+from .metrics import generate, mse
 from .models import minmax_per_sample, model_spec, tile_mfcc
 from .runtime import check_profile, generator, heap_for_speed, resolve_device
 from .training import DictDataset, TrainConfig, TrainedModel, train_cached
@@ -418,6 +420,33 @@ def attach_trunk(generator: torch.nn.Module, profile: str = "book", seed: int = 
     pre = pretrained_backbone(profile, seed, progress=False)
     gen.backbone.trunk.load_state_dict(pre.model.backbone.trunk.state_dict())
     return generator
+
+
+def mean_training_image(profile: str = "book", seed: int = 0) -> torch.Tensor:
+    """The mean of the normalised training targets, one frame per clip (the frames at 0 s), ``(12, 36, 48)``.
+
+    The baseline that knows nothing of the frame or the sound: chapter 08 (section 5) measures
+    it, chapters 09 and 10 compare their generators with it (:func:`reference_errors`).
+    """
+    fps = int(camera_data(profile, seed, progress=False).meta["fps"])
+    one = generator_data(profile, seed, "train", background=False, frame_step=fps, with_visual=False)
+    return minmax_per_sample(one.tensors["acoustic"].float()).mean(dim=0)
+
+
+def reference_errors(test: DictDataset, real: torch.Tensor, profile: str = "book", seed: int = 0, *,
+                     device: str = "cpu") -> dict[str, float]:
+    """Chapter 08's two references for a generator's MSE on the frames ``test``, whose normalised
+    targets are ``real`` ``(N, 12, 36, 48)`` (e.g. ``metrics.generate(...)["real"]``).
+
+    ``"paper_loss"``: the U-VAE with one skip trained with the paper's loss (no where term; from
+    the cache, or trained now); ``"mean_image"``: :func:`mean_training_image`. Chapters 09 and 10.
+    """
+    if len(test) != len(real):  # type: ignore[arg-type]
+        raise ValueError(f"real must hold one target per frame of test ({len(test)}); got {len(real)}")  # type: ignore[arg-type]
+    paper = train_generator("uvae", profile, seed, skips=1, spatial_weight=0.0, device=device, progress=False)
+    generated = generate(paper.model, test, device=device, keep=("generated",))["generated"]
+    return {"paper_loss": mse(generated, real),
+            "mean_image": mse(mean_training_image(profile, seed).expand_as(real), real)}
 
 
 # ------------------------------------------------------------------------------- classifiers

@@ -12,6 +12,7 @@ import pytest
 import torch
 
 from acousticlib import experiments as ex
+from acousticlib.metrics import generate
 from acousticlib.models import UVAE, VisualBackbone, VisualClassifier, build_model, model_spec
 from acousticlib.training import DictDataset, TrainConfig, train_cached
 
@@ -175,6 +176,26 @@ def test_generators_train_once_then_come_from_the_cache(smoke):
         ex.train_generator("vae", "smoke", 0)
     with pytest.raises(ValueError, match="skips"):
         ex.train_generator("uvae", "smoke", 0, skips=3)
+
+
+def test_reference_errors_are_chapter_8s_baselines(smoke):
+    fps = int(smoke.ds.meta["fps"])
+    mean = ex.mean_training_image("smoke", 0)
+    rows = smoke.ds.frames_of("train", include_background=False)
+    rows = rows[smoke.ds.index["frame"][rows] % fps == 0]                      # one frame per clip
+    targets = torch.from_numpy(smoke.ds.read("acoustic", rows).astype(np.float32))
+    lo, hi = targets.amin(dim=(1, 2, 3), keepdim=True), targets.amax(dim=(1, 2, 3), keepdim=True)
+    assert mean.shape == (12, 36, 48)
+    assert torch.allclose(mean, ((targets - lo) / (hi - lo)).mean(dim=0), atol=1e-3)   # float16 storage
+    test = ex.generator_data("smoke", 0, "test", background=False)
+    real = generate(ex.train_generator("uvae", "smoke", 0, progress=False).model, test, keep=("real",))["real"]
+    ref = ex.reference_errors(test, real, "smoke", 0)
+    assert ref["mean_image"] == pytest.approx(float(((mean - real) ** 2).mean()), rel=1e-5)
+    paper = ex.train_generator("uvae", "smoke", 0, spatial_weight=0.0, progress=False).model
+    assert ref["paper_loss"] == pytest.approx(float(((generate(paper, test, keep=("generated",))["generated"] - real) ** 2)
+                                                   .mean()), rel=1e-5)
+    with pytest.raises(ValueError, match="real must hold one target per frame of test"):
+        ex.reference_errors(test, real[:1], "smoke", 0)
 
 
 def test_attached_trunk_takes_frames_like_the_precomputed_features(smoke):

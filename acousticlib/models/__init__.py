@@ -66,6 +66,14 @@ def model_spec(name: str, profile: str = "book", **overrides: Any) -> dict[str, 
     return spec
 
 
+def count_parameters(module: nn.Module, *, trainable: bool = False) -> int:
+    """Number of parameters (weights and biases) of ``module``; only those that learn (``requires_grad``)
+    when ``trainable``. Chapters 08-10 count each part of a generator with it."""
+    if not isinstance(module, nn.Module):
+        raise TypeError(f"module must be a torch.nn.Module; got {type(module).__name__}")
+    return sum(p.numel() for p in module.parameters() if p.requires_grad or not trainable)
+
+
 def build_model(spec: Mapping[str, Any]) -> nn.Module:
     """Build a freshly initialised model from a spec of :func:`model_spec` (uses torch's global RNG)."""
     if not isinstance(spec, Mapping) or "name" not in spec:
@@ -90,6 +98,6 @@ __all__ = [
     "ACOUSTIC_GRID", "ALIGN_SHIFT", "AUVAE", "AcousticDecoder", "AdversarialGenerator", "ConditionEncoder", "DualCamNet",
     "GeneratorConfig", "LAMBDA_ADV", "LAMBDA_REC", "MCGAN", "MCGANGenerator", "MODEL_NAMES", "OUTPUT_STRIDE", "PAPER_CHANNELS",
     "PROFILE_CHANNELS", "TRUNK_CHANNELS", "UVAE", "VISUAL_GRID", "VisualBackbone", "VisualClassifier",
-    "build_model", "discriminator", "generator_inputs", "minmax_per_sample", "model_spec", "receptive_field",
+    "build_model", "count_parameters", "discriminator", "generator_inputs", "minmax_per_sample", "model_spec", "receptive_field",
     "tile_mfcc",
 ]

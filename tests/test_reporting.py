@@ -1,0 +1,108 @@
+"""The phrase makers of acousticlib.reporting: every branch, and the errors for bad input."""
+
+import numpy as np
+import pytest
+import torch
+
+from acousticlib import reporting as R
+from acousticlib.models import count_parameters
+
+
+@pytest.mark.parametrize("values, phrase", [
+    ([3.0, 2.0, 1.0], "falls in every epoch"),
+    ([1.0, 2.0, 3.0], "rises in every epoch"),
+    ([1.0, 2.0, 1.5], "goes up and down"),
+    ([1.0, 1.0], "goes up and down"),            # a flat step is neither a fall nor a rise
+    ([1.0], R.ONE_EPOCH),
+])
+def test_epoch_trend(values, phrase):
+    assert R.epoch_trend(values) == phrase
+
+
+@pytest.mark.parametrize("values, phrase", [
+    ([1.0, 1.005], "hardly changes"),
+    ([1.0, 0.97], "falls a little"),
+    ([1.0, 1.03], "rises a little"),
+    ([1.0, 0.5], "falls"),
+    ([1.0, 2.0, 2.5], "rises"),                  # only the last two epochs count
+    (np.array([4.0]), R.ONE_EPOCH),
+])
+def test_last_step(values, phrase):
+    assert R.last_step(values) == phrase
+
+
+def test_epoch_path_names_each_epoch():
+    assert R.epoch_path([1.0, 0.9], [1, 2]) == "fell in epoch 2"
+    assert R.epoch_path([1.0, 0.9, 0.905, 1.2], [1, 2, 3, 4]) == (
+        "fell in epoch 2, stayed about level in epoch 3 and rose in epoch 4")
+    assert R.epoch_path([1.0, 0.9, 0.905], [5, 6, 7], tol=1e-4) == "fell in epoch 6 and rose in epoch 7"
+
+
+def test_epoch_path_sums_up_long_runs():
+    assert R.epoch_path([5.0, 4, 3, 2, 1], range(1, 6)) == "fell between the first epoch and the last"
+    assert R.epoch_path([5.0, 4, 3, 4, 1], range(1, 6)) == "moved between the first epoch and the last"
+    assert R.epoch_path([5.0], [1]) == R.ONE_EPOCH
+
+
+def test_versus_reference_groups_epochs():
+    ref = [1.0, 1.0, 1.0]
+    assert R.versus_reference([2.0, 2.0, 2.0], ref, [1, 2, 3], "the training MSE") == "above the training MSE after every epoch"
+    assert R.versus_reference([0.5, 2.0, 1.001], ref, [1, 2, 3], "the training MSE") == (
+        "below the training MSE after epoch 1 and above it after epoch 2 and level with it after epoch 3")
+    assert R.versus_reference([0.5, 2.0, 3.0], ref, [1, 2, 3], "it0") == "below it0 after epoch 1 and above it after epochs 2 and 3"
+
+
+@pytest.mark.parametrize("values, phrase", [
+    ([1.0, 1.005], "level with"),
+    ([0.95, 0.93], "a little below"),
+    ([1.05, 1.002], "a little above"),          # one level with it, the other a little above
+    ([0.5, 0.95], "below"),
+    (1.3, "above"),
+    ([0.9, 1.1], "on either side of"),
+])
+def test_standing(values, phrase):
+    assert R.standing(values, 1.0) == phrase
+
+
+def test_claim_verdicts():
+    assert R.claim_verdict(0.3, 0.1) == "holds"
+    assert R.claim_verdict(-0.3, 0.1) == "does not hold"
+    assert R.claim_verdict(0.15, 0.1) == "inconclusive"
+    assert R.claim_verdict(0.0, 0.0) == "inconclusive"
+    assert R.claim_verdict(0.3, float("nan")) == "inconclusive"          # unknown uncertainty
+    assert R.claim_verdict(float("nan"), 0.1) == "inconclusive"
+    assert R.combined_verdict(["holds", "holds"]) == "holds"
+    assert R.combined_verdict(["holds", "inconclusive"]) == "inconclusive"
+    assert R.combined_verdict(["inconclusive", "does not hold", "holds"]) == "does not hold"
+
+
+def test_bad_input_names_the_parameter():
+    with pytest.raises(ValueError, match="values must be 1-D"):
+        R.epoch_trend([[1.0, 2.0]])
+    with pytest.raises(ValueError, match="values must be finite"):
+        R.last_step([1.0, float("nan")])
+    with pytest.raises(ValueError, match="epochs must hold one number per value"):
+        R.epoch_path([1.0, 2.0], [1])
+    with pytest.raises(ValueError, match="reference must hold one value per epoch"):
+        R.versus_reference([1.0, 2.0], [1.0], [1, 2], "x")
+    with pytest.raises(ValueError, match="tol must be finite and > 0"):
+        R.epoch_path([1.0, 2.0], [1, 2], tol=0)
+    with pytest.raises(ValueError, match="reference must be > 0"):
+        R.standing([1.0], 0.0)
+    with pytest.raises(ValueError, match="near must be >= tol"):
+        R.standing([1.0], 1.0, tol=0.1, near=0.05)
+    with pytest.raises(ValueError, match="se must be non-negative"):
+        R.claim_verdict(1.0, -1.0)
+    with pytest.raises(ValueError, match="verdicts must each be one of"):
+        R.combined_verdict(["holds", "maybe"])
+    with pytest.raises(ValueError, match="at least one verdict"):
+        R.combined_verdict([])
+
+
+def test_count_parameters():
+    net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Linear(4, 2))   # 16 + 10 parameters
+    net[0].weight.requires_grad_(False)                                         # 12 frozen
+    assert count_parameters(net) == 26
+    assert count_parameters(net, trainable=True) == 14
+    with pytest.raises(TypeError, match="module must be a torch.nn.Module"):
+        count_parameters([1, 2])
