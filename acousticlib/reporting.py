@@ -1,4 +1,4 @@
-"""Words for computed results: the phrases chapters 09-11 glue into their prose.
+"""Words for computed results: phrases the chapters glue into their prose (chapters 03, 09-11 use these).
 
 A sentence such as "the validation MSE falls in every epoch" is a claim about numbers that a
 re-run (another seed, profile or machine) may change. The chapters therefore compute such
@@ -9,8 +9,8 @@ one-epoch runs of the ``smoke`` profile.
 
 Training curves (chapters 09, 10): :func:`epoch_trend`, :func:`epoch_path`, :func:`last_step`,
 :func:`versus_reference`. Values against a reference value (chapters 09, 10):
-:func:`standing`. Claims with an uncertainty (chapter 11): :func:`claim_verdict`,
-:func:`combined_verdict`.
+:func:`standing`. Claims with an uncertainty (chapters 10, 11): :func:`versus_chance`,
+:func:`claim_verdict`, :func:`combined_verdict`.
 
 It imports nothing from the rest of :mod:`acousticlib`.
 """
@@ -136,6 +136,25 @@ def standing(values: Any, reference: float, *, tol: float = 0.01, near: float = 
         side = "above" if (rel > -tol).all() else "below"
         return f"a little {side}" if (np.abs(rel) < near).all() else side
     return "on either side of"
+
+
+def versus_chance(accuracy: float, n: int, n_classes: int) -> str:
+    """Where a classifier's accuracy over ``n`` independent test items stands against guessing one of
+    ``n_classes`` classes, in binomial standard errors of the guesser, sqrt(p (1 - p) / n) with
+    p = 1 / n_classes: ``"more than two standard errors above chance"`` (beyond 2.5), ``"just
+    beyond two standard errors above chance"``, ``"within two standard errors of chance"`` or
+    ``"more than two standard errors below chance"``. Chapters 10 and 11.
+    """
+    acc = float(as_array("accuracy", accuracy, ndim=0))
+    if not 0 <= acc <= 1:
+        raise ValueError(f"accuracy must lie in [0, 1]; got {acc}")
+    n, n_classes = positive("n", n, integer=True), positive("n_classes", n_classes, integer=True)
+    if n_classes < 2:
+        raise ValueError(f"n_classes must be at least 2; got {n_classes}")
+    chance = 1 / n_classes
+    z = (acc - chance) / np.sqrt(chance * (1 - chance) / n)
+    return ("more than two standard errors above chance" if z > 2.5 else "just beyond two standard errors above chance"
+            if z > 2 else "within two standard errors of chance" if z >= -2 else "more than two standard errors below chance")
 
 
 def claim_verdict(diff: float, se: float) -> str:

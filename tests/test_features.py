@@ -163,3 +163,15 @@ def test_reference_rescales_power_before_the_floor():
     assert np.abs(v).max() > 0.1
     with pytest.raises(ValueError, match="reference"):
         F.mfcc_images(power, FS, reference=0.0)
+
+
+def test_power_share_below_splits_two_tones():
+    fs, n = 8000.0, 8000
+    t = np.arange(n) / fs
+    x = np.sin(2 * np.pi * 250 * t) + 2 * np.sin(2 * np.pi * 2000 * t)      # powers 1 : 4
+    assert F.power_share_below(x, fs, 1000.0) == pytest.approx(0.2, abs=1e-9)
+    assert F.power_share_below(x, fs, 3000.0) == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="cutoff_hz"):
+        F.power_share_below(x, fs, 0.0)
+    with pytest.raises(ValueError, match="all zeros"):
+        F.power_share_below(np.zeros(64), fs, 1000.0)

@@ -64,6 +64,20 @@ def test_standing(values, phrase):
     assert R.standing(values, 1.0) == phrase
 
 
+def test_versus_chance_in_standard_errors():
+    se = np.sqrt(0.1 * 0.9 / 100)                                  # 0.03 for 100 items, 10 classes
+    assert R.versus_chance(0.1 + 3 * se, 100, 10) == "more than two standard errors above chance"
+    assert R.versus_chance(0.1 + 2.2 * se, 100, 10) == "just beyond two standard errors above chance"
+    assert R.versus_chance(0.1 + 1.9 * se, 100, 10) == "within two standard errors of chance"
+    assert R.versus_chance(0.1 - 1.9 * se, 100, 10) == "within two standard errors of chance"
+    assert R.versus_chance(0.0, 100, 10) == "more than two standard errors below chance"
+    assert R.versus_chance(0.6, 100, 2) == "within two standard errors of chance"     # 2 classes: se 0.05
+    with pytest.raises(ValueError, match="accuracy must lie in"):
+        R.versus_chance(1.5, 100, 10)
+    with pytest.raises(ValueError, match="n_classes must be at least 2"):
+        R.versus_chance(0.5, 100, 1)
+
+
 def test_claim_verdicts():
     assert R.claim_verdict(0.3, 0.1) == "holds"
     assert R.claim_verdict(-0.3, 0.1) == "does not hold"
