@@ -14,8 +14,8 @@ with ``X_m`` the FFT of the ``window``-ed frame; bins ``0 .. L/2 - 1`` are kept 
 dropped), so ``frame_length = 1024`` gives 512 bins as in the papers. The power is in
 (signal unit)^2 per bin: white noise of variance ``s^2`` gives ``s^2`` per bin on average.
 
-* :func:`acoustic_images` is the fast path (a numba kernel, numpy without numba, or torch on
-  ``device``).
+* :func:`acoustic_images` is the fast path (a hand-written vector kernel threaded by numba,
+  numpy without numba, or torch on ``device``).
 * :func:`delay_and_sum_images` is the slow, obviously correct time-domain reference.
 * :func:`naive_acoustic_images` is the plain per-frame product with a precomputed steering
   tensor (:func:`full_steering`; the benchmark's baseline, 0.9 GB for the Dual Cam grid).
@@ -215,213 +215,84 @@ def _images_numpy(X: np.ndarray, a0: np.ndarray, step: np.ndarray, norm: float) 
     return _to_tpk(power, norm)
 
 
-# --- numba kernel: phase recurrence and accumulation fused, float32, re-anchored every
-# ANCHOR_BINS bins from exact (float64-computed) phases ------------------------------------
+# --- the vector kernel (:mod:`acousticlib._vector_kernel`): phase recurrence and accumulation
+# fused, float32, re-anchored every ANCHOR_BINS bins from exact (float64-computed) phases, threads
+# from numba ------------------------------------------------------------------------------------
 
-#: Bins per exact anchor of the numba kernel's phase recurrence (also its bins per task).
+#: Bins per exact anchor of the kernel's phase recurrence (also its bins per task).
 ANCHOR_BINS = 8
-#: Focus points per numba task (even: the kernel works on pairs of points and pairs of frames).
-TASK_POINTS = 16
-#: Which CPU engine :func:`acoustic_images` uses without ``device``: ``"auto"`` (numba when it
-#: is installed, else numpy), ``"numba"`` or ``"numpy"`` (tests and the benchmark set it).
+#: Which CPU engine :func:`acoustic_images` uses without ``device``: ``"auto"`` (the vector
+#: kernel threaded by numba when numba is installed, else numpy), ``"numba"`` or ``"numpy"``
+#: (tests and the benchmark set it).
 CPU_ENGINE = "auto"
-prange = range  # numba.prange once numba is imported (:func:`_numba_kernel`)
-
-
-def _fused_power_kernel(Xr, Xi, Ar, Ai, Sr, Si, out, kb, scale):  # pragma: no cover - compiled by numba
-    """``out[t, p, k] = scale |sum_m a_pm(k) X_m(k, t)|^2`` with ``a(k)`` stepped from anchors.
-
-    ``Xr, Xi`` ``(K, T', M)`` float32 spectra, the ``T`` frames of ``out`` padded to
-    :func:`_padded_frames` ``(T)``; ``Ar, Ai``
-    ``(NA, NB, TASK_POINTS, M)`` exact steering of bins ``0, kb, 2 kb, ...`` per block of
-    points; ``Sr, Si`` ``(NB, TASK_POINTS, M)`` the one-bin step ``exp(j 2 pi df r / c)``;
-    ``out`` ``(T, P, K)`` float32 (padded points are not written). One task is one
-    block of ``kb`` bins times one block of points: its steering (16 KB) stays in L1 while it
-    is advanced bin by bin, and each output is a dot product over microphones that LLVM
-    vectorizes, computed for 2 points x 4 frames at once (16 float32 accumulators, about 7 %
-    faster than 2 x 2: the steering loads and the loop overhead are shared by twice the
-    outputs). When the even frames are no multiple of four, the last block holds two frames
-    and two padding frames whose outputs are not written; an odd last frame goes alone. A
-    frame's image is the same, bit for bit, whichever block it shares (each output is summed
-    in the same order, as the earlier 2 x 2 kernel did); a lone frame is vectorized
-    differently and may differ in the last bits (~3e-7 relative).
-    """
-    K, _, M = Xr.shape
-    NA, NB, PB, _ = Ar.shape
-    T, P, _ = out.shape
-    for task in prange(NA * NB):
-        blk = task // NB
-        pb = task - blk * NB
-        k0 = blk * kb
-        k1 = min(K, k0 + kb)
-        ar = Ar[blk, pb].copy()
-        ai = Ai[blk, pb].copy()
-        sr = Sr[pb]
-        si = Si[pb]
-        for k in range(k0, k1):
-            for p in range(0, PB, 2):
-                q = pb * PB + p
-                for t in range(0, T - T % 2, 4):  # blocks of four frames (the last may hold two)
-                    s00r = np.float32(0.0)
-                    s00i = np.float32(0.0)
-                    s01r = np.float32(0.0)
-                    s01i = np.float32(0.0)
-                    s02r = np.float32(0.0)
-                    s02i = np.float32(0.0)
-                    s03r = np.float32(0.0)
-                    s03i = np.float32(0.0)
-                    s10r = np.float32(0.0)
-                    s10i = np.float32(0.0)
-                    s11r = np.float32(0.0)
-                    s11i = np.float32(0.0)
-                    s12r = np.float32(0.0)
-                    s12i = np.float32(0.0)
-                    s13r = np.float32(0.0)
-                    s13i = np.float32(0.0)
-                    for m in range(M):
-                        a0r = ar[p, m]
-                        a0i = ai[p, m]
-                        a1r = ar[p + 1, m]
-                        a1i = ai[p + 1, m]
-                        x0r = Xr[k, t, m]
-                        x0i = Xi[k, t, m]
-                        x1r = Xr[k, t + 1, m]
-                        x1i = Xi[k, t + 1, m]
-                        x2r = Xr[k, t + 2, m]
-                        x2i = Xi[k, t + 2, m]
-                        x3r = Xr[k, t + 3, m]
-                        x3i = Xi[k, t + 3, m]
-                        s00r += a0r * x0r - a0i * x0i
-                        s00i += a0r * x0i + a0i * x0r
-                        s01r += a0r * x1r - a0i * x1i
-                        s01i += a0r * x1i + a0i * x1r
-                        s02r += a0r * x2r - a0i * x2i
-                        s02i += a0r * x2i + a0i * x2r
-                        s03r += a0r * x3r - a0i * x3i
-                        s03i += a0r * x3i + a0i * x3r
-                        s10r += a1r * x0r - a1i * x0i
-                        s10i += a1r * x0i + a1i * x0r
-                        s11r += a1r * x1r - a1i * x1i
-                        s11i += a1r * x1i + a1i * x1r
-                        s12r += a1r * x2r - a1i * x2i
-                        s12i += a1r * x2i + a1i * x2r
-                        s13r += a1r * x3r - a1i * x3i
-                        s13i += a1r * x3i + a1i * x3r
-                    four = t + 2 < T - T % 2  # else frames t + 2, t + 3 are padding
-                    if q < P:
-                        out[t, q, k] = (s00r * s00r + s00i * s00i) * scale
-                        out[t + 1, q, k] = (s01r * s01r + s01i * s01i) * scale
-                        if four:
-                            out[t + 2, q, k] = (s02r * s02r + s02i * s02i) * scale
-                            out[t + 3, q, k] = (s03r * s03r + s03i * s03i) * scale
-                    if q + 1 < P:
-                        out[t, q + 1, k] = (s10r * s10r + s10i * s10i) * scale
-                        out[t + 1, q + 1, k] = (s11r * s11r + s11i * s11i) * scale
-                        if four:
-                            out[t + 2, q + 1, k] = (s12r * s12r + s12i * s12i) * scale
-                            out[t + 3, q + 1, k] = (s13r * s13r + s13i * s13i) * scale
-                if T % 2:  # the last frame of an odd count, alone
-                    t = T - 1
-                    s00r = np.float32(0.0)
-                    s00i = np.float32(0.0)
-                    s10r = np.float32(0.0)
-                    s10i = np.float32(0.0)
-                    for m in range(M):
-                        x0r = Xr[k, t, m]
-                        x0i = Xi[k, t, m]
-                        s00r += ar[p, m] * x0r - ai[p, m] * x0i
-                        s00i += ar[p, m] * x0i + ai[p, m] * x0r
-                        s10r += ar[p + 1, m] * x0r - ai[p + 1, m] * x0i
-                        s10i += ar[p + 1, m] * x0i + ai[p + 1, m] * x0r
-                    if q < P:
-                        out[t, q, k] = (s00r * s00r + s00i * s00i) * scale
-                    if q + 1 < P:
-                        out[t, q + 1, k] = (s10r * s10r + s10i * s10i) * scale
-            if k + 1 < k1:  # advance every phase by one bin
-                for p in range(PB):
-                    for m in range(M):
-                        re = ar[p, m] * sr[p, m] - ai[p, m] * si[p, m]
-                        ai[p, m] = ar[p, m] * si[p, m] + ai[p, m] * sr[p, m]
-                        ar[p, m] = re
-
-
-#: Seconds spent compiling the numba kernel in this process (0 if loaded from the disk cache
-#: or not compiled yet); reported by the benchmark.
+#: Seconds spent compiling the vector kernel and its numba driver in this process (0 until the
+#: first call); reported by the benchmark.
 NUMBA_COMPILE_S = 0.0
 
 
-@functools.lru_cache(maxsize=1)
 def _numba_kernel():
-    """The compiled kernel, or ``None`` when numba is not installed (then numpy serves).
+    """``(lanes, drive)``: the vector kernel for this host and its numba driver, or ``None``
+    when numba (or its llvmlite) is not installed (then numpy serves).
 
-    Compiled in memory once per process (a few seconds, timed into :data:`NUMBA_COMPILE_S` on
-    the first call), **never cached on disk**: numba's on-disk cache of this parallel, fastmath
-    kernel computes slightly different float32 sums (within 1e-6 relative) from a fresh
-    compilation, so processes that loaded the cache and processes that compiled it disagreed in
-    the last bits, and a dataset built by worker processes was not byte-identical to the same
-    dataset built in the calling process. Fresh compilation is the same in every process.
+    Compiled in memory once per process (about a second, timed into :data:`NUMBA_COMPILE_S`),
+    never cached on disk. Its arithmetic is fixed (explicit fused multiply-adds, nothing
+    reassociated), so every process, thread count and vector width computes the same bits.
     """
-    try:
-        import numba
-    except ImportError:
-        return None
-    globals()["prange"] = numba.prange
-    return numba.njit(parallel=True, fastmath=True, error_model="numpy", cache=False, nogil=True)(_fused_power_kernel)
+    from . import _vector_kernel
+
+    return _vector_kernel.host_driver()
 
 
-def _numba_plan(mics: np.ndarray, points: np.ndarray, fs: float, L: int, c: float) -> tuple[np.ndarray, ...]:
+def _numba_plan(mics: np.ndarray, points: np.ndarray, fs: float, L: int, c: float, lanes: int) -> tuple[np.ndarray, ...]:
     """Exact steering every :data:`ANCHOR_BINS` bins and the one-bin step, split re/im, float32.
 
-    Shapes ``(NA, NB, TASK_POINTS, M)`` and ``(NB, TASK_POINTS, M)`` with the points padded to
-    ``NB`` blocks by zero-gain points: 64 anchors x 1728 points x 128 mics = 113 MB for the
-    Dual Cam setting (instead of 0.9 GB for all 512 bins). Re-anchoring every 8 bins keeps the
-    float32 recurrence as accurate as a complex64 product with exact steering (about 5e-5
-    relative); every 32 bins would save 85 MB and ~10 % time but double the error.
+    Shapes ``(NA, NB, M, lanes)`` and ``(NB, M, lanes)``: ``NB`` blocks of ``lanes`` points
+    (the last padded by zero-gain points), microphones outside, points in the vector lanes:
+    64 anchors x 1728 points x 128 mics = 113 MB for the Dual Cam setting (instead of 0.9 GB
+    for all 512 bins). Re-anchoring every 8 bins keeps the float32 recurrence as accurate as a
+    complex64 product with exact steering (about 5e-5 relative); every 32 bins would save
+    85 MB and ~10 % time but double the error.
     """
     def build(r, g):
         P, M = r.shape
-        NB = -(-P // TASK_POINTS)
-        pad = NB * TASK_POINTS - P
+        NB = -(-P // lanes)
+        pad = NB * lanes - P
         r = np.pad(r, ((0, pad), (0, 0)), constant_values=1.0)
         g = np.pad(g, ((0, pad), (0, 0)))
         ks = range(0, L // 2, ANCHOR_BINS)
-        shape = (NB, TASK_POINTS, M)
-        Ar, Ai = (np.empty((len(ks),) + shape, dtype=np.float32) for _ in range(2))
+        Ar, Ai = (np.empty((len(ks), NB, M, lanes), dtype=np.float32) for _ in range(2))
+
+        def blocks(z: np.ndarray) -> np.ndarray:  # (P', M) -> (NB, M, lanes)
+            return z.reshape(NB, lanes, M).transpose(0, 2, 1)
+
         for i, k in enumerate(ks):  # one anchor at a time: no complex128 temporaries of all bins
-            anchor = (g * np.exp(2j * np.pi * (fs / L) * k * r / c)).reshape(shape)
+            anchor = blocks(g * np.exp(2j * np.pi * (fs / L) * k * r / c))
             Ar[i], Ai[i] = anchor.real, anchor.imag
-        step = np.exp(2j * np.pi * (fs / L) * r / c).reshape(shape)
+        step = blocks(np.exp(2j * np.pi * (fs / L) * r / c))
         return Ar, Ai, np.ascontiguousarray(step.real, dtype=np.float32), np.ascontiguousarray(step.imag, dtype=np.float32)
 
-    return _cached_plan("numba", mics, points, fs, L, c, ANCHOR_BINS, build)
+    return _cached_plan(f"numba{lanes}", mics, points, fs, L, c, ANCHOR_BINS, build)
 
 
-def _padded_frames(T: int) -> int:
-    """Frames the numba kernel reads for ``T`` frames: the even ones rounded up to a multiple
-    of four (its blocks), and at least ``T`` (an odd last frame is read alone)."""
-    return max(T, -(-(T - T % 2) // 4) * 4)
-
-
-def _images_numba(kernel, spec: np.ndarray, plan: tuple[np.ndarray, ...], out: np.ndarray, norm: float) -> None:
+def _images_numba(drive, spec: np.ndarray, plan: tuple[np.ndarray, ...], out: np.ndarray, norm: float) -> None:
     """Power into ``out`` ``(T, P, K)`` float32 (C-contiguous) from spectra ``spec`` ``(M, T, K)``."""
     global NUMBA_COMPILE_S
     M, T, K = spec.shape
-    Xr, Xi = (np.empty((K, _padded_frames(T), M), dtype=np.float32) for _ in range(2))
-    for X, part in ((Xr, spec.real), (Xi, spec.imag)):
-        X[:, :T] = part.transpose(2, 1, 0)
-        X[:, T:] = 0.0  # padding frames (their outputs are not written)
-    compiled = bool(kernel.signatures)
+    Xr, Xi = (np.ascontiguousarray(part.transpose(2, 0, 1), dtype=np.float32) for part in (spec.real, spec.imag))
+    compiled = bool(drive.signatures)
     t0 = time.perf_counter()
-    kernel(Xr, Xi, *plan, out, ANCHOR_BINS, np.float32(1.0 / norm))
-    if not compiled and not kernel.stats.cache_hits:
-        NUMBA_COMPILE_S = time.perf_counter() - t0
+    drive(Xr, Xi, *plan, out, ANCHOR_BINS, np.float32(1.0 / norm))
+    if not compiled:
+        from . import _vector_kernel
+
+        NUMBA_COMPILE_S = _vector_kernel.COMPILE_S + time.perf_counter() - t0
 
 
 def _prefaulted(shape: tuple[int, ...]) -> np.ndarray:
     """A float32 array of ``shape`` whose memory is already mapped (filled with zeros).
 
     A large fresh array is only reserved address space: each page is mapped and zeroed by the
-    operating system when first written. The numba kernel writes the output in scattered
+    operating system when first written. The vector kernel writes the output in scattered
     runs of :data:`ANCHOR_BINS` bins from both threads, so on fresh memory it paid those
     page faults inside the parallel loop, about 35 ms of a 120 ms call for one second of Dual
     Cam audio. Writing zeros first, in one sequential pass, costs about 2.5 ms. The values
@@ -513,8 +384,10 @@ def acoustic_images(
     docstring). Fast: the 0.9 GB steering tensor of all bins never exists. With numba (the
     default CPU engine, :data:`CPU_ENGINE`) one compiled kernel steps every steering phase bin
     by bin in float32, re-anchored from exact phases every :data:`ANCHOR_BINS` bins, and
-    accumulates all frames while the phases sit in the L1 cache (the first call in a process
-    compiles it, or loads it from numba's on-disk cache). Without numba, numpy advances the
+    accumulates all frames while the phases sit in the L1 cache, 8 or 16 focus points per
+    vector instruction (:mod:`acousticlib._vector_kernel`; the first call in a process
+    compiles it, about a second). Its images are the same, bit for bit, on every host and for
+    every thread count, and a frame's image does not depend on the other frames. Without numba, numpy advances the
     phases over blocks of :data:`BLOCK_BINS` bins with one complex64 matrix product per bin.
     The set-up is kept for the last two geometries. It agrees with
     :func:`delay_and_sum_images` to float32 rounding (rtol 1e-4). Chapter 04.
@@ -532,10 +405,11 @@ def acoustic_images(
     if device is None and CPU_ENGINE == "numba" and kernel is None:
         raise RuntimeError("CPU_ENGINE is 'numba' but numba is not installed")
     if kernel is not None:
-        plan = _numba_plan(mics, points, fs, L, c)
+        lanes, drive = kernel
+        plan = _numba_plan(mics, points, fs, L, c, lanes)
         out = _prefaulted((T, H * W, L // 2))
         for t0 in range(0, T, CHUNK_FRAMES):
-            _images_numba(kernel, spec[:, t0: t0 + CHUNK_FRAMES], plan, out[t0: t0 + CHUNK_FRAMES], norm)
+            _images_numba(drive, spec[:, t0: t0 + CHUNK_FRAMES], plan, out[t0: t0 + CHUNK_FRAMES], norm)
         return out.reshape(T, H, W, L // 2)
     out = np.empty((T, H * W, L // 2), dtype=np.float32)
     if device is None:

@@ -10,7 +10,10 @@ before the timings and counts in its memory).
 Paths: ``numba`` (the default CPU engine of :func:`acousticlib.beamforming.acoustic_images`),
 ``numpy`` (its fallback without numba), ``torch-cpu``, ``torch-cuda`` (if available), ``naive``
 (per-frame product with the precomputed 0.9 GB steering tensor), ``numba-jit`` (a fresh
-process with an empty numba cache: the one-off compile time), ``acoular`` (if installed).
+process with an empty numba cache: the one-off compile time), ``acoular`` (if installed:
+``pip install -r benchmarks/requirements.txt``; its ``BeamformerBase`` averages the cross-spectral
+matrix over the 12 frames and returns one map per bin for the second, so its "frames" are the
+12 frames of audio it consumes, not 12 images).
 
     .venv/bin/python benchmarks/bench_beamforming.py [--repeat 5] [--rounds 1] [--threads 2]
 
@@ -62,6 +65,8 @@ def _timed(fn, repeat: int) -> list[tuple[float, float]]:
 def _worker(path: str, repeat: int, threads: int, queue: mp.Queue) -> None:
     os.environ.setdefault("OMP_NUM_THREADS", str(threads))
     os.environ.setdefault("NUMBA_NUM_THREADS", str(threads))
+    if path == "acoular":  # acoular runs numba's parallel loops only when OpenBLAS is single-threaded
+        os.environ["OPENBLAS_NUM_THREADS"] = "1"
     jit_dir = None
     if path == "numba-jit":  # an empty cache folder: numba must compile (measures the JIT cost)
         jit_dir = tempfile.TemporaryDirectory()
@@ -119,7 +124,7 @@ def _worker(path: str, repeat: int, threads: int, queue: mp.Queue) -> None:
     t0 = time.perf_counter()
     out = run(x)  # warm-up (builds the steering plan, loads kernels)
     info["setup_call_s"] = time.perf_counter() - t0
-    n_frames = out.shape[0] if out.ndim == 4 else 1
+    n_frames = out.shape[0] if out.ndim == 4 else 12  # acoular: one averaged map from the 12 frames of audio
     full = _timed(lambda: run(x), repeat)
     single = _timed(lambda: run(one), repeat)
     queue.put((path, dict(info, n_frames=n_frames, full=full, single=single, extra_peak_mb=_peak_mb() - before,
@@ -129,6 +134,8 @@ def _worker(path: str, repeat: int, threads: int, queue: mp.Queue) -> None:
 def _acoular_map(x, mics, grid):  # pragma: no cover - benchmark-only dependency
     import acoular as ac
     import numpy as np
+
+    ac.config.global_caching = "none"  # no HDF5 cache folder in the working directory, nothing reused between calls
 
     ts = ac.TimeSamples(data=x.T, sample_freq=FS)
     mg = ac.MicGeom(pos_total=np.asarray(mics.positions).T)

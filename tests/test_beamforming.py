@@ -197,24 +197,66 @@ def test_numba_and_numpy_engines_agree_with_the_naive_product(monkeypatch, overl
         assert images[engine].dtype == np.float32 and images[engine].shape == ref.shape
         np.testing.assert_allclose(images[engine], ref, rtol=1e-4, atol=1e-6 * ref.max())
     np.testing.assert_allclose(images["numba"], images["numpy"], rtol=1e-4, atol=1e-6 * ref.max())
-    one = BF.acoustic_images(x[:, :L], FS, mics, grid, frame_length=L)  # a single frame (padded to two inside)
+    one = BF.acoustic_images(x[:, :L], FS, mics, grid, frame_length=L)  # a single frame (the kernel's one-frame loop)
     monkeypatch.setattr(BF, "CPU_ENGINE", "numba")
     np.testing.assert_allclose(BF.acoustic_images(x[:, :L], FS, mics, grid, frame_length=L), one, rtol=1e-4, atol=1e-6 * one.max())
 
 
 def test_numba_frame_images_do_not_depend_on_their_block(monkeypatch):
-    """Six frames run as a full block of four plus a block of two frames and two padding
-    frames; imaged two at a time, every frame runs in a padded block. Each output is summed
-    in the same order either way, so the images are identical, bit for bit."""
+    """Seven frames run as a block of four and three lone frames; imaged two, one or three at
+    a time they run in other blocks. Every output is the same sequence of fused multiply-adds
+    either way, so the images are identical, bit for bit."""
     pytest.importorskip("numba")
     monkeypatch.setattr(BF, "CPU_ENGINE", "numba")
-    mics = random_planar(5, 19)  # two vector lanes' worth of microphones and a remainder
-    grid = CAM.focus_grid((5, 7), 1.3)
+    mics = random_planar(5, 19)
+    grid = CAM.focus_grid((5, 7), 1.3)  # 35 points: the last block of lanes is padded
     L = 2 * (BF.ANCHOR_BINS * 2 + 3)
-    x = generator(5, "n").standard_normal((19, 6 * L))
+    x = generator(5, "n").standard_normal((19, 7 * L))
     together = BF.acoustic_images(x, FS, mics, grid, frame_length=L)
-    pairs = np.concatenate([BF.acoustic_images(x[:, t * L: (t + 2) * L], FS, mics, grid, frame_length=L) for t in range(0, 6, 2)])
-    np.testing.assert_array_equal(together, pairs)
+    for size in (1, 2, 3):
+        parts = [BF.acoustic_images(x[:, t * L: min(t + size, 7) * L], FS, mics, grid, frame_length=L) for t in range(0, 7, size)]
+        np.testing.assert_array_equal(together, np.concatenate(parts))
+
+
+def test_vector_kernel_bits_do_not_depend_on_lanes_or_threads():
+    """The kernel compiled for 8 lanes (AVX2 hosts) and for 16 (AVX-512 hosts), and run on one
+    or two threads, computes the same bits: images made on another host are identical."""
+    numba = pytest.importorskip("numba")
+    from acousticlib import _vector_kernel as VK
+
+    mics = random_planar(6, 21)  # 21 microphones: a block of MIC_BLOCK and a remainder
+    points = CAM.focus_grid((5, 7), 1.3).reshape(-1, 3)
+    L = 2 * (BF.ANCHOR_BINS * 3 + 5)
+    x = generator(6, "n").standard_normal((21, 5 * L))
+    spec, norm = BF._spectra(x, L, None, "hann")
+    results = {}
+    for lanes in (8, 16):
+        drive = VK.make_driver(VK.compile_task(lanes))
+        plan = BF._numba_plan(mics, points, FS, L, 343.0, lanes)
+        for threads in (1, 2):
+            before = numba.get_num_threads()
+            numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
+            try:
+                out = np.full((spec.shape[1], len(points), L // 2), np.nan, dtype=np.float32)
+                BF._images_numba(drive, spec, plan, out, norm)
+            finally:
+                numba.set_num_threads(before)
+            assert np.isfinite(out).all(), "some outputs were not written"
+            results[lanes, threads] = out
+    first = results[8, 1]
+    for key, out in results.items():
+        np.testing.assert_array_equal(out, first, err_msg=f"lanes, threads = {key}")
+    ref = BF.naive_acoustic_images(x, FS, mics, points.reshape(5, 7, 3), frame_length=L).reshape(first.shape)
+    np.testing.assert_allclose(first, ref, rtol=1e-4, atol=1e-6 * ref.max())
+
+
+def test_vector_kernel_lanes_follow_the_host_features():
+    from acousticlib import _vector_kernel as VK
+
+    assert VK.host_lanes("+avx2,+fma,+avx512f,-amx-tile") == 16
+    assert VK.host_lanes("+avx2,+fma,-avx512f") == 8
+    with pytest.raises(ValueError, match="lanes, frame_block and mic_block"):
+        VK.kernel_ir(0)
 
 
 def test_without_numba_the_numpy_engine_serves(monkeypatch):
@@ -243,14 +285,14 @@ def test_steering_plans_are_cached_per_geometry():
     mics = G.spiral_array(8, 0.5)
     grids = [CAM.focus_grid((3, 4), d) for d in (1.0, 1.5, 2.0)]
     x = noise(8 * 512).reshape(8, 512)
-    plan = lambda grid: BF._numba_plan(np.asarray(mics.positions), grid.reshape(-1, 3), FS, 128, 343.0)  # noqa: E731
+    plan = lambda grid: BF._numba_plan(np.asarray(mics.positions), grid.reshape(-1, 3), FS, 128, 343.0, 8)  # noqa: E731
     first = plan(grids[0])
     assert plan(grids[0]) is first  # same geometry: no new set-up
     assert plan(grids[1]) is not first
     plan(grids[2])  # a third geometry evicts the oldest
     assert plan(grids[0]) is not first
     BF.acoustic_images(x, FS, mics, grids[0], frame_length=128)
-    assert sum(k[0] == "numba" for k in BF._PLANS) <= BF._PLAN_SLOTS
+    assert all(sum(k[0] == kind for k in BF._PLANS) <= BF._PLAN_SLOTS for kind in {k[0] for k in BF._PLANS})
 
 
 @pytest.mark.parametrize("engine", ["numpy", "numba", "torch"])
