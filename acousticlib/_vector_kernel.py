@@ -1,21 +1,25 @@
 """The fast beamformer's inner kernel, written in LLVM IR with the focus points in vector lanes.
 
 Private to :mod:`acousticlib.beamforming` (chapter 04 teaches what it computes). One *task* is
-one block of :data:`LANES` focus points times one block of bins (``k0 <= k < k1``)::
+one block of ``lanes`` focus points (8 or 16, :func:`host_lanes`) times one block of bins
+(``k0 <= k < k1``)::
 
-    a[m, :] = anchor steering of bin k0 for the task's points      (copied to the stack, 4-8 KB)
+    a[m, :] = anchor steering of bin k0 for the task's points      (copied to the stack: 8 or 16 KB
+                                                                    for 128 microphones)
     for k in k0 .. k1 - 1:
         for each block of FRAME_BLOCK frames t (then the remaining frames one at a time):
-            s[t, :] = sum_m a[m, :] X[k, m, t]                      (complex, one point per lane)
+            s[t, :] = sum_m a[m, :] X[k, m, t]                      (complex, one point per lane,
+                                                                    in blocks of MIC_BLOCK microphones)
             out[t, q0 + lane, k] = scale |s[t, lane]|^2             (masked scatter)
         a[m, :] *= step[m, :]                                      (advance every phase by one bin)
 
 Why not numba alone: numba vectorizes the dot product over the *microphones*, so each output
 ends with a horizontal sum across the vector lanes, and it cannot keep a vector of points per
 accumulator in registers (an accumulator array took 150 ms, unrolled scalars 380 ms). Here each
-accumulator is one vector register holding :data:`LANES` points, the microphone loop has no
+accumulator is one vector register holding ``lanes`` points, the microphone loop has no
 horizontal sums, and each frame's spectrum value is broadcast to all lanes: 4 fused
-multiply-adds per complex product, 4 frames x 2 (re, im) = 8 accumulators.
+multiply-adds per complex product, 4 frames x 2 (re, im) = 8 partial sums over a block of
+:data:`MIC_BLOCK` microphones, added into 8 totals (16 vector registers of the 32 of AVX-512).
 
 Every lane computes the same scalar operations in the same order (``llvm.fma`` for every
 multiply-add, no fast-math flags: nothing is reassociated), so the result is **the same, bit
