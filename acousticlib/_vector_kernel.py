@@ -217,9 +217,8 @@ def kernel_ir(lanes: int, frame_block: int = FRAME_BLOCK, mic_block: int = MIC_B
 _KEEP: list[Any] = []  # execution engines must outlive the functions they compiled
 
 
-def compile_task(lanes: int, *, cpu: str | None = None, features: str | None = None) -> ctypes._CFuncPtr:
-    """``bf_task`` compiled for ``lanes`` lanes (for the host unless ``cpu``/``features`` given),
-    as a ctypes function."""
+def compile_task(lanes: int) -> ctypes._CFuncPtr:
+    """``bf_task`` compiled for this host with ``lanes`` lanes, as a ctypes function."""
     import llvmlite.binding as ll
 
     ll.initialize_native_target()
@@ -227,8 +226,7 @@ def compile_task(lanes: int, *, cpu: str | None = None, features: str | None = N
     mod = ll.parse_assembly(kernel_ir(lanes))
     mod.verify()
     tm = ll.Target.from_default_triple().create_target_machine(
-        cpu=ll.get_host_cpu_name() if cpu is None else cpu,
-        features=ll.get_host_cpu_features().flatten() if features is None else features, opt=3)
+        cpu=ll.get_host_cpu_name(), features=ll.get_host_cpu_features().flatten(), opt=3)
     pb = ll.create_pass_builder(tm, ll.create_pipeline_tuning_options(speed_level=3))
     pb.getModulePassManager().run(mod, pb)
     engine = ll.create_mcjit_compiler(mod, tm)
