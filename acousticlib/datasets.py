@@ -78,7 +78,7 @@ from .beamforming import acoustic_images, frame_signals
 from .sounds import CLASSES, FS
 
 __all__ = [
-    "DATASET_CODE_VERSION", "FPS", "FRAME_LENGTH", "SPLITS", "MODALITIES", "DatasetConfig", "dataset_config",
+    "DATASET_CODE_VERSION", "FPS", "FRAME_LENGTH", "SPLITS", "MODALITIES", "DatasetConfig", "dataset_config", "dataset_cache_key",
     "plan_recordings", "propagate", "simulate_recording", "camera_dataset", "SimulatedDataset", "content_sha256",
     "FrameDataset", "WindowDataset", "alignment", "peaks_in_boxes", "read_rows", "write_npy_stream",
 ]
@@ -573,6 +573,17 @@ def content_sha256(folder: str | os.PathLike[str]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
+def dataset_cache_key(config: DatasetConfig | str = "book", *, seed: int = 0) -> str:
+    """The cache key (the cache folder's name) of the dataset of ``config`` (or of a profile name
+    with ``seed``), computed without building or reading it: it changes when the configuration or
+    :data:`DATASET_CODE_VERSION` does. Results files name their dataset by it (the appendix)."""
+    if isinstance(config, str):
+        config = dataset_config(config, seed=seed)
+    if not isinstance(config, DatasetConfig):
+        raise TypeError(f"config must be a DatasetConfig or a profile name; got {type(config).__name__}")
+    return cache.cache_key("dataset", _config_dict(config), DATASET_CODE_VERSION)
+
+
 def camera_dataset(
     config: DatasetConfig | str = "book",
     *,
@@ -597,7 +608,7 @@ def camera_dataset(
         raise TypeError(f"config must be a DatasetConfig or a profile name; got {type(config).__name__}")
     workers = _checks.positive("workers", workers, integer=True)
     cfg = _config_dict(config)
-    key = cache.cache_key("dataset", cfg, DATASET_CODE_VERSION)
+    key = dataset_cache_key(config)
     staging = cache.cache_root(root) / "dataset" / f".partial-{key}"
     plan = plan_recordings(config)
     timing: dict[str, float] = {}

@@ -17,7 +17,7 @@ This module is a read-only consumer of the library: nothing in the pipeline impo
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -123,6 +123,21 @@ def compare_number(exercise_id: str, answer: Any, expected: float, *, rtol: floa
                         expected)
     direction = "too large" if value > expected else "too small"
     return Feedback(exercise_id, False, f"{value:.4g}{u} is {direction}. {hint}".strip(), expected)
+
+
+def compare_count(exercise_id: str, answer: Any, expected: int, *, what: str, right: str,
+                  mistakes: Sequence[tuple[float, str]] = (), hint: str = "") -> Feedback:
+    """Feedback for a whole-number answer (a count of ``what``) that must equal ``expected``;
+    ``mistakes`` pairs the value a common mistake gives with the hint that names it (the first
+    match wins), ``hint`` is for any other wrong answer, ``right`` the message when correct."""
+    try:
+        value = float(answer)
+    except (TypeError, ValueError):
+        return Feedback(exercise_id, False, f"expected a whole number of {what}; got {answer!r}.", expected)
+    if value == expected:
+        return Feedback(exercise_id, True, right, expected)
+    named = next((h for v, h in mistakes if v != expected and math.isclose(value, v)), hint)
+    return Feedback(exercise_id, False, f"{value:,.0f} is not right. {named}".strip(), expected)
 
 
 def compare_pair(exercise_id: str, answer: Any, expected: tuple[int, int], *, what: str, right: str,
@@ -663,20 +678,11 @@ def check_latent_layer_params(answer: Any, *, mid_channels: int, latent: int, gr
     v = _positive_ints("08.2", mid_channels=mid_channels, latent=latent, rows=grid[0], cols=grid[1])
     fan_in = v["mid_channels"] * v["rows"] * v["cols"]
     expected = 2 * v["latent"] * (fan_in + 1)
-    try:
-        value = float(answer)
-    except (TypeError, ValueError):
-        return Feedback("08.2", False, f"expected a whole number of parameters; got {answer!r}.", expected)
-    if value == expected:
-        return Feedback("08.2", True, f"{expected:,} parameters: {2 * v['latent']} filters of {fan_in:,} weights "
-                        "and one bias each.", expected)
-    if value == 2 * v["latent"] * fan_in:
-        hint = "Each filter also has a bias."
-    elif value == v["latent"] * (fan_in + 1):
-        hint = "The layer outputs both mu and the raw sigma: 2 x latent filters."
-    else:
-        hint = "Each filter sees every channel and every cell of the 12 x 16 map."
-    return Feedback("08.2", False, f"{value:,.0f} is not right. {hint}", expected)
+    return compare_count("08.2", answer, expected, what="parameters",
+                         right=f"{expected:,} parameters: {2 * v['latent']} filters of {fan_in:,} weights and one bias each.",
+                         mistakes=[(2 * v["latent"] * fan_in, "Each filter also has a bias."),
+                                   (v["latent"] * (fan_in + 1), "The layer outputs both mu and the raw sigma: 2 x latent filters.")],
+                         hint="Each filter sees every channel and every cell of the 12 x 16 map.")
 
 
 @exercise("08.3", "08_u_vae",
@@ -687,3 +693,47 @@ def check_latent_compression(answer: Any, *, latent: int, channels: int = 12,
     v = _positive_ints("08.3", latent=latent, channels=channels, rows=grid[0], cols=grid[1])
     return compare_number("08.3", answer, v["channels"] * v["rows"] * v["cols"] / v["latent"], rtol=0.01,
                           hint="Count the values of one acoustic image (all channels) and divide by the latent size.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Appendix A (reproducing the papers: scaling up)
+# ---------------------------------------------------------------------------------------------
+
+
+@exercise("A.1", "appendix_reproducing_the_papers",
+          "Gradient steps of a training run from its epochs, training frames per epoch and batch size.")
+def check_gradient_steps(answer: Any, *, epochs: int, frames: int, batch: int) -> Feedback:
+    """``epochs x ceil(frames / batch)``: every epoch ends with one smaller batch when ``batch`` does
+    not divide ``frames`` (the training loop keeps it; appendix A)."""
+    v = _positive_ints("A.1", epochs=epochs, frames=frames, batch=batch)
+    per_epoch = -(-v["frames"] // v["batch"])
+    expected = v["epochs"] * per_epoch
+    return compare_count("A.1", answer, expected, what="gradient steps",
+                         right=f"{expected:,} steps: {v['epochs']} epochs of {per_epoch:,} batches.",
+                         mistakes=[(v["epochs"] * v["frames"] / v["batch"],
+                                    "The last batch of an epoch is smaller but still one step: round up per epoch."),
+                                   (v["epochs"] * v["frames"], "That counts training samples; one step takes a whole batch."),
+                                   (per_epoch, "That is one epoch; multiply by the epochs.")],
+                         hint="Batches per epoch (rounded up), times epochs.")
+
+
+@exercise("A.2", "appendix_reproducing_the_papers",
+          "Hours a training run takes from its samples per epoch, epochs and measured samples per second.")
+def check_training_hours(answer: Any, *, frames: int, epochs: int, samples_per_second: float) -> Feedback:
+    """``frames x epochs / samples_per_second / 3600`` hours (validation passes left out; appendix A)."""
+    v = _positive_ints("A.2", frames=frames, epochs=epochs)
+    from ._checks import positive
+
+    rate = positive("samples_per_second", samples_per_second)
+    seconds = v["frames"] * v["epochs"] / rate
+    expected = seconds / 3600
+    try:
+        value = float(answer)
+    except (TypeError, ValueError):
+        return Feedback("A.2", False, f"expected a number of hours; got {answer!r}.", expected)
+    if math.isfinite(value) and math.isclose(value, seconds, rel_tol=0.02):
+        return Feedback("A.2", False, f"{value:.4g} is the time in seconds; the question asks for hours.", expected)
+    if math.isfinite(value) and math.isclose(value, seconds / 60, rel_tol=0.02):
+        return Feedback("A.2", False, f"{value:.4g} is the time in minutes; the question asks for hours.", expected)
+    return compare_number("A.2", value if math.isfinite(value) else answer, expected, rtol=0.02, unit="hours",
+                          hint="Samples of all epochs, divided by the samples per second, then by 3600.")

@@ -39,12 +39,14 @@ import numpy as np
 import torch
 
 from . import datasets
-from ._checks import one_of
+from ._checks import one_of, positive
 from .cache import cached
 from .datasets import CLASSES, SimulatedDataset
 from .features import GRID_SHAPE
-from .metrics import generate, mse
-from .models import minmax_per_sample, model_spec, tile_mfcc
+from .geometry import Camera
+from .metrics import (box_mask, energy_iou, energy_maps, evaluate_generator, generate, mse, peak_in_mask,
+                      success_auc)
+from .models import PROFILE_CHANNELS, GeneratorConfig, minmax_per_sample, model_spec, tile_mfcc
 from .runtime import check_profile, generator, heap_for_speed, resolve_device
 from .training import DictDataset, TrainConfig, TrainedModel, train_cached
 
@@ -367,6 +369,8 @@ def train_generator(
     epochs: int | None = None,
     spatial_weight: float | None = None,
     train_seed: int | None = None,
+    widths: str | None = None,
+    frame_step: int | None = None,
     device: str = "cpu",
     progress: bool = True,
 ) -> TrainedModel:
@@ -380,7 +384,12 @@ def train_generator(
     loss; see :class:`~acousticlib.models.GeneratorConfig`). ``train_seed`` seeds the training
     alone (initialisation, batch order, the VAE's and MCGAN's draws) while ``seed`` keeps choosing
     the dataset: repeated runs on the same data, for the spread over seeds of chapter 11
-    (``tools/training_seeds.py``); ``None`` means ``seed``.
+    (``tools/training_seeds.py``); ``None`` means ``seed``. ``widths`` names the profile whose
+    layer widths the generator (and the AU-VAE's and MCGAN's discriminator) takes -- e.g.
+    ``"full"`` for the paper's 128/133 channels and latent 150 on the ``book`` profile's data --
+    while the visual trunk stays the data profile's; ``frame_step`` overrides the profile's
+    (1: every training frame). ``None`` keeps the profile's own, and the same model (cache key)
+    as without them. The appendix's scaling study (``tools/scaling_study.py``) uses both.
     """
     one_of("name", name, ("uvae", "auvae", "mcgan"))
     if train_seed is not None and (isinstance(train_seed, bool) or not isinstance(train_seed, (int, np.integer))
@@ -389,21 +398,31 @@ def train_generator(
     one_of("skips", skips, (0, 1, 2))
     one_of("condition", condition, CONDITIONS)
     s = settings(profile)
+    if frame_step is not None:
+        positive("frame_step", frame_step, integer=True)
+    step = s.frame_step if frame_step is None else int(frame_step)
     if name == "mcgan":
         skips = 0
-    spec = model_spec(name, profile, skips=skips,
-                      **({} if spatial_weight is None else {"spatial_weight": spatial_weight}))
+    overrides: dict[str, Any] = {} if spatial_weight is None else {"spatial_weight": spatial_weight}
+    if widths is not None:
+        check_profile(widths)
+        sized = GeneratorConfig.for_profile(widths)
+        overrides.update(enc_channels=sized.enc_channels, mid_channels=sized.mid_channels, latent=sized.latent,
+                         noise=sized.noise)
+        if name != "uvae":
+            overrides["disc_channels"] = PROFILE_CHANNELS[widths]
+    spec = model_spec(name, profile, skips=skips, **overrides)
     config = TrainConfig(epochs=s.generator_epochs if epochs is None else epochs, batch_size=s.generator_batch,
                          lr=s.generator_lr, seed=seed if train_seed is None else int(train_seed), monitor="loss")
     ds = camera_data(profile, seed, progress=progress)
     trunk_features(profile, seed, device=device, progress=progress)  # built here (with its progress bar) when missing
     pre = pretrained_backbone(profile, seed, device=device, progress=False)
     data_key = (f"{_key(ds)}|trunk=pretrained/{pre.path.name}|{FEATURES_CODE_VERSION}|background={background}|condition={condition}"
-                f"|frame_step={s.frame_step}")
+                f"|frame_step={step}")
 
     def data() -> tuple[DictDataset, DictDataset]:
         return tuple(generator_data(profile, seed, split, background=background, condition=condition,
-                                    frame_step=s.frame_step) for split in ("train", "val"))  # type: ignore[return-value]
+                                    frame_step=step) for split in ("train", "val"))  # type: ignore[return-value]
 
     return train_cached(spec, data, None, config, data_key=data_key, device=device, progress=progress)
 
@@ -447,6 +466,39 @@ def reference_errors(test: DictDataset, real: torch.Tensor, profile: str = "book
     generated = generate(paper.model, test, device=device, keep=("generated",))["generated"]
     return {"paper_loss": mse(generated, real),
             "mean_image": mse(mean_training_image(profile, seed).expand_as(real), real)}
+
+
+def generator_test_scores(model: torch.nn.Module, profile: str = "book", seed: int = 0, *, per_clip: bool = False,
+                          device: str = "cpu") -> dict[str, Any]:
+    """A trained generator's headline scores on the sound frames of the test split (chapter 11's measures).
+
+    ``"mse"``: the mean pixel error against the normalised real images
+    (:func:`metrics.evaluate_generator`); ``"iou_success"``: the share of frames whose energy map
+    has IoU > 0.5 with the real one (Table V's score); ``"auc"``: the AUC of those IoUs' success
+    curve (Table IV's convention); ``"peak_in_box"``: the share of frames whose energy peaks in a
+    true source box; ``"frames"``: how many frames were scored. With ``per_clip`` also
+    ``"clip_mse"`` and ``"clip_iou_success"``: lists of the same two scores over the frames of each
+    test clip (in clip order), the unit of independent evidence for comparing two models on the
+    same clips. Used by the tools that train many runs (``tools/training_seeds.py``,
+    ``tools/scaling_study.py``) and by the appendix.
+    """
+    ds = camera_data(profile, seed, progress=False)
+    test = generator_data(profile, seed, "test", background=False)
+    rows = ds.frames_of("test", include_background=False)
+    real_energy = energy_maps(minmax_per_sample(test.tensors["acoustic"].float()))
+    record = evaluate_generator(model, test, seed=seed, device=device)
+    ious = energy_iou(record["energy"], real_energy)
+    cam = Camera().resized(ds.config.height, ds.config.width)
+    box = box_mask(ds.array("boxes")[rows], cam.grid_pixel_centres())
+    scores: dict[str, Any] = {"mse": float(record["mse"]), "iou_success": float(np.mean(ious > 0.5)),
+                              "auc": float(success_auc(ious)),
+                              "peak_in_box": float(peak_in_mask(record["energy"], box).mean()), "frames": int(len(rows))}
+    if per_clip:
+        clip = np.unique(ds.index["clip"][rows], return_inverse=True)[1]
+        count = np.bincount(clip)
+        scores["clip_mse"] = (np.bincount(clip, weights=record["frame_mse"]) / count).tolist()
+        scores["clip_iou_success"] = (np.bincount(clip, weights=(ious > 0.5).astype(float)) / count).tolist()
+    return scores
 
 
 # ------------------------------------------------------------------------------- classifiers
@@ -513,6 +565,6 @@ def train_classifier(source: str = "real", profile: str = "book", seed: int = 0,
 
 __all__ = [
     "BACKGROUND_LABEL", "CLASSIFIER_SOURCES", "CONDITIONS", "CROP_SIZE", "FEATURES_CODE_VERSION", "SETTINGS", "Settings", "attach_trunk", "camera_data",
-    "classifier_windows", "generator_data", "clip_frames", "dataset_frame_digests", "frame_digests", "load_trunk_weights", "object_crops", "pretrained_backbone", "settings",
+    "classifier_windows", "generator_data", "generator_test_scores", "clip_frames", "dataset_frame_digests", "frame_digests", "load_trunk_weights", "object_crops", "pretrained_backbone", "settings",
     "train_classifier", "train_generator", "trunk_features",
 ]

@@ -12,8 +12,9 @@ import pytest
 import torch
 
 from acousticlib import experiments as ex
-from acousticlib.metrics import generate
-from acousticlib.models import UVAE, VisualBackbone, VisualClassifier, build_model, model_spec
+from acousticlib.metrics import energy_iou, energy_maps, evaluate_generator, generate
+from acousticlib.models import (UVAE, GeneratorConfig, VisualBackbone, VisualClassifier, build_model,
+                                minmax_per_sample, model_spec)
 from acousticlib.training import DictDataset, TrainConfig, train_cached
 
 torch.set_num_threads(1)
@@ -176,6 +177,57 @@ def test_generators_train_once_then_come_from_the_cache(smoke):
         ex.train_generator("vae", "smoke", 0)
     with pytest.raises(ValueError, match="skips"):
         ex.train_generator("uvae", "smoke", 0, skips=3)
+
+
+def test_generator_widths_and_frame_step_overrides(smoke):
+    """The scaling study's knobs: the profile's own values give the same model, others another one."""
+    first = ex.train_generator("uvae", "smoke", 0, progress=False)
+    own = ex.train_generator("uvae", "smoke", 0, widths="smoke", frame_step=ex.settings("smoke").frame_step,
+                             progress=False)
+    assert own.path == first.path                       # same spec, same data key: the same cache entry
+    wide = ex.train_generator("uvae", "smoke", 0, widths="book", epochs=1, progress=False)
+    cfg = GeneratorConfig.for_profile("book")
+    assert (wide.model.config.enc_channels, wide.model.config.mid_channels, wide.model.config.latent) == \
+        (cfg.enc_channels, cfg.mid_channels, cfg.latent)
+    assert wide.model.config.visual_channels == first.model.config.visual_channels   # the data profile's trunk map
+    assert wide.model.config.spatial_weight == first.model.config.spatial_weight     # and its loss
+    every = ex.train_generator("uvae", "smoke", 0, frame_step=1, epochs=1, progress=False)
+    assert every.path != first.path
+    assert "frame_step=1" in json.loads((every.path / "manifest.json").read_text())["config"]["data"]
+    adversarial = ex.train_generator("auvae", "smoke", 0, widths="book", epochs=1, progress=False)
+    assert adversarial.spec["disc_channels"] == list(model_spec("auvae", "book")["disc_channels"])
+    with pytest.raises(ValueError, match="profile"):
+        ex.train_generator("uvae", "smoke", 0, widths="huge")
+    with pytest.raises(ValueError, match="frame_step"):
+        ex.train_generator("uvae", "smoke", 0, frame_step=0)
+
+
+def test_generator_test_scores_are_chapter_11s_measures(smoke):
+    model = ex.train_generator("uvae", "smoke", 0, progress=False).model
+    scores = ex.generator_test_scores(model, "smoke", 0, per_clip=True)
+    test = ex.generator_data("smoke", 0, "test", background=False)
+    record = evaluate_generator(model, test, seed=0)
+    real = energy_maps(minmax_per_sample(test.tensors["acoustic"].float()))
+    ious = energy_iou(record["energy"], real)
+    assert scores["frames"] == len(test)
+    assert scores["mse"] == pytest.approx(record["mse"])
+    assert scores["iou_success"] == pytest.approx(float(np.mean(ious > 0.5)))
+    rows = smoke.ds.frames_of("test", include_background=False)
+    clips = np.unique(smoke.ds.index["clip"][rows])
+    assert len(scores["clip_mse"]) == len(scores["clip_iou_success"]) == clips.size
+    # every clip has as many frames, so the mean of the clip means is the mean over frames
+    assert np.mean(scores["clip_mse"]) == pytest.approx(scores["mse"])
+    assert np.mean(scores["clip_iou_success"]) == pytest.approx(scores["iou_success"])
+    assert "clip_mse" not in ex.generator_test_scores(model, "smoke", 0)
+
+
+def test_dataset_cache_key_names_the_cache_folder(smoke):
+    from acousticlib import datasets
+
+    assert datasets.dataset_cache_key("smoke", seed=0) == smoke.ds.folder.name
+    assert datasets.dataset_cache_key(datasets.dataset_config("smoke", seed=1)) != smoke.ds.folder.name
+    with pytest.raises(TypeError, match="config"):
+        datasets.dataset_cache_key(3)
 
 
 def test_reference_errors_are_chapter_8s_baselines(smoke):

@@ -35,27 +35,14 @@ SCORES = ("mse", "iou_success", "auc", "peak_in_box")
 def run_one(job: tuple[str, int, str, int]) -> dict[str, float]:
     """Train (or read) one generator with one training seed; score it on the test split's sound frames."""
     name, train_seed, profile, seed = job
-    import numpy as np
-
-    from acousticlib import experiments as ex, metrics, runtime
-    from acousticlib.geometry import Camera
-    from acousticlib.models import minmax_per_sample
+    from acousticlib import experiments as ex, runtime
 
     runtime.configure(profile, seed, "cpu")
     t0 = time.perf_counter()
     trained = ex.train_generator(name, profile, seed, train_seed=train_seed, progress=False)
     seconds = time.perf_counter() - t0
-    ds = ex.camera_data(profile, seed, progress=False)
-    test = ex.generator_data(profile, seed, "test", background=False)
-    rows = ds.frames_of("test", include_background=False)
-    e_real = metrics.energy_maps(minmax_per_sample(test.tensors["acoustic"].float()))
-    rec = metrics.evaluate_generator(trained.model, test, seed=seed)
-    ious = metrics.energy_iou(rec["energy"], e_real)
-    cam = Camera().resized(ds.config.height, ds.config.width)
-    box = metrics.box_mask(ds.array("boxes")[rows], cam.grid_pixel_centres())
-    return {"model": name, "train_seed": train_seed, "mse": rec["mse"], "iou_success": float(np.mean(ious > 0.5)),
-            "auc": metrics.success_auc(ious), "peak_in_box": float(metrics.peak_in_mask(rec["energy"], box).mean()),
-            "frames": int(len(rows)), "seconds": seconds, "cache": trained.path.name}
+    scores = ex.generator_test_scores(trained.model, profile, seed)
+    return {"model": name, "train_seed": train_seed, **scores, "seconds": seconds, "cache": trained.path.name}
 
 
 def summarise(rows: list[dict[str, float]]) -> dict[str, dict[str, dict[str, float]]]:
