@@ -573,15 +573,20 @@ def content_sha256(folder: str | os.PathLike[str]) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def dataset_cache_key(config: DatasetConfig | str = "book", *, seed: int = 0) -> str:
-    """The cache key (the cache folder's name) of the dataset of ``config`` (or of a profile name
-    with ``seed``), computed without building or reading it: it changes when the configuration or
-    :data:`DATASET_CODE_VERSION` does. Results files name their dataset by it (the appendix)."""
+def _as_config(config: DatasetConfig | str, seed: int) -> DatasetConfig:
+    """``config`` itself, or the :class:`DatasetConfig` of the profile it names with ``seed``."""
     if isinstance(config, str):
         config = dataset_config(config, seed=seed)
     if not isinstance(config, DatasetConfig):
         raise TypeError(f"config must be a DatasetConfig or a profile name; got {type(config).__name__}")
-    return cache.cache_key("dataset", _config_dict(config), DATASET_CODE_VERSION)
+    return config
+
+
+def dataset_cache_key(config: DatasetConfig | str = "book", *, seed: int = 0) -> str:
+    """The cache key (the cache folder's name) of the dataset of ``config`` (or of a profile name
+    with ``seed``), computed without building or reading it: it changes when the configuration or
+    :data:`DATASET_CODE_VERSION` does. Results files name their dataset by it (the appendix)."""
+    return cache.cache_key("dataset", _config_dict(_as_config(config, seed)), DATASET_CODE_VERSION)
 
 
 def camera_dataset(
@@ -602,10 +607,7 @@ def camera_dataset(
     simulates the rest; the result is byte-identical to an uninterrupted build. ``root``
     overrides the cache folder. Chapter 06.
     """
-    if isinstance(config, str):
-        config = dataset_config(config, seed=seed)
-    if not isinstance(config, DatasetConfig):
-        raise TypeError(f"config must be a DatasetConfig or a profile name; got {type(config).__name__}")
+    config = _as_config(config, seed)
     workers = _checks.positive("workers", workers, integer=True)
     cfg = _config_dict(config)
     key = dataset_cache_key(config)

@@ -82,11 +82,11 @@ def run_one(job: tuple[tuple[str, int, int], str, int, str]) -> dict:
     batch = ex.settings(profile).generator_batch
     scores = ex.generator_test_scores(trained.model, profile, seed, per_clip=True, device=device)
     gen = trained.spec["generator"]
-    best = min(range(len(info)), key=lambda i: info[i]["val"]["loss"])
+    best_epoch = json.loads((trained.path / "history.json").read_text())["best_epoch"]  # the epoch training kept
     return {"run": f"{widths}:{epochs}:{step}", "widths": widths, "epochs": epochs, "frame_step": step,
             "enc_channels": gen["enc_channels"], "mid_channels": gen["mid_channels"], "latent": gen["latent"],
             "parameters": count_parameters(trained.model, trainable=True), "train_frames": frames,
-            "steps": epochs * math.ceil(frames / batch), "best_epoch": best + 1,
+            "steps": epochs * math.ceil(frames / batch), "best_epoch": best_epoch,
             "val_loss": [h["val"]["loss"] for h in info], "val_mse": [h["val"]["mse"] for h in info],
             "train_mse": [h["train"]["mse"] for h in info], **scores,
             "train_seconds": seconds if trained_now else None,
