@@ -71,6 +71,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import filelock
 import numpy as np
 
 from . import _checks, cache, features, geometry, rendering, runtime, scenes, simulate
@@ -534,33 +535,121 @@ def _assemble(folder: Path, staging: Path, config: DatasetConfig, plan: list[dic
 
 
 def _run(plan: list[dict[str, Any]], config: DatasetConfig, staging: Path, workers: int, progress: bool,
-         callback: Callable[[int], None] | None) -> None:
+         callback: Callable[[int], None] | None, stall_timeout: float | None = None) -> None:
     """Simulate the recordings whose staging shard is missing, in ``workers`` processes."""
     from tqdm.auto import tqdm
 
     todo = [s for s in plan if not _readable(_shard(staging, s["index"]))]
     jobs = [(s, _config_dict(config), str(staging)) for s in todo]
     bar = tqdm(total=len(plan), initial=len(plan) - len(todo), desc="recordings", unit="rec", disable=not progress)
+
+    def done(i: int) -> None:
+        bar.update(1)
+        if callback is not None:
+            callback(i)
+
     try:
         if workers <= 1:
             from threadpoolctl import threadpool_limits
 
             with threadpool_limits(1):
                 for job in jobs:
-                    i = _work(job)
-                    bar.update(1)
-                    if callback is not None:
-                        callback(i)
+                    done(_work(job))
         else:
-            import multiprocessing as mp
-
-            with mp.get_context("spawn").Pool(workers, initializer=_limit_threads) as pool:
-                for i in pool.imap_unordered(_work, jobs):
-                    bar.update(1)
-                    if callback is not None:
-                        callback(i)
+            _in_workers(jobs, workers, stall_timeout, done, staging)
     finally:
         bar.close()
+
+
+#: Printed by a spawned worker that finds itself building the dataset while it starts.
+_UNGUARDED = ("camera_dataset() was called while a worker process was starting: a spawned worker re-runs the "
+              "top level of the main script, and this one builds the dataset there. Put the script's code under "
+              "`if __name__ == \"__main__\":` (or build with workers=1).")
+
+
+def _starting_worker() -> bool:
+    """Whether this process is a spawned (or forkserver) child still importing its parent's main script."""
+    import multiprocessing as mp
+
+    return bool(getattr(mp.current_process(), "_inheriting", False))
+
+
+def _in_workers(jobs: list[tuple[dict[str, Any], dict[str, Any], str]], workers: int, stall_timeout: float | None,
+                done: Callable[[int], None], staging: Path) -> None:
+    """Run :func:`_work` on ``jobs`` in ``workers`` spawned processes, calling ``done(index)`` as each finishes.
+
+    Never waits forever: a worker that dies (killed by the out-of-memory killer, a crash) raises
+    a :class:`RuntimeError` saying how it died, and no recording finishing within
+    ``stall_timeout`` seconds (None: no limit) raises a :class:`TimeoutError`; the workers are
+    stopped either way. (``multiprocessing.Pool`` replaces a dead worker but waits forever for
+    its recording.) At most ``2 * workers`` jobs are submitted ahead, so the stall clock waits
+    on a handful of futures.
+    """
+    import itertools
+    import multiprocessing as mp
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+    from concurrent.futures.process import BrokenProcessPool
+
+    pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("spawn"), initializer=_limit_threads)
+    queue = iter(jobs)
+    running: set = set()
+    finished = False
+    try:
+        while True:
+            running.update(pool.submit(_work, job) for job in itertools.islice(queue, 2 * workers - len(running)))
+            if not running:
+                break
+            ready, running = wait(running, timeout=stall_timeout, return_when=FIRST_COMPLETED)
+            if not ready:
+                raise TimeoutError(
+                    f"no recording of the dataset finished in {stall_timeout:g} s (stall_timeout) with workers={workers}: "
+                    "the worker processes are alive but stuck, so they were stopped and nothing was cached. Rebuild "
+                    "with workers=1, or pass a larger stall_timeout if one recording really takes that long here; "
+                    f"the recordings already simulated are kept in {staging} and not simulated again.")
+            for future in ready:
+                done(future.result())
+        finished = True
+    except BrokenProcessPool as exc:
+        processes = _processes(pool)
+        pool.shutdown(wait=True)  # the broken pool terminates (SIGTERM) and joins the other workers: all codes known
+        what, advice = _death([p.exitcode for p in processes])
+        raise RuntimeError(f"{what} while building the dataset with workers={workers}, so the build stopped and nothing "
+                           f"was cached (the recordings already simulated are kept in {staging} and not simulated "
+                           f"again). {advice}") from exc
+    finally:
+        if not finished:  # a death, a stall, an error or an interrupt: stop the workers now, stuck or not
+            for p in _processes(pool):
+                p.kill()
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _processes(pool: Any) -> list[Any]:
+    """The worker processes (:class:`multiprocessing.Process`) of a ``ProcessPoolExecutor`` (none once shut down)."""
+    return list((getattr(pool, "_processes", None) or {}).values())
+
+
+def _death(codes: list[int | None]) -> tuple[str, str]:
+    """How a dead pool worker died and what to do, from the exit codes of the pool's processes (None: running)."""
+    import signal
+
+    # after a death the pool terminates the other workers (SIGTERM): their codes say nothing
+    own = [c for c in codes if c is not None and c != -signal.SIGTERM]
+    code = own[0] if own else -signal.SIGTERM if -signal.SIGTERM in codes else None
+    if code is None:
+        return "a dataset worker process died", "Rebuild with workers=1."
+    if code >= 0:
+        return (f"a dataset worker process exited with code {code}",
+                "Its error is printed above. A script that calls camera_dataset at its top level must guard that "
+                "call with `if __name__ == \"__main__\":` (each spawned worker re-runs the top level), or build "
+                "with workers=1.")
+    try:
+        name = signal.Signals(-code).name
+    except ValueError:
+        name = "unknown signal"
+    advice = {signal.SIGKILL: "The out-of-memory killer sends SIGKILL, so memory likely ran out: rebuild with "
+                              "workers=1 or with more free memory.",
+              signal.SIGSEGV: "It crashed: rebuild with workers=1 to see where."}.get(-code, "Rebuild with workers=1.")
+    return f"a dataset worker process was killed by signal {-code} ({name})", advice
 
 
 def content_sha256(folder: str | os.PathLike[str]) -> str:
@@ -597,6 +686,7 @@ def camera_dataset(
     progress: bool = True,
     root: str | os.PathLike[str] | None = None,
     callback: Callable[[int], None] | None = None,
+    stall_timeout: float | None = 600.0,
 ) -> SimulatedDataset:
     """The simulated Dual Cam dataset of ``config`` (or of a profile name with ``seed``), from the cache.
 
@@ -606,23 +696,41 @@ def camera_dataset(
     already simulated are kept in a staging folder beside the entry, so the next call only
     simulates the rest; the result is byte-identical to an uninterrupted build. ``root``
     overrides the cache folder. Chapter 06.
+
+    A parallel build never hangs: a worker process that dies (e.g. killed by the out-of-memory
+    killer) raises a :class:`RuntimeError` saying how, and no recording finishing within
+    ``stall_timeout`` seconds (None: no limit) raises a :class:`TimeoutError`; both leave no
+    cache entry. The workers are spawned, so each re-runs the top level of the main script: a
+    script that calls this with ``workers > 1`` must do so under ``if __name__ == "__main__":``
+    (unguarded, the workers would wait for the entry this call is building; they stop with an
+    error saying so instead).
     """
     config = _as_config(config, seed)
     workers = _checks.positive("workers", workers, integer=True)
+    if stall_timeout is not None:
+        stall_timeout = _checks.positive("stall_timeout", stall_timeout)
     cfg = _config_dict(config)
     key = dataset_cache_key(config)
     staging = cache.cache_root(root) / "dataset" / f".partial-{key}"
     plan = plan_recordings(config)
     timing: dict[str, float] = {}
+    # in a worker re-running an unguarded script, waiting for the lock would wait for its own parent
+    starting = _starting_worker()
 
     def build(folder: Path) -> None:
+        if starting:
+            raise RuntimeError(_UNGUARDED)
         t0 = time.perf_counter()
         staging.mkdir(parents=True, exist_ok=True)
-        _run(plan, config, staging, workers, progress, callback)
+        _run(plan, config, staging, workers, progress, callback, stall_timeout)
         _assemble(folder, staging, config, plan)
         timing["seconds"] = time.perf_counter() - t0
 
-    folder = cache.cached("dataset", cfg, build, code_version=DATASET_CODE_VERSION, root=root)
+    try:
+        folder = cache.cached("dataset", cfg, build, code_version=DATASET_CODE_VERSION, root=root,
+                              lock_timeout=0 if starting else -1)
+    except filelock.Timeout:  # only when starting: the parent holds the lock, building the entry
+        raise RuntimeError(_UNGUARDED) from None
     if staging.exists():
         shutil.rmtree(staging, ignore_errors=True)
     if "seconds" in timing:  # the build time is not content: a sidecar file beside the entry keeps it

@@ -185,6 +185,105 @@ def test_interrupted_build_leaves_no_entry_and_the_next_one_completes_it(built, 
     assert not list((tmp_path / "dataset").glob(".partial-*"))
 
 
+def _killed(job) -> int:
+    """A worker body that dies the way the out-of-memory killer ends a process."""
+    import os
+    import signal
+
+    os.kill(os.getpid(), signal.SIGKILL)
+    return -1
+
+
+def _stuck(job) -> int:
+    """A worker body that never finishes."""
+    import time
+
+    time.sleep(3600)
+    return -1
+
+
+def _no_entry(root) -> None:
+    """Nothing under ``root`` became a finished (or half-written) dataset entry."""
+    assert cache.entries("dataset", root=root) == []
+    left = sorted(p.name for p in (root / "dataset").iterdir())
+    assert [n for n in left if not n.startswith(".partial-") and not n.endswith(".lock")] == []
+
+
+@pytest.mark.timeout(120)
+def test_a_killed_worker_stops_the_build_with_a_clear_error(tmp_path, monkeypatch):
+    """multiprocessing.Pool waited forever for the recording of a worker killed by a signal."""
+    monkeypatch.setattr(datasets, "_work", _killed)  # pickled by name: the spawned workers run it
+    with pytest.raises(RuntimeError, match=r"killed by signal 9 \(SIGKILL\).*nothing was cached.*out-of-memory"):
+        datasets.camera_dataset(tiny(), workers=2, progress=False, root=tmp_path)
+    _no_entry(tmp_path)
+
+
+@pytest.mark.timeout(120)
+def test_stuck_workers_trip_the_stall_timeout_and_are_stopped(tmp_path, monkeypatch):
+    import multiprocessing as mp
+
+    before = set(mp.active_children())
+    monkeypatch.setattr(datasets, "_work", _stuck)
+    with pytest.raises(TimeoutError, match=r"no recording of the dataset finished in 2 s \(stall_timeout\)"):
+        datasets.camera_dataset(tiny(), workers=2, progress=False, root=tmp_path, stall_timeout=2)
+    assert set(mp.active_children()) <= before  # the stuck workers were killed and reaped
+    _no_entry(tmp_path)
+    with pytest.raises(ValueError, match="stall_timeout"):
+        datasets.camera_dataset(tiny(), workers=2, progress=False, root=tmp_path, stall_timeout=0)
+
+
+@pytest.mark.timeout(60)
+def test_a_starting_worker_refuses_to_build_instead_of_waiting(tmp_path, monkeypatch):
+    """A spawned worker re-running an unguarded script's top level must not wait for its parent's lock."""
+    import multiprocessing as mp
+    import subprocess
+    import sys
+
+    monkeypatch.setattr(mp.current_process(), "_inheriting", True, raising=False)
+    lock = tmp_path / "dataset" / f".{datasets.dataset_cache_key(tiny())}.lock"
+    lock.parent.mkdir()
+    # the parent, building the entry: another process holding its lock
+    hold = (f"import filelock, sys; lock = filelock.FileLock({str(lock)!r}); lock.acquire(); "
+            "print('held', flush=True); sys.stdin.read()")
+    parent = subprocess.Popen([sys.executable, "-c", hold], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert parent.stdout.readline() == "held\n"
+        with pytest.raises(RuntimeError, match="if __name__ == \"__main__\""):
+            datasets.camera_dataset(tiny(), workers=1, progress=False, root=tmp_path)
+    finally:
+        parent.communicate("")  # releases the lock
+    with pytest.raises(RuntimeError, match="while a worker process was starting"):  # no parent building: no build
+        datasets.camera_dataset(tiny(), workers=1, progress=False, root=tmp_path, callback=pytest.fail)
+    _no_entry(tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(180)
+def test_an_unguarded_script_with_workers_fails_instead_of_hanging(tmp_path):
+    """The spawned workers re-run the script, whose camera_dataset call waited for the parent's lock forever."""
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    script = tmp_path / "unguarded.py"
+    script.write_text("from acousticlib import datasets\n"
+                      f"config = datasets.dataset_config('smoke', **{TINY!r})\n"
+                      f"datasets.camera_dataset(config, workers=2, progress=False, root={str(tmp_path / 'cache')!r})\n")
+    proc = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        _, err = proc.communicate(timeout=150)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)  # the script and its workers
+        proc.communicate()
+        pytest.fail("the unguarded script hung")
+    assert proc.returncode != 0
+    assert "camera_dataset() was called while a worker process was starting" in err  # printed by a worker
+    assert "exited with code 1 while building the dataset with workers=2" in err  # raised by the script
+    _no_entry(tmp_path / "cache")
+
+
 def test_alignment_counts_peaks_inside_boxes(built):
     ds, _ = built
     a = datasets.alignment(ds)
