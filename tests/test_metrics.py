@@ -176,7 +176,8 @@ def test_evaluate_generator_matches_one_pass_of_generate():
     assert rec["mse"] == pytest.approx(float(per_frame.mean()), rel=1e-6)
     np.testing.assert_allclose(rec["energy"], energy_maps(full["generated"]), rtol=1e-6)
     torch.testing.assert_close(rec["latent"], full["latent"])
-    np.testing.assert_array_equal(rec["example"], full["generated"][0].numpy())
+    # the same image to the last bit or two: a batch of 2 and one of 5 may take other kernels (AVX-512)
+    np.testing.assert_allclose(rec["example"], full["generated"][0].numpy(), rtol=1e-6, atol=1e-7)
     mc = MCGAN(TINY, disc_channels=(4, 8))  # MCGAN: chunk a draws its noise from seed + a
     rec = evaluate_generator(mc, Subset(data, range(5)), seed=7, chunk=2)
     assert rec["latent"] is None
