@@ -20,7 +20,7 @@ export PYTHONHASHSEED = 0
 .PHONY: help venv book test unit nbval smoke html check-html chromium lab refresh clean clean-cache
 
 help:
-	@echo "make book     execute every chapter from scratch and build the HTML book (_build/html)"
+	@echo "make book     execute every chapter from scratch and build the HTML book (_build/html); JOBS=1 on a small machine"
 	@echo "make test     the whole suite: unit tests, nbval, papermill smoke runs, HTML build, browser check"
 	@echo "make lab      open the book in JupyterLab"
 	@echo "make refresh  re-execute notebooks and update their committed outputs (NB=book/xx.ipynb for one)"
@@ -38,8 +38,9 @@ $(STAMP): requirements.txt pyproject.toml
 chromium:
 	@bash tools/install_chromium.sh
 
+# RECORD=cold|warm stores the build's time in benchmarks/results/make_book.json (what make book quotes first)
 book: venv
-	$(BIN)/python tools/notebooks.py book --jobs $(JOBS)
+	$(BIN)/python tools/notebooks.py book --jobs $(JOBS) $(if $(RECORD),--record $(RECORD))
 
 test: venv chromium
 	$(MAKE) unit
@@ -54,9 +55,11 @@ unit: venv
 
 # cell timeout 1200 s: one cell of chapter 11 trains every generator and DualCamNet classifier it does not
 # find in the cache (one classifier after chapters 08-10, all of them when it runs first); a hung cell still fails
+# tools/nbval_memory.py samples each notebook's kernel and children and fails above 2 GB (the book's budget)
 nbval: venv
-	$(BIN)/python -m pytest --nbval $$($(BIN)/python tools/notebooks.py list | grep ipynb) \
+	PYTHONPATH=tools $(BIN)/python -m pytest --nbval $$($(BIN)/python tools/notebooks.py list | grep ipynb) \
 	  --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout=1200 \
+	  -p nbval_memory --nbval-max-rss-gb 2 --nbval-memory-json _build/nbval_memory.json \
 	  -n $(JOBS) --dist loadscope -p no:randomly -q
 	$(BIN)/python tests/nbval_coverage.py
 

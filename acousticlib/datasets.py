@@ -59,6 +59,7 @@ their index in :data:`acousticlib.scenes.CONDITIONS`.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import hashlib
 import json
 import math
@@ -436,12 +437,8 @@ def _limit_threads() -> None:
     os.environ["NUMBA_NUM_THREADS"] = "1"
     if "numba" in sys.modules:  # already imported (librosa imports it): the calling thread's count
         sys.modules["numba"].set_num_threads(1)
-    try:
-        import torch
-
-        torch.set_num_threads(1)
-    except ImportError:  # pragma: no cover
-        pass
+    if "torch" in sys.modules:  # only if something imported it: a build worker does not need torch
+        sys.modules["torch"].set_num_threads(1)
 
 
 def _save_atomic(path: Path, arrays: dict[str, np.ndarray]) -> None:
@@ -961,12 +958,6 @@ def peaks_in_boxes(energy: Any, boxes: Any, height: int, width: int) -> np.ndarr
 # ---------------------------------------------------------------------------------------------
 
 
-def _torch_dataset_base() -> type:
-    from torch.utils.data import Dataset
-
-    return Dataset
-
-
 class _View:
     """Shared by the torch views: split selection, modality checks, tensor conversion."""
 
@@ -1000,7 +991,7 @@ def _as_tensors(sample: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-class FrameDataset(_View, _torch_dataset_base()):  # type: ignore[misc]
+class _FrameView(_View):
     """One frame per item, as a dict of tensors (the data contract of chapter 06).
 
     ``"frame"`` float32 ``(3, H, W)`` in [0, 1]; ``"audio"`` float32 ``(1024,)`` (pascals);
@@ -1028,7 +1019,7 @@ class FrameDataset(_View, _torch_dataset_base()):  # type: ignore[misc]
         return _as_tensors(self.dataset.sample(int(self.rows[i]), self.modalities))
 
 
-class WindowDataset(_View, _torch_dataset_base()):  # type: ignore[misc]
+class _WindowView(_View):
     """Temporal windows of ``seconds`` (1 s = 12 frames, 2 s = 24) within one recording.
 
     Items have the keys of :class:`FrameDataset` with a leading T axis on per-frame arrays
@@ -1073,3 +1064,21 @@ class WindowDataset(_View, _torch_dataset_base()):  # type: ignore[misc]
         for k in ("label", "clip", "location", "background"):
             out[k] = samples[0][k] if per_frame else self.dataset.sample(r0, [])[k]
         return _as_tensors(out)
+
+
+@functools.lru_cache(maxsize=1)
+def _torch_views() -> dict[str, type]:
+    """``FrameDataset`` and ``WindowDataset``: the views above as ``torch.utils.data.Dataset`` subclasses."""
+    from torch.utils.data import Dataset
+
+    return {name: type(name, (view, Dataset), {"__module__": __name__, "__qualname__": name, "__doc__": view.__doc__})
+            for name, view in (("FrameDataset", _FrameView), ("WindowDataset", _WindowView))}
+
+
+def __getattr__(name: str) -> Any:
+    """``FrameDataset`` and ``WindowDataset`` are made on first use, so that importing this module
+    does not import torch: the dataset build's spawned workers import it, and torch would add about
+    350 MB to each of them (chapter 06's memory budget)."""
+    if name in ("FrameDataset", "WindowDataset"):
+        return _torch_views()[name]
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -463,8 +463,8 @@ def reference_errors(test: DictDataset, real: torch.Tensor, profile: str = "book
     if len(test) != len(real):  # type: ignore[arg-type]
         raise ValueError(f"real must hold one target per frame of test ({len(test)}); got {len(real)}")  # type: ignore[arg-type]
     paper = train_generator("uvae", profile, seed, skips=1, spatial_weight=0.0, device=device, progress=False)
-    generated = generate(paper.model, test, device=device, keep=("generated",))["generated"]
-    return {"paper_loss": mse(generated, real),
+    # chunk by chunk against the targets of test (the same images as real): no generated set is held
+    return {"paper_loss": evaluate_generator(paper.model, test, seed=seed, device=device)["mse"],
             "mean_image": mse(mean_training_image(profile, seed).expand_as(real), real)}
 
 

@@ -346,3 +346,24 @@ def test_read_rows_rejects_bad_rows_and_bad_files(tmp_path):
     (tmp_path / "cut.npy").write_bytes((tmp_path / "a.npy").read_bytes()[:-4])
     with pytest.raises(ValueError, match="cut.npy is shorter than its header says"):
         datasets.read_rows(tmp_path / "cut.npy", [5])
+
+
+def test_build_workers_do_not_import_torch():
+    """A spawned build worker imports this module: torch would add about 350 MB to each (chapter 06's budget).
+
+    The torch views are made on first use instead, and are still ``torch.utils.data.Dataset``
+    subclasses that pickle by name.
+    """
+    import pickle
+    import subprocess
+    import sys
+
+    code = ("import sys, acousticlib.datasets as d; d._limit_threads(); "
+            "print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False", "importing acousticlib.datasets (what a build worker runs) imported torch"
+    for view in (datasets.FrameDataset, datasets.WindowDataset):
+        assert issubclass(view, torch.utils.data.Dataset) and view.__module__ == "acousticlib.datasets"
+        assert pickle.loads(pickle.dumps(view)) is view
+    with pytest.raises(AttributeError, match="no attribute 'FrameDatasets'"):
+        datasets.FrameDatasets  # noqa: B018
