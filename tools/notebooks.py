@@ -409,13 +409,15 @@ def expected_cost(jobs: int) -> str:
         n_entries = len(cache.entries())
     except Exception:  # the estimate is a courtesy; never fail the build over it
         n_entries = 0
-    cold, warm = costs["cold_minutes"], costs["warm_minutes"]
-    where = f"measured on {costs['machine']} with JOBS={costs['jobs']}"
-    scale = "" if jobs == costs["jobs"] else f"; you asked for JOBS={jobs}, so expect it to differ"
-    if n_entries == 0:
+    cold, warm = costs.get("cold_minutes"), costs.get("warm_minutes")
+    where = f"measured on {costs.get('machine', '?')} with JOBS={costs.get('jobs', '?')}"
+    scale = "" if jobs == costs.get("jobs") else f"; you asked for JOBS={jobs}, so expect it to differ"
+    if n_entries == 0 and cold is not None:
         return f"the cache is empty: expect about {cold:.0f} min ({where}{scale})"
-    return (f"the cache holds {n_entries} entries: expect about {warm:.0f} min if it holds every dataset and "
-            f"model, up to {cold:.0f} min if not ({where}{scale})")
+    if n_entries and warm is not None and cold is not None:
+        return (f"the cache holds {n_entries} entries: expect about {warm:.0f} min if it holds every dataset and "
+                f"model, up to {cold:.0f} min if not ({where}{scale})")
+    return "no measured cost on record for this cache state"
 
 
 def execute_chapters(nbs: list[Path], stage: Path, jobs: int, timeout: int, max_rss_gb: float,
@@ -438,8 +440,11 @@ def execute_chapters(nbs: list[Path], stage: Path, jobs: int, timeout: int, max_
     if not within and not failed:
         over = [f"{r['notebook']} ({status(r, max_rss_gb, max_seconds)})" for r in records
                 if status(r, max_rss_gb, max_seconds) != "ok"]
-        print(f"WARNING: over the book's budgets ({max_rss_gb} GB, {max_seconds:.0f} s per chapter): "
-              f"{'; '.join(over)}. The book is built all the same; a smaller machine may need JOBS=1.")
+        memory = any("GB" in status(r, max_rss_gb, max_seconds) for r in records)
+        limits = f"{max_rss_gb} GB" + (f", {max_seconds:.0f} s" if max_seconds else "")
+        print(f"WARNING: over the book's budgets ({limits} per chapter): "
+              f"{'; '.join(over)}. The book is built all the same"
+              + ("; with less free memory than two such chapters need, use JOBS=1." if memory and jobs > 1 else "."))
     return records, not failed
 
 
