@@ -81,12 +81,15 @@ from .sounds import CLASSES, FS
 
 __all__ = [
     "DATASET_CODE_VERSION", "FPS", "FRAME_LENGTH", "SPLITS", "MODALITIES", "DatasetConfig", "dataset_config", "dataset_cache_key",
-    "plan_recordings", "propagate", "simulate_recording", "camera_dataset", "SimulatedDataset", "content_sha256",
+    "plan_recordings", "propagate", "propagate_parts", "snr_at_microphone", "source_at_microphone", "simulate_recording", "camera_dataset", "SimulatedDataset", "content_sha256",
     "FrameDataset", "WindowDataset", "alignment", "peaks_in_boxes", "read_rows", "write_npy_stream",
 ]
 
 #: Bump when what the builder writes changes (part of the cache key).
-DATASET_CODE_VERSION = "5"  # 5: the vector beamformer kernel (images differ from 4 in the last bits)
+# 5: the vector beamformer kernel (images differ from 4 in the last bits); 6: the SNR is set
+# where it is heard, at the mono microphone after propagation (it was against the dry source,
+# which left the background about 30 dB too loud)
+DATASET_CODE_VERSION = "6"
 #: Video frames (and acoustic images) per second.
 FPS = 12
 #: Audio samples per frame at :data:`acousticlib.sounds.FS` = 12 288 Hz.
@@ -112,7 +115,10 @@ class DatasetConfig:
     recordings per location; ``recording_seconds``: length of a recording (whole seconds; each
     second is a clip); ``height``/``width``: frame size in pixels; ``max_sources``: sources per
     recording (1 = one labelled source; more adds random other classes); ``max_distractors``:
-    silent look-alike objects; ``condition_weights``: probabilities of anechoic, reverberant,
+    0..this many silent objects per recording; ``distractor_similarity`` in [0, 1]: how alike
+    they look to sounding objects (:class:`acousticlib.scenes.SceneConfig`: 1 = true look-alikes,
+    only hearing tells the source; 0 = flat grey silhouettes, plainly silent; the profiles use
+    0.25, the papers' regime where sight alone nearly finds the sounding object); ``condition_weights``: probabilities of anechoic, reverberant,
     noisy outdoor per location; ``room_order``: image-source order of the rooms; ``mic``: the
     microphone used as the mono channel; ``keep_power``: also store the 512-bin power (big:
     3.5 MB per frame); ``device``: ``None`` (numpy beamformer) or a torch device for
@@ -129,6 +135,7 @@ class DatasetConfig:
     width: int = geometry.DATASET_FRAME[1]
     max_sources: int = 1
     max_distractors: int = 2
+    distractor_similarity: float = 0.25
     condition_weights: tuple[float, float, float] = (1.0, 1.0, 1.0)
     split_fractions: tuple[float, float, float] = (0.7, 0.15, 0.15)
     room_order: int = 12
@@ -151,6 +158,7 @@ class DatasetConfig:
                 raise ValueError(f"{name} must be between 16 and 1024 pixels; got {v}")
         _checks.positive("max_sources", self.max_sources, integer=True)
         _checks.positive("max_distractors", self.max_distractors, integer=True, allow_zero=True)
+        _checks.in_range("distractor_similarity", self.distractor_similarity, 0.0, 1.0)
         w = _checks.as_array("condition_weights", self.condition_weights, shape=(3,), dtype=float, nonnegative=True,
                              what="(anechoic, reverberant, noisy_outdoor)")
         if w.sum() <= 0:
@@ -189,16 +197,16 @@ class DatasetConfig:
 _PROFILES: dict[str, dict[str, Any]] = {
     # seconds: 4 locations x 3 recordings x 1 s
     "smoke": dict(locations=3, unseen_locations=1, recordings_per_location=2, background_per_location=1,
-                  recording_seconds=1),
+                  recording_seconds=1, distractor_similarity=0.25),
     # the book (2 CPU cores, <= 3 minutes): see chapter 06 for the measured build time.
     # 990 clips: 41 in-domain locations (29 train, 6 validation, 6 test) and 4 unseen ones; every
     # location records each class once, plus one background-only recording (about 3 minutes on
     # 2 cores, two thirds of it beamforming; benchmarks/bench_datasets.py)
     "book": dict(locations=41, unseen_locations=4, recordings_per_location=10, background_per_location=1,
-                 recording_seconds=2),
+                 recording_seconds=2, distractor_similarity=0.25),
     # paper scale (ACIVW: 10 classes x 30 minutes): 300 locations x 22 recordings x 3 s = 5.5 h, GPU beamforming
     "full": dict(locations=300, unseen_locations=30, recordings_per_location=20, background_per_location=2,
-                 recording_seconds=3, device="cuda"),
+                 recording_seconds=3, device="cuda", distractor_similarity=0.25),
 }
 
 
@@ -239,7 +247,7 @@ def plan_recordings(config: DatasetConfig) -> list[dict[str, Any]]:
     Keys: ``index`` (recording id), ``location``, ``split`` (code, :data:`SPLITS`),
     ``condition``, ``style``, ``class_name`` (None for background-only), ``label`` (-1 for
     background-only), ``rt60`` (s, reverberant only), ``background`` (noise name),
-    ``level_shift_db`` (added to the background level), ``visual_seed`` (the location's
+    ``level_shift_db`` (dB by which the unseen domain's SNR is lowered), ``visual_seed`` (the location's
     surroundings), ``first_clip`` (id of its first clip).
     """
     if not isinstance(config, DatasetConfig):
@@ -304,18 +312,14 @@ def _fft_delay(signal: np.ndarray, delays: np.ndarray, gains: np.ndarray, n_out:
     return y * gains[:, None]
 
 
-def propagate(scene: scenes.Scene, mic_positions: Any, fs: int = FS, *, room_order: int = 12) -> np.ndarray:
-    """Array recording ``(M, N)`` (pascals, N = duration x fs) of ``scene``'s sources and background.
+def propagate_parts(scene: scenes.Scene, mic_positions: Any, fs: int = FS, *, room_order: int = 12,
+                    reference_mic: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The sources and the background of :func:`propagate`, apart: two ``(M, N)`` arrays (Pa).
 
-    Static sources in free field: band-limited delays ``r/c`` (FFT) and gains ``1/(4 pi r)``,
-    the analytic model of :func:`acousticlib.simulate.free_field` (the tests check they agree).
-    Moving sources: the same on Hann-windowed segments of 1/24 s (50 % overlap), the source
-    frozen at each segment's centre, as :func:`acousticlib.simulate.record` does in rooms.
-    Reverberant scenes: pyroomacoustics impulse responses
-    (:func:`acousticlib.simulate.room_impulse_responses`, image sources up to ``room_order``)
-    of each source's starting position, convolved with its dry signal. Background: one
-    realisation of ``scene.background`` circularly shifted by ``m * N // M`` samples at
-    microphone ``m`` (spatially uncorrelated). Chapter 06.
+    The background's level is set here (:func:`acousticlib.scenes.calibrated`): the
+    sources' broadband power at microphone ``reference_mic`` over the background's power
+    there is ``scene.snr_db`` (the SNR where it is heard; chapter 06). Summed, the two parts
+    are :func:`propagate`'s recording.
     """
     from scipy.signal import fftconvolve
 
@@ -323,6 +327,9 @@ def propagate(scene: scenes.Scene, mic_positions: Any, fs: int = FS, *, room_ord
         raise TypeError(f"scene must be a Scene; got {type(scene).__name__}")
     mics = geometry.as_positions(mic_positions)
     fs = _checks.positive("fs", fs, integer=True)
+    reference_mic = _checks.positive("reference_mic", reference_mic, integer=True, allow_zero=True)
+    if reference_mic >= mics.shape[0]:
+        raise ValueError(f"reference_mic must index one of the {mics.shape[0]} microphones; got {reference_mic}")
     n = int(round(scene.duration * fs))
     c = geometry.SPEED_OF_SOUND
     out = np.zeros((mics.shape[0], n))
@@ -348,10 +355,73 @@ def propagate(scene: scenes.Scene, mic_positions: Any, fs: int = FS, *, room_ord
                 lo, hi = max(a, 0), min(a + y.shape[1], n)
                 if hi > lo:
                     out[:, lo:hi] += y[:, lo - a: hi - a]
+    power = float(np.mean(out[reference_mic] ** 2)) if scene.sources else None
+    scene = scenes.calibrated(scene, power, fs)
     bg = scenes.background_signal(scene, fs, channel=0).astype(np.float64)
     shifts = np.arange(mics.shape[0]) * (n // mics.shape[0])
     rows = np.lib.stride_tricks.sliding_window_view(np.concatenate([bg, bg]), n)  # rows[j][i] = bg[(i + j) % n]
-    return out + rows[(n - shifts) % n]
+    return out, rows[(n - shifts) % n]
+
+
+def propagate(scene: scenes.Scene, mic_positions: Any, fs: int = FS, *, room_order: int = 12,
+              reference_mic: int = 0) -> np.ndarray:
+    """Array recording ``(M, N)`` (pascals, N = duration x fs) of ``scene``'s sources and background.
+
+    Static sources in free field: band-limited delays ``r/c`` (FFT) and gains ``1/(4 pi r)``,
+    the analytic model of :func:`acousticlib.simulate.free_field` (the tests check they agree).
+    Moving sources: the same on Hann-windowed segments of 1/24 s (50 % overlap), the source
+    frozen at each segment's centre, as :func:`acousticlib.simulate.record` does in rooms.
+    Reverberant scenes: pyroomacoustics impulse responses
+    (:func:`acousticlib.simulate.room_impulse_responses`, image sources up to ``room_order``)
+    of each source's starting position, convolved with its dry signal. Background: one
+    realisation of ``scene.background`` circularly shifted by ``m * N // M`` samples at
+    microphone ``m`` (spatially uncorrelated), at the level that gives ``scene.snr_db`` at
+    microphone ``reference_mic`` (the dataset's mono microphone; :func:`propagate_parts`).
+    Chapter 06.
+    """
+    sources, background = propagate_parts(scene, mic_positions, fs, room_order=room_order,
+                                          reference_mic=reference_mic)
+    return sources + background
+
+
+def source_at_microphone(dataset: SimulatedDataset, recording: int) -> tuple[np.ndarray, np.ndarray]:
+    """One recording at its mono microphone: ``(sources, mix)``, two float64 ``(N,)`` signals (Pa).
+
+    ``mix`` is the stored recording (``recording_audio``); ``sources`` its sources alone,
+    propagated again to the mono microphone without the background (chapter 06 plays both and
+    measures the SNR from them, :func:`snr_at_microphone`). A background-only recording has no
+    sources: a ValueError.
+    """
+    if not isinstance(dataset, SimulatedDataset):
+        raise TypeError(f"dataset must be a SimulatedDataset; got {type(dataset).__name__}")
+    config = dataset.config
+    plan = plan_recordings(config)
+    recording = _checks.positive("recording", recording, integer=True, allow_zero=True)
+    if recording >= len(plan):
+        raise ValueError(f"recording must be below {len(plan)} (the dataset's recordings); got {recording}")
+    spec = plan[recording]
+    if spec["class_name"] is None:
+        raise ValueError(f"recording {recording} is background-only: it has no sources and no SNR")
+    sc = _scene_for(spec, config, geometry.Camera().resized(config.height, config.width))
+    mic = np.asarray(geometry.optimized_aperiodic_array())[[config.mic]]
+    silent = dataclasses.replace(sc, snr_db=None, background_level_db=-160.0)
+    sources = propagate(silent, mic, FS, room_order=config.room_order)[0]
+    return sources, dataset.read("recording_audio", [recording])[0].astype(np.float64)
+
+
+def snr_at_microphone(dataset: SimulatedDataset, recording: int) -> tuple[float, float]:
+    """Nominal and measured broadband SNR (dB) of one recording at its mono microphone (chapter 06).
+
+    The measured value compares the stored mix with its sources alone
+    (:func:`source_at_microphone`): ``10 log10(P_sources / P_(mix - sources))``. The nominal one
+    is the scene's ``snr_db`` (lowered by the unseen domain's level shift). Background-only
+    recordings have no SNR: a ValueError.
+    """
+    sources, mix = source_at_microphone(dataset, recording)
+    spec = plan_recordings(dataset.config)[recording]
+    sc = _scene_for(spec, dataset.config, geometry.Camera().resized(dataset.config.height, dataset.config.width))
+    measured = 10 * np.log10(np.mean(sources**2) / np.mean((mix - sources) ** 2))
+    return float(sc.snr_db), float(measured)
 
 
 def _scene_for(spec: dict[str, Any], config: DatasetConfig, camera: geometry.Camera) -> scenes.Scene:
@@ -360,7 +430,7 @@ def _scene_for(spec: dict[str, Any], config: DatasetConfig, camera: geometry.Cam
     reverberant = spec["condition"] == "reverberant"
     sc_cfg = scenes.SceneConfig(max_sources=config.max_sources, max_distractors=config.max_distractors,
                                 p_moving=0.0 if reverberant else 0.5, duration=float(config.recording_seconds),
-                                style=spec["style"])
+                                style=spec["style"], distractor_similarity=config.distractor_similarity)
     if spec["class_name"] is None:
         sc = scenes.sample_scene(camera, g, sc_cfg, condition=spec["condition"], background_only=True)
     else:
@@ -368,7 +438,7 @@ def _scene_for(spec: dict[str, Any], config: DatasetConfig, camera: geometry.Cam
         sc = scenes.sample_scene(camera, g, sc_cfg, classes=[spec["class_name"], *extra], condition=spec["condition"],
                                  background_only=False)  # sample_scene draws it otherwise, despite classes
     changes: dict[str, Any] = dict(background=spec["background"], seed=spec["visual_seed"],
-                                   background_level_db=min(40.0, sc.background_level_db + spec["level_shift_db"]))
+                                   snr_db=sc.snr_db - spec["level_shift_db"])
     if reverberant:
         changes["room"] = dataclasses.replace(sc.room, rt60=spec["rt60"])
     return dataclasses.replace(sc, **changes)
@@ -385,7 +455,7 @@ def simulate_recording(spec: dict[str, Any], config: DatasetConfig) -> dict[str,
     cam = geometry.Camera().resized(config.height, config.width)
     sc = _scene_for(spec, config, cam)
     mics = np.asarray(geometry.optimized_aperiodic_array())
-    x = propagate(sc, mics, FS, room_order=config.room_order)
+    x = propagate(sc, mics, FS, room_order=config.room_order, reference_mic=config.mic)
     T = FPS * config.recording_seconds
     power = acoustic_images(x, FS, mics, cam.focus_grid(), frame_length=FRAME_LENGTH, device=config.device)
     mono = x[config.mic]

@@ -23,14 +23,18 @@ key: a model trained on a GPU serves a CPU run). Everything is keyed by the run 
 * :func:`mean_training_image`, :func:`reference_errors` -- chapter 08's baselines for a
   generator's MSE, which chapters 09 and 10 compare with;
 * :func:`train_classifier` -- a cached DualCamNet over 1-s windows (real, tiled-MFCC or generated
-  acoustic images), the judge of GAN-test and GAN-train (chapter 11).
+  acoustic images): GAN-test's judge (real windows; trained once by ``tools/train_judge.py`` and
+  shipped with the package) and GAN-train's classifiers (chapter 11);
+* :func:`dataset_variant` -- run any of the above on a variant of the profile's dataset (e.g. the
+  look-alike distractors of ``tools/distractor_study.py``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,7 +52,7 @@ from .metrics import (box_mask, energy_iou, energy_maps, evaluate_generator, gen
                       success_auc)
 from .models import PROFILE_CHANNELS, GeneratorConfig, minmax_per_sample, model_spec, tile_mfcc
 from .runtime import check_profile, generator, heap_for_speed, resolve_device
-from .training import DictDataset, TrainConfig, TrainedModel, train_cached
+from .training import DictDataset, TrainConfig, TrainedModel, shipped, train_cached
 
 #: Bump when what :func:`trunk_features` writes changes.
 FEATURES_CODE_VERSION = "trunk-features-2"
@@ -101,9 +105,35 @@ def settings(profile: str) -> Settings:
 
 
 # --------------------------------------------------------------------------------------- dataset
+_VARIANT: dict[str, Any] = {}  # dataset fields that dataset_variant() overrides
+
+
+@contextlib.contextmanager
+def dataset_variant(**overrides: Any) -> Iterator[None]:
+    """Run the experiments inside the block on a variant of the profile's dataset (chapter 11's studies).
+
+    ``overrides`` are :class:`~acousticlib.datasets.DatasetConfig` fields, e.g.
+    ``distractor_similarity=1.0``; every function of this module then reads, trains and caches on
+    that dataset (its own cache key, so nothing of the chapters' is touched). Checked at once:
+    an unknown field raises a TypeError naming it. Not thread-safe; blocks do not nest.
+    """
+    if _VARIANT:
+        raise RuntimeError(f"dataset_variant blocks do not nest (already inside {_VARIANT})")
+    datasets.dataset_config("smoke", **overrides)  # validates the fields and their values
+    _VARIANT.update(overrides)
+    try:
+        yield
+    finally:
+        _VARIANT.clear()
+
+
 def camera_data(profile: str = "book", seed: int = 0, *, progress: bool = True) -> SimulatedDataset:
-    """The simulated Dual Cam dataset of ``profile`` and ``seed`` (chapter 06), from the cache."""
-    return datasets.camera_dataset(datasets.dataset_config(profile, seed=seed), workers=2, progress=progress)
+    """The simulated Dual Cam dataset of ``profile`` and ``seed`` (chapter 06), from the cache.
+
+    Inside a :func:`dataset_variant` block, the variant of that dataset.
+    """
+    return datasets.camera_dataset(datasets.dataset_config(profile, seed=seed, **_VARIANT), workers=2,
+                                   progress=progress)
 
 
 def _key(ds: SimulatedDataset) -> str:
@@ -326,7 +356,7 @@ def generator_data(
     if part is not None and not isinstance(part, slice):
         raise TypeError(f"part must be a slice of the selected frames or windows, or None; got {part!r}")
     ds = camera_data(profile, seed, progress=False)
-    feats = trunk_features(profile, seed, progress=False)
+    feats = trunk_features(profile, seed, progress=False) if with_visual else None  # real/tiled windows need no trunk
     rows = ds.frames_of(split, include_background=background)
     if windows:
         rows = rows[ds.index["frame"][rows] == 0]
@@ -341,7 +371,7 @@ def generator_data(
     acoustic = ds.read("acoustic", rows).astype(np.float16, copy=False) if with_acoustic else None
     if acoustic is not None and bg.any():
         acoustic[bg] = np.broadcast_to(mono[bg][:, :, None, None], (int(bg.sum()), mono.shape[1], *acoustic.shape[-2:]))
-    visual = datasets.read_rows(feats.filename, rows) if with_visual else np.zeros((rows.size, 0), np.float16)
+    visual = datasets.read_rows(feats.filename, rows) if feats is not None else np.zeros((rows.size, 0), np.float16)
     if condition == "video only":
         mono = np.zeros_like(mono)
     elif condition == "audio only":
@@ -539,32 +569,131 @@ def classifier_windows(source: str, split: str, profile: str = "book", seed: int
     return out.to(torch.float16), labels  # half the memory; DualCamNet computes in float32
 
 
+#: How GAN-test's judge (DualCamNet on real windows; chapter 11) is trained, per profile: long
+#: enough to fit, the learning rate decaying along a cosine, the best epoch by validation loss
+#: (smoother than the accuracy of 120 windows), light weight decay, and augmented windows
+#: (:class:`JudgeWindows`). The book profile's judge is trained once by ``tools/train_judge.py``
+#: and shipped (:func:`judge_weights`).
+JUDGE_TRAINING: dict[str, dict[str, Any]] = {
+    "smoke": dict(epochs=2, batch_size=16, lr=2e-3),
+    "book": dict(epochs=30, batch_size=16, lr=2e-3),
+    "full": dict(epochs=60, batch_size=16, lr=1e-3),
+}
+
+
+#: Windows :class:`JudgeWindows` draws per epoch for each fixed one-second window of a recording.
+JUDGE_DRAWS = 2
+
+
+def judge_config(profile: str = "book", seed: int = 0) -> TrainConfig:
+    """The :class:`TrainConfig` of GAN-test's judge for ``profile`` (:data:`JUDGE_TRAINING`)."""
+    return TrainConfig(**JUDGE_TRAINING[check_profile(profile)], seed=seed, monitor="loss", lr_schedule="cosine",
+                       weight_decay=1e-4)
+
+
+def judge_weights(profile: str = "book", seed: int = 0) -> str:
+    """Name of the judge's shipped weights (``acousticlib/data/weights/<name>``) for ``profile`` and ``seed``."""
+    return f"judge-{check_profile(profile)}-seed{int(seed)}"
+
+
+class JudgeWindows(torch.utils.data.Dataset):
+    """Augmented 1-s training windows of real acoustic images: the judge's training set (chapter 11).
+
+    Holds every sound recording of ``split`` as its ``(R, F, 12, 36, 48)`` frames (float16, each
+    frame min-max normalised as :func:`classifier_windows` does). Item ``i`` is a window of 12
+    consecutive frames of recording ``i // per_recording`` starting at a random frame, mirrored
+    left-right with probability 1/2 (a sound's class does not depend on its direction): an
+    epoch draws ``per_recording`` windows of each recording, ``draws`` times as many as its
+    fixed one-second windows. The draws come from torch's global generator, which
+    :func:`acousticlib.training.fit` seeds per epoch, so a run is repeatable.
+    """
+
+    def __init__(self, profile: str = "book", seed: int = 0, split: str = "train", *, draws: int = JUDGE_DRAWS) -> None:
+        one_of("split", split, datasets.SPLITS)
+        draws = positive("draws", draws, integer=True)
+        ds = camera_data(profile, seed, progress=False)
+        rows = ds.frames_of(split, include_background=False)
+        rec = ds.index["recording"][rows]
+        order = np.lexsort((ds.index["frame"][rows], rec))  # recording by recording, frames in time order
+        rows, counts = rows[order], np.unique(rec, return_counts=True)[1]
+        if counts.min() != counts.max():
+            raise ValueError(f"recordings of split {split!r} differ in length: {sorted(set(counts.tolist()))} frames")
+        self.fps, frames = int(ds.meta["fps"]), int(counts[0])
+        x = torch.from_numpy(ds.read("acoustic", rows).astype(np.float16, copy=False))
+        for a in range(0, len(x), 256):  # normalised in place, in chunks: no float32 copy of the split
+            x[a:a + 256] = minmax_per_sample(x[a:a + 256].float())
+        self.frames = x.reshape(len(counts), frames, *x.shape[1:])
+        self.labels = torch.from_numpy(ds.index["label"][rows[::frames]].astype(np.int64))
+        self.per_recording = draws * (frames // self.fps)
+
+    def __len__(self) -> int:
+        return len(self.frames) * self.per_recording
+
+    def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
+        r = int(i) // self.per_recording
+        start = int(torch.randint(0, self.frames.shape[1] - self.fps + 1, (1,)))
+        window = self.frames[r, start:start + self.fps]
+        if bool(torch.rand(()) < 0.5):
+            window = window.flip(-1)
+        return {"acoustic": window, "label": self.labels[r]}
+
+
+def classifier_data_key(source: str, profile: str = "book", seed: int = 0, *, device: str = "cpu") -> str:
+    """The string naming a classifier's training data in its cache key (:func:`train_classifier`)."""
+    one_of("source", source, CLASSIFIER_SOURCES)
+    ds = camera_data(profile, seed, progress=False)
+    key = f"{_key(ds)}|windows={source}"
+    if source == "real":
+        key += f"|augmented=random-start+mirror|draws={JUDGE_DRAWS}"
+    elif source != "tiled":
+        key += f"|generator={train_generator(source, profile, seed, device=device, progress=False).path.name}"
+    return key
+
+
 def train_classifier(source: str = "real", profile: str = "book", seed: int = 0, *, device: str = "cpu",
-                     progress: bool = True) -> TrainedModel:
+                     progress: bool = True, retrain: bool = False) -> TrainedModel:
     """A DualCamNet trained on 1-s windows from ``source`` (see :func:`classifier_windows`), cached.
 
-    ``"real"`` is GAN-test's judge; the others are GAN-train's classifiers. Validated on the
-    same source's validation windows (best epoch by accuracy).
+    ``"real"`` is GAN-test's judge, trained as :func:`judge_config` says and validated on the
+    real validation windows' loss; when weights shipped with the package
+    (:func:`judge_weights`) carry this judge's cache key (same dataset key, model and training
+    configuration) they are loaded instead of training. ``retrain``: train here, in a cache entry
+    of its own, whatever is shipped or cached (any source). The others are GAN-train's classifiers, trained with the
+    profile's :data:`SETTINGS` and validated on the same source's validation windows (best epoch
+    by accuracy).
     """
     one_of("source", source, CLASSIFIER_SOURCES)
+    if not isinstance(retrain, bool):
+        raise TypeError(f"retrain must be True or False; got {retrain!r}")
     s = settings(profile)
-    ds = camera_data(profile, seed, progress=progress)
+    camera_data(profile, seed, progress=progress)
     spec = model_spec("dualcamnet", profile, num_classes=len(CLASSES), batch_norm=True)
-    config = TrainConfig(epochs=s.classifier_epochs, batch_size=s.classifier_batch, lr=s.classifier_lr, seed=seed,
-                         monitor="accuracy")
-    data_key = f"{_key(ds)}|windows={source}"
-    if source not in ("real", "tiled"):
-        data_key += f"|generator={train_generator(source, profile, seed, device=device, progress=progress).path.name}"
+    if source == "real":
+        config = judge_config(profile, seed)
+    else:
+        config = TrainConfig(epochs=s.classifier_epochs, batch_size=s.classifier_batch, lr=s.classifier_lr,
+                             seed=seed, monitor="accuracy")
+        if source != "tiled":
+            train_generator(source, profile, seed, device=device, progress=progress)
+    data_key = classifier_data_key(source, profile, seed, device=device)
+    weights = shipped(judge_weights(profile, seed)) if source == "real" and not retrain else None
+    if retrain:  # an entry of its own: never the shipped weights, nor a cached copy of them
+        data_key += "|retrained"
 
-    def data() -> tuple[DictDataset, DictDataset]:
-        sets = [classifier_windows(source, split, profile, seed, device=device) for split in ("train", "val")]
-        return tuple(DictDataset(acoustic=x, label=y) for x, y in sets)  # type: ignore[return-value]
+    def data() -> tuple[torch.utils.data.Dataset, DictDataset]:
+        val = DictDataset(**dict(zip(("acoustic", "label"), classifier_windows(source, "val", profile, seed,
+                                                                             device=device))))
+        if source == "real":
+            return JudgeWindows(profile, seed, "train"), val
+        return DictDataset(**dict(zip(("acoustic", "label"), classifier_windows(source, "train", profile, seed,
+                                                                              device=device)))), val
 
-    return train_cached(spec, data, None, config, data_key=data_key, device=device, progress=progress)
+    return train_cached(spec, data, None, config, data_key=data_key, device=device, progress=progress,
+                        weights=weights)
 
 
 __all__ = [
-    "BACKGROUND_LABEL", "CLASSIFIER_SOURCES", "CONDITIONS", "CROP_SIZE", "FEATURES_CODE_VERSION", "SETTINGS", "Settings", "attach_trunk", "camera_data",
-    "classifier_windows", "generator_data", "generator_test_scores", "clip_frames", "dataset_frame_digests", "frame_digests", "load_trunk_weights", "object_crops", "pretrained_backbone", "settings",
+    "BACKGROUND_LABEL", "CLASSIFIER_SOURCES", "CONDITIONS", "JudgeWindows", "classifier_data_key", "CROP_SIZE", "FEATURES_CODE_VERSION", "JUDGE_TRAINING", "SETTINGS", "Settings", "attach_trunk", "camera_data", "dataset_variant",
+    "classifier_windows", "generator_data", "generator_test_scores", "clip_frames", "dataset_frame_digests", "frame_digests", "judge_config", "judge_weights", "load_trunk_weights", "object_crops", "pretrained_backbone", "settings",
     "train_classifier", "train_generator", "trunk_features",
 ]

@@ -148,6 +148,10 @@ _TOOL = [(0.95, 0.75, 0.05), (0.1, 0.5, 0.3), (0.75, 0.1, 0.1), (0.1, 0.35, 0.7)
 
 _DARK_C = np.array([0.08, 0.08, 0.09], dtype=np.float32)
 _WHITE_C = np.array([0.92, 0.94, 0.96], dtype=np.float32)
+#: Flat tone of a distractor drawn with similarity 0: a desaturated mid grey, no shading or texture.
+_FLAT_C = np.array([0.5, 0.5, 0.51], dtype=np.float32)
+#: Opacity above which a pixel belongs to an object's silhouette (wire mesh and spray included).
+_SILHOUETTE_ALPHA = 0.1
 
 Layer = tuple[np.ndarray, np.ndarray, float]  # (mask, rgb colour, opacity)
 
@@ -450,7 +454,9 @@ def _sprite(obj: Source | Distractor, box: np.ndarray, t: float, flip: bool, h: 
     """Draw ``obj`` inside its unclipped ``box`` as a premultiplied RGBA patch.
 
     Returns ``(rows, cols, premultiplied rgb (h', w', 3), alpha (h', w', 1))`` for the part of the
-    box inside an ``h`` x ``w`` frame, or None when the box misses the frame.
+    box inside an ``h`` x ``w`` frame, or None when the box misses the frame. A distractor with
+    ``similarity`` s < 1 is the blend s * (its full look) + (1 - s) * (its solid silhouette in a
+    flat grey), so it looks less like a sound source as s falls (chapter 06).
     """
     top, left, bottom, right = box
     r0, r1 = max(0, int(np.floor(top))), min(h, int(np.ceil(bottom)))
@@ -470,6 +476,12 @@ def _sprite(obj: Source | Distractor, box: np.ndarray, t: float, flip: bool, h: 
         a = (mask * np.float32(opacity))[..., None]
         rgb = rgb * (1 - a) + np.clip(colour * shade, 0.0, 1.0) * a
         alpha = alpha * (1 - a) + a
+    if isinstance(obj, Distractor) and obj.similarity < 1.0:
+        # blend with the flat version: the solid silhouette in _FLAT_C (premultiplied RGBA, linear)
+        s = np.float32(obj.similarity)
+        flat = (alpha > _SILHOUETTE_ALPHA).astype(np.float32)
+        rgb = s * rgb + (1 - s) * flat * _FLAT_C
+        alpha = s * alpha + (1 - s) * flat
     return slice(r0, r1), slice(c0, c1), rgb, alpha
 
 

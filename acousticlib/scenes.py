@@ -3,11 +3,12 @@
 A :class:`Scene` is a pure description, with no audio or pixels in it: zero to K sound
 :class:`Source` objects (a class from :data:`acousticlib.sounds.CLASSES`, a straight-line
 trajectory in front of the camera at 1-5 m, a physical size, a level and the seeds of its sound
-and appearance), silent :class:`Distractor` objects that look like sources but make no sound, and
-a condition mirroring AVIA's increasing difficulty: ``"anechoic"`` (free field, faint room tone),
-``"reverberant"`` (a shoebox :class:`Room` with an RT60) and ``"noisy_outdoor"`` (wind or distant
-traffic at low SNR). A scene with no sources is a background-only segment, the papers'
-background-noise samples.
+and appearance), silent :class:`Distractor` objects shaped like sources (how alike they look is
+``SceneConfig.distractor_similarity``), and a condition mirroring AVIA's increasing
+difficulty: ``"anechoic"`` (free field, faint room tone), ``"reverberant"`` (a shoebox
+:class:`Room` with an RT60) and ``"noisy_outdoor"`` (wind or distant traffic at 0-10 dB SNR at
+the microphone, :data:`SNR_DB`). A scene with no sources is a background-only segment, the
+papers' background-noise samples.
 
 Coordinates are metres in the camera frame: the camera (and the array centre) is at the origin
 and looks along +z; x and y follow the camera model's convention. The camera is any object with
@@ -23,6 +24,7 @@ microphones; ``acousticlib.rendering`` draws the frames.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -36,6 +38,8 @@ __all__ = [
     "CONDITIONS",
     "OBJECT_SIZES",
     "DEPTH_RANGES",
+    "SNR_DB",
+    "REFERENCE_SOURCE_POWER_DB",
     "Source",
     "Distractor",
     "Room",
@@ -48,6 +52,7 @@ __all__ = [
     "sample_scene",
     "source_signals",
     "background_signal",
+    "calibrated",
     "frame_times",
 ]
 
@@ -83,7 +88,17 @@ DEPTH_RANGES: dict[str, tuple[float, float]] = {
     "vacuum_cleaner": (1.5, 4.0),
 }
 
-_SNR_DB = {"anechoic": (30.0, 40.0), "reverberant": (15.0, 30.0), "noisy_outdoor": (0.0, 12.0)}
+#: Broadband signal-to-noise ratio at the reference microphone (dB), drawn uniformly per scene:
+#: the sources' power after propagation over the background's power, both at that microphone.
+SNR_DB: dict[str, tuple[float, float]] = {
+    "anechoic": (25.0, 35.0),
+    "reverberant": (15.0, 25.0),
+    "noisy_outdoor": (0.0, 10.0),
+}
+#: Power (dB re 1 Pa^2) a background-only scene's SNR refers to: the median broadband power at
+#: the microphone of one source of the book's scenes (level -6..0 dB, 1-5 m; measured by
+#: ``tests/test_scenes.py``), so a background-only recording is as loud as its condition's others.
+REFERENCE_SOURCE_POWER_DB = -43.5
 _BACKGROUND = {"anechoic": ("room_tone",), "reverberant": ("room_tone",), "noisy_outdoor": ("wind", "traffic_hum")}
 
 
@@ -145,15 +160,22 @@ class Source:
 
 @dataclass(frozen=True)
 class Distractor:
-    """A silent, static object that looks like an object of ``class_name`` (metres, camera frame)."""
+    """A silent, static object shaped like an object of ``class_name`` (metres, camera frame).
+
+    ``similarity`` in [0, 1] is how much it looks like a sound source (see
+    :class:`SceneConfig` ``distractor_similarity``): 1 draws it exactly as a source of its class,
+    0 as the class's silhouette in a flat grey, values between blend the two linearly.
+    """
 
     class_name: str
     position: tuple[float, float, float]
     size: tuple[float, float] = (0.3, 0.3)
     appearance_seed: int = 0
+    similarity: float = 1.0
 
     def __post_init__(self) -> None:
         _check_object(self, "position")
+        object.__setattr__(self, "similarity", _checks.in_range("similarity", self.similarity, 0.0, 1.0))
 
     @property
     def label(self) -> int:
@@ -192,8 +214,12 @@ class Scene:
     """A complete scene description (see the module docstring).
 
     ``duration`` (s) is the span of audio to simulate; ``background`` names a noise from
-    :data:`acousticlib.sounds.BACKGROUNDS` played at ``background_level_db`` (dB gain on its
-    peak-normalised signal, so a source's SNR is ``level_db - background_level_db``);
+    :data:`acousticlib.sounds.BACKGROUNDS`; ``snr_db`` is the broadband signal-to-noise ratio
+    at the reference microphone, where it is heard: the propagation
+    (:func:`acousticlib.datasets.propagate`) plays the background at the level that makes the
+    sources' power there, after spreading loss and reverberation, ``snr_db`` above the
+    background's (:func:`calibrated`). With ``snr_db=None`` the background plays at
+    ``background_level_db`` (dB gain on its peak-normalised signal) whatever the sources do;
     ``room`` is set for the reverberant condition only; ``style`` is the visual domain (0 the
     default, 1 an unseen style for generalisation tests); ``seed`` fixes the drawn background
     and the annotators' jitter.
@@ -209,12 +235,15 @@ class Scene:
     room: Room | None = None
     style: int = 0
     seed: int = 0
+    snr_db: float | None = None
 
     def __post_init__(self) -> None:
         _checks.one_of("condition", self.condition, CONDITIONS)
         _checks.positive("duration", self.duration)
         _checks.one_of("background", self.background, BACKGROUNDS)
-        _checks.in_range("background_level_db", self.background_level_db, -120.0, 40.0)
+        _checks.in_range("background_level_db", self.background_level_db, -160.0, 40.0)
+        if self.snr_db is not None:
+            _checks.in_range("snr_db", self.snr_db, -40.0, 80.0)
         _checks.one_of("style", self.style, (0, 1))
         object.__setattr__(self, "sources", tuple(self.sources))
         object.__setattr__(self, "distractors", tuple(self.distractors))
@@ -251,6 +280,14 @@ class SceneConfig:
     0..this many silent objects; ``p_moving``: probability that a source of a moving class
     (``SPECS[name].moves``) moves; ``max_speed`` (m/s); ``depth`` (m): allowed depth range,
     intersected with :data:`DEPTH_RANGES`; ``duration`` (s); ``style``: visual domain.
+
+    ``distractor_similarity`` s in [0, 1]: how alike the silent distractors look to sounding
+    objects. With probability s a distractor takes the class of one of the scene's sources (a
+    true look-alike; otherwise, or in a background-only scene, a random class), and it is drawn
+    with weight s on its full appearance and 1 - s on a flat, desaturated grey silhouette of its
+    shape (:attr:`Distractor.similarity`). s = 1: distractors are indistinguishable from sources
+    by sight, so only hearing tells which object sounds; s = 0: they are plainly not sources (the
+    regime of real recordings, where vision alone nearly localises the sounding object).
     """
 
     max_sources: int = 1
@@ -264,6 +301,7 @@ class SceneConfig:
     depth: tuple[float, float] = (1.0, 5.0)
     duration: float = 1.0
     style: int = 0
+    distractor_similarity: float = 1.0
 
     def __post_init__(self) -> None:
         _checks.positive("max_sources", self.max_sources, integer=True)
@@ -289,6 +327,7 @@ class SceneConfig:
             raise ValueError(f"depth must be (near, far) metres with 0 < near < far; got {tuple(d)}")
         _checks.positive("duration", self.duration)
         _checks.one_of("style", self.style, (0, 1))
+        _checks.in_range("distractor_similarity", self.distractor_similarity, 0.0, 1.0)
 
 
 def check_camera(camera: Any) -> Any:
@@ -491,24 +530,54 @@ def sample_scene(
         sources.append(Source(name, tuple(start), tuple(vel), tuple(size), float(gen.uniform(-6.0, 0.0)),
                               seed(), seed()))
     distractors: list[Distractor] = []
+    # Whether a distractor copies a source's class is drawn from a side stream seeded by the
+    # sources' drawn seeds, so the scene's own draws are the same whatever distractor_similarity.
+    alike = as_rng(sources[0].sound_seed, "look-alike", *(s.appearance_seed for s in sources)) if sources else None
     for _ in range(int(gen.integers(0, cfg.max_distractors + 1))):
         name = str(gen.choice(CLASSES))
+        if alike is not None:
+            u, j = alike.random(), int(alike.integers(len(sources)))
+            if u < cfg.distractor_similarity:
+                name = sources[j].class_name
         size = draw_size(name)
         pos, _ = _place(gen, camera, name, cfg, size, False, taken)
         taken.append(projected_box(camera, pos, size))
-        distractors.append(Distractor(name, tuple(pos), tuple(size), seed()))
+        distractors.append(Distractor(name, tuple(pos), tuple(size), seed(), float(cfg.distractor_similarity)))
     room = None
     if condition == "reverberant":
         pts = [np.stack([s.position(0.0), s.position(cfg.duration)]) for s in sources]
         pts += [np.asarray(d.position)[None] for d in distractors]
         room = _sample_room(gen, np.concatenate(pts) if pts else np.zeros((0, 3)))
     background = str(gen.choice(_BACKGROUND[condition]))
-    snr = gen.uniform(*_SNR_DB[condition])
+    snr = gen.uniform(*SNR_DB[condition])
     return Scene(
         sources=tuple(sources), condition=condition, duration=cfg.duration, distractors=tuple(distractors),
-        background=background, background_level_db=float(-3.0 - snr), background_seed=seed(), room=room,
-        style=cfg.style, seed=seed(),
+        background=background, background_seed=seed(), room=room, style=cfg.style, seed=seed(),
+        snr_db=float(snr),
     )
+
+
+def calibrated(scene: Scene, source_power: float | None, fs: int = FS) -> Scene:
+    """``scene`` with the background level that gives its ``snr_db`` at a microphone (chapter 06).
+
+    ``source_power`` is the mean power (Pa^2) of the sources' signal at the reference
+    microphone after propagation, or None for a background-only scene (then
+    :data:`REFERENCE_SOURCE_POWER_DB` stands in). Returns a copy with ``background_level_db``
+    set so that the mean power of :func:`background_signal` is ``source_power`` divided by
+    ``10 ** (snr_db / 10)``, and ``snr_db`` kept; a scene with ``snr_db=None`` is returned as is.
+    """
+    if not isinstance(scene, Scene):
+        raise TypeError(f"scene must be a Scene; got {type(scene).__name__}")
+    if scene.snr_db is None:
+        return scene
+    if source_power is None:
+        source_power = 10 ** (REFERENCE_SOURCE_POWER_DB / 10)
+    if not np.isfinite(source_power) or source_power <= 0:
+        raise ValueError(f"source_power must be a positive power in Pa^2; got {source_power}")
+    unit = dataclasses.replace(scene, background_level_db=0.0, snr_db=None)
+    unit_power = float(np.mean(background_signal(unit, fs).astype(np.float64) ** 2))
+    level = 10 * np.log10(source_power / unit_power) - scene.snr_db
+    return dataclasses.replace(scene, background_level_db=float(level))
 
 
 def source_signals(scene: Scene, fs: int = FS) -> np.ndarray:
@@ -529,6 +598,9 @@ def source_signals(scene: Scene, fs: int = FS) -> np.ndarray:
 
 def background_signal(scene: Scene, fs: int = FS, channel: int = 0) -> np.ndarray:
     """The scene's background noise at ``background_level_db``: ``float32`` (round(duration * fs),).
+
+    The level is the scene's as given: a scene drawn by :func:`sample_scene` carries its SNR
+    at the microphone instead, and :func:`calibrated` sets the level that gives it.
 
     ``channel`` selects an independent realisation (e.g. one per microphone for an
     uncorrelated noise field); the same channel always gives the same signal.

@@ -49,6 +49,10 @@ MODEL_CODE_VERSION = "models-1"
 HIGHER_IS_BETTER = ("accuracy",)
 
 
+#: Learning-rate schedules of :class:`TrainConfig`.
+LR_SCHEDULES: tuple[str, ...] = ("constant", "cosine")
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """Hyper-parameters of :func:`fit` (part of the cache key of a trained model).
@@ -56,7 +60,9 @@ class TrainConfig:
     ``epochs``; ``batch_size`` (samples); ``lr`` (Adam learning rate; the paper's 1e-4);
     ``seed``; ``monitor``: the validation metric choosing the best epoch (``"loss"``,
     ``"mse"``, ``"accuracy"``); ``weight_decay``; ``input_key``: the batch entry a classifier
-    reads (``"acoustic"`` windows, or ``"frame"`` for the visual classifier of chapter 07).
+    reads (``"acoustic"`` windows, or ``"frame"`` for the visual classifier of chapter 07);
+    ``lr_schedule``: ``"constant"``, or ``"cosine"`` (each epoch's learning rate
+    ``lr * (1 + cos(pi * epoch / epochs)) / 2``, from ``lr`` down towards 0; chapter 11's judge).
     """
 
     epochs: int = 5
@@ -66,9 +72,12 @@ class TrainConfig:
     monitor: str = "loss"
     weight_decay: float = 0.0
     input_key: str = "acoustic"
+    lr_schedule: str = "constant"
 
     def __post_init__(self) -> None:
         positive("epochs", self.epochs, integer=True)
+        if self.lr_schedule not in LR_SCHEDULES:
+            raise ValueError(f"lr_schedule must be one of {LR_SCHEDULES}; got {self.lr_schedule!r}")
         positive("batch_size", self.batch_size, integer=True)
         positive("lr", self.lr)
         positive("weight_decay", self.weight_decay, allow_zero=True)
@@ -76,8 +85,17 @@ class TrainConfig:
             raise ValueError(f"seed must be a non-negative integer; got {self.seed!r}")
 
     def to_dict(self) -> dict[str, Any]:
-        """A plain dict (JSON-ready)."""
-        return asdict(self)
+        """A plain dict (JSON-ready); a constant schedule is left out (the keys of models before it)."""
+        d = asdict(self)
+        if d["lr_schedule"] == "constant":
+            del d["lr_schedule"]
+        return d
+
+    def lr_at(self, epoch: int) -> float:
+        """Learning rate of 0-based ``epoch`` under ``lr_schedule``."""
+        if self.lr_schedule == "cosine":
+            return self.lr * 0.5 * (1 + math.cos(math.pi * epoch / self.epochs))
+        return self.lr
 
 
 def _derived_seed(seed: int, *salt: int | str) -> int:
@@ -358,6 +376,10 @@ def fit(
             epochs = tqdm(range(start, config.epochs), desc=type(model).__name__, initial=start, total=config.epochs,
                           disable=not progress)
             for epoch in epochs:
+                if config.lr_schedule != "constant":  # a constant one leaves a task's own rates alone
+                    for opt in opts.values():
+                        for group in opt.param_groups:
+                            group["lr"] = config.lr_at(epoch)
                 shuffle = torch.Generator().manual_seed(_derived_seed(config.seed, "shuffle", epoch))
                 loader = DataLoader(train_data, batch_size=config.batch_size, shuffle=True, generator=shuffle)
                 torch.manual_seed(_derived_seed(config.seed, "draws", epoch))
@@ -398,12 +420,37 @@ def fit(
 # ----------------------------------------------------------------------------------------- cache
 @dataclass
 class TrainedModel:
-    """A model from :func:`train_cached`: the module (evaluation mode), its history and cache folder."""
+    """A model from :func:`train_cached`: the module (evaluation mode), its history and cache folder.
+
+    ``origin``: ``"trained"`` here (or on an earlier run), or ``"shipped"`` (loaded from weights
+    shipped with the package, :func:`shipped`).
+    """
 
     model: nn.Module
     history: list[dict[str, Any]]
     path: Path
     spec: dict[str, Any]
+    origin: str = "trained"
+
+
+#: Where trained weights shipped with the package live (one folder each; chapter 11's judge).
+SHIPPED_WEIGHTS = Path(__file__).resolve().parent / "data" / "weights"
+
+
+def model_cache_key(spec: Mapping[str, Any], config: TrainConfig, data_key: str) -> str:
+    """The cache key :func:`train_cached` gives the model of ``spec`` trained by ``config`` on ``data_key``."""
+    return cache_key("model", {"model": dict(spec), "train": config.to_dict(), "data": data_key}, MODEL_CODE_VERSION)
+
+
+def shipped(name: str) -> Path | None:
+    """The folder of the shipped weights ``name`` under :data:`SHIPPED_WEIGHTS`, or None if absent.
+
+    A folder holds ``model.pt`` (the state dict), ``history.json`` (as a cache entry's) and
+    ``shipped.json``: the model's cache key (:func:`model_cache_key`), the command that made it
+    and what it measured.
+    """
+    folder = SHIPPED_WEIGHTS / name
+    return folder if (folder / "shipped.json").is_file() and (folder / "model.pt").is_file() else None
 
 
 def train_cached(
@@ -416,6 +463,7 @@ def train_cached(
     device: str = "cpu",
     progress: bool = True,
     root: str | os.PathLike[str] | None = None,
+    weights: str | os.PathLike[str] | None = None,
 ) -> TrainedModel:
     """Train the model of ``spec`` (see :func:`acousticlib.models.model_spec`) once and cache it.
 
@@ -425,7 +473,9 @@ def train_cached(
     interrupted build resumes from its checkpoint (kept under ``<cache>/checkpoints/``).
     ``train_data`` may also be a function returning ``(train_data, val_data)`` (``val_data``
     must then be None): it is called only when the model has to be trained, so a cached model
-    costs no data loading.
+    costs no data loading. ``weights``: a folder of shipped weights (:func:`shipped`); when its
+    ``shipped.json`` names this model's cache key, the entry is filled from it instead of
+    training (the history says ``"origin": "shipped"``); any other key trains as usual.
     """
     if not isinstance(data_key, str) or not data_key:
         raise ValueError(f"data_key must be a non-empty string naming the training data; got {data_key!r}")
@@ -433,12 +483,23 @@ def train_cached(
     key_config = {"model": spec, "train": config.to_dict(), "data": data_key}
     key = cache_key("model", key_config, MODEL_CODE_VERSION)
     ckpt = cache_root(root) / "checkpoints" / f"{key}.pt"
+    ship = Path(weights) if weights is not None else None
+    if ship is not None and not (ship / "shipped.json").is_file():
+        raise FileNotFoundError(f"weights={str(ship)!r} holds no shipped.json: not a folder of shipped weights")
+    use_shipped = ship is not None and json.loads((ship / "shipped.json").read_text()).get("key") == key
 
     lazy = callable(train_data) and not isinstance(train_data, Dataset)
     if lazy and val_data is not None:
         raise ValueError("val_data must be None when train_data is a function returning (train, val)")
 
     def build(folder: Path) -> None:
+        if use_shipped:
+            state = torch.load(ship / "model.pt", map_location="cpu", weights_only=True)
+            torch.save(state, folder / "model.pt")
+            info = json.loads((ship / "history.json").read_text())
+            info["origin"] = "shipped"
+            (folder / "history.json").write_text(json.dumps(info, indent=1, sort_keys=True))
+            return
         # earlier work may leave tensors in reference cycles: free them before this model's data comes in,
         # and free its data before returning, so that training models one after another (chapters 08-11)
         # does not stack their datasets in memory
@@ -453,7 +514,8 @@ def train_cached(
         torch.save(_cpu_state(model), folder / "model.pt")
         (folder / "history.json").write_text(json.dumps(
             {"spec": spec, "train": config.to_dict(), "data": data_key, "history": result.history,
-             "best_epoch": result.best_epoch, "best_value": result.best_value, "monitor": result.monitor},
+             "best_epoch": result.best_epoch, "best_value": result.best_value, "monitor": result.monitor,
+             "origin": "trained"},
             indent=1, sort_keys=True))
 
     folder = cached("model", key_config, build, code_version=MODEL_CODE_VERSION, root=root)
@@ -464,10 +526,11 @@ def train_cached(
     model.load_state_dict(torch.load(folder / "model.pt", map_location="cpu", weights_only=True))
     model.to(resolve_device(device)).eval()
     info = json.loads((folder / "history.json").read_text())
-    return TrainedModel(model=model, history=info["history"], path=folder, spec=spec)
+    return TrainedModel(model=model, history=info["history"], path=folder, spec=spec,
+                        origin=info.get("origin", "trained"))
 
 
 __all__ = [
-    "AdversarialTask", "ClassifierTask", "DictDataset", "FitResult", "MODEL_CODE_VERSION", "Task", "TrainConfig", "TrainedModel",
-    "VAETask", "evaluate", "fit", "task_for", "train_cached",
+    "AdversarialTask", "ClassifierTask", "DictDataset", "FitResult", "LR_SCHEDULES", "MODEL_CODE_VERSION", "SHIPPED_WEIGHTS", "Task", "TrainConfig", "TrainedModel",
+    "VAETask", "evaluate", "fit", "model_cache_key", "shipped", "task_for", "train_cached",
 ]

@@ -72,7 +72,7 @@ def test_static_propagation_agrees_with_the_analytic_free_field():
     mics = np.asarray(geometry.optimized_aperiodic_array())[::8]
     sc = scenes.sample_scene(cam, 3, scenes.SceneConfig(p_moving=0.0, max_distractors=0), classes=["drill"],
                              condition="anechoic")
-    quiet = dataclasses.replace(sc, background_level_db=-120.0)
+    quiet = dataclasses.replace(sc, snr_db=None, background_level_db=-120.0)
     ours = datasets.propagate(quiet, mics)
     ref = simulate.free_field(scenes.source_signals(quiet)[0], 12288, quiet.sources[0].position(0.0), mics)
     # free_field's windowed-sinc delays are accurate below 0.4 fs (its docstring): compare there.
@@ -83,6 +83,34 @@ def test_static_propagation_agrees_with_the_analytic_free_field():
     core = slice(400, ours.shape[1] - 400)
     err = np.linalg.norm(ours[:, core] - ref[:, core]) / np.linalg.norm(ref[:, core])
     assert err < 1e-2
+
+
+def test_snr_is_the_nominal_one_at_the_mono_microphone(built):
+    # measured on the stored mix: the sources alone, propagated again to the mono microphone,
+    # against the rest of the recording; the unseen domain's is 6 dB lower than its scene's
+    ds, _ = built
+    plan = datasets.plan_recordings(ds.config)
+    seen = set()
+    for spec in plan:
+        if spec["class_name"] is None:
+            with pytest.raises(ValueError, match="background-only"):
+                datasets.snr_at_microphone(ds, spec["index"])
+            continue
+        nominal, measured = datasets.snr_at_microphone(ds, spec["index"])
+        lo, hi = scenes.SNR_DB[spec["condition"]]
+        assert lo - spec["level_shift_db"] <= nominal <= hi - spec["level_shift_db"]
+        assert abs(measured - nominal) < 1.0, (spec, nominal, measured)
+        seen.add(spec["condition"])
+    assert seen == set(scenes.CONDITIONS)
+    # the SNR is heard at the mono microphone, not at another one of the array
+    spec = next(p for p in plan if p["class_name"] is not None and p["condition"] == "anechoic")
+    sc = datasets._scene_for(spec, ds.config, geometry.Camera().resized(ds.config.height, ds.config.width))
+    mics = np.asarray(geometry.optimized_aperiodic_array())
+    src, bg = datasets.propagate_parts(sc, mics, reference_mic=ds.config.mic)
+    at = 10 * np.log10(np.mean(src**2, axis=1) / np.mean(bg**2, axis=1))
+    np.testing.assert_allclose(at[ds.config.mic], sc.snr_db, atol=1e-6)
+    with pytest.raises(ValueError, match="reference_mic"):
+        datasets.propagate_parts(sc, mics, reference_mic=len(mics))
 
 
 def test_entry_layout_and_contract(built):
@@ -367,3 +395,20 @@ def test_build_workers_do_not_import_torch():
         assert pickle.loads(pickle.dumps(view)) is view
     with pytest.raises(AttributeError, match="no attribute 'FrameDatasets'"):
         datasets.FrameDatasets  # noqa: B018
+
+
+def test_distractor_similarity_is_configured_validated_and_in_the_cache_key():
+    for profile in ("smoke", "book", "full"):
+        assert datasets.dataset_config(profile).distractor_similarity == 0.25
+    for bad in (-0.5, 1.01):
+        with pytest.raises(ValueError, match="distractor_similarity"):
+            datasets.DatasetConfig(distractor_similarity=bad)
+    cfg = tiny()
+    assert datasets._config_dict(cfg)["distractor_similarity"] == 0.25
+    keys = {datasets.dataset_cache_key(dataclasses.replace(cfg, distractor_similarity=s)) for s in (0.0, 0.25, 1.0)}
+    assert len(keys) == 3 and datasets.dataset_cache_key(cfg) in keys
+    cam = geometry.Camera().resized(cfg.height, cfg.width)
+    for s in (0.0, 1.0):  # the scenes carry it to their distractors
+        c = dataclasses.replace(cfg, distractor_similarity=s, max_distractors=3)
+        found = [datasets._scene_for(p, c, cam).distractors for p in datasets.plan_recordings(c)[:8]]
+        assert any(found) and all(d.similarity == s for ds in found for d in ds)

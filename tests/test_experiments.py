@@ -279,6 +279,58 @@ def test_classifier_windows_and_a_cached_classifier(smoke):
         ex.classifier_windows("fake", "test", "smoke", 0)
 
 
+def test_judge_windows_are_random_mirrored_windows_of_one_recording(smoke):
+    jw = ex.JudgeWindows("smoke", 0, "train")
+    ds = smoke.ds
+    rows = ds.frames_of("train", include_background=False)
+    assert len(jw) == jw.frames.shape[0] * jw.per_recording == ex.JUDGE_DRAWS * jw.frames.shape[0] and jw.frames.shape[2:] == (12, 36, 48)
+    assert jw.labels.tolist() == [int(ds.index["label"][rows[ds.index["recording"][rows] == r][0]])
+                                  for r in np.unique(ds.index["recording"][rows])]
+    torch.manual_seed(3)
+    items = [jw[i] for i in range(len(jw))]
+    torch.manual_seed(3)
+    again = [jw[i] for i in range(len(jw))]
+    assert all(torch.equal(a["acoustic"], b["acoustic"]) for a, b in zip(items, again))  # seeded: repeatable
+    for i, item in enumerate(items):
+        w, r = item["acoustic"], i // jw.per_recording
+        assert w.shape == (12, 12, 36, 48) and int(item["label"]) == int(jw.labels[r])
+        # a window of its own recording, as it is or mirrored left-right
+        starts = range(jw.frames.shape[1] - 12 + 1)
+        assert any(torch.equal(w, jw.frames[r, s:s + 12]) or torch.equal(w, jw.frames[r, s:s + 12].flip(-1))
+                   for s in starts)
+    n = len(jw)
+    mirrored = [any(torch.equal(jw[i % n]["acoustic"], jw.frames[(i % n) // jw.per_recording, s:s + 12].flip(-1))
+                    for s in range(jw.frames.shape[1] - 11)) for i in range(8 * n)]
+    assert 0 < sum(mirrored) < len(mirrored)
+    # the judge's data key names the augmentation; the shipped weights' name the profile and seed
+    assert ex.classifier_data_key("real", "smoke", 0).endswith(f"|augmented=random-start+mirror|draws={ex.JUDGE_DRAWS}")
+    assert len(ex.JudgeWindows("smoke", 0, "train", draws=3)) == 3 * jw.frames.shape[0] * (jw.frames.shape[1] // 12)
+    assert ex.judge_weights("book", 0) == "judge-book-seed0"
+
+
+def test_judge_loads_shipped_weights_for_its_key_and_retrains_on_request(smoke, tmp_path, monkeypatch):
+    from acousticlib import training
+
+    trained = ex.train_classifier("real", "smoke", 0, progress=False)
+    ship = tmp_path / "weights" / ex.judge_weights("smoke", 0)
+    ship.mkdir(parents=True)
+    for name in ("model.pt", "history.json"):
+        (ship / name).write_bytes((trained.path / name).read_bytes())
+    key = training.model_cache_key(trained.spec, ex.judge_config("smoke", 0), ex.classifier_data_key("real", "smoke", 0))
+    assert key == trained.path.name
+    (ship / "shipped.json").write_text(json.dumps({"key": key}))
+    monkeypatch.setattr(training, "SHIPPED_WEIGHTS", tmp_path / "weights")
+    monkeypatch.setenv("ACOUSTICLIB_CACHE", str(tmp_path / "fresh-cache"))
+    monkeypatch.setattr(ex, "JudgeWindows", None)  # loading the shipped weights must not need training data
+    monkeypatch.setattr(ex, "camera_data", lambda *a, **k: smoke.ds)
+    got = ex.train_classifier("real", "smoke", 0, progress=False)
+    assert got.origin == "shipped"
+    assert all(torch.equal(a, b) for a, b in zip(got.model.state_dict().values(), trained.model.state_dict().values()))
+    monkeypatch.undo()
+    again = ex.train_classifier("real", "smoke", 0, progress=False, retrain=True)
+    assert again.origin == "trained" and again.path != trained.path
+
+
 def test_lazy_training_data_is_not_loaded_for_a_cached_model(tmp_path):
     calls = []
 

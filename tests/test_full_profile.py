@@ -29,6 +29,7 @@ def tiny_full(tmp_path_factory):
     mp.setitem(datasets._PROFILES, "full", {**datasets._PROFILES["smoke"], "device": None})
     mp.setitem(ex.SETTINGS, "full", dataclasses.replace(ex.SETTINGS["full"], pretrain_epochs=1, pretrain_frames_per_clip=1,
                                                         generator_epochs=1, classifier_epochs=1))
+    mp.setitem(ex.JUDGE_TRAINING, "full", {**ex.JUDGE_TRAINING["full"], "epochs": 1})
     yield ex.camera_data("full", 0, progress=False)
     mp.undo()
 
@@ -57,7 +58,7 @@ def test_full_profile_generators_train_at_the_papers_sizes(tiny_full, name):
 
 def test_full_profile_judge_is_the_papers_dualcamnet(tiny_full):
     judge = ex.train_classifier("real", "full", 0, progress=False)
-    assert judge.spec["channels"] == list(PAPER_CHANNELS)
+    assert judge.spec["channels"] == list(PAPER_CHANNELS) and len(judge.history) == 1
     x, y = ex.classifier_windows("real", "test", "full", 0)
     with torch.no_grad():
         logits = judge.model(x[:2].float())

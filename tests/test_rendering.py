@@ -143,3 +143,57 @@ def test_bad_inputs_are_rejected():
     small = PinholeCamera(8, 8)
     with pytest.raises(ValueError, match="camera frame"):
         rendering.render_clip(sc, small)
+
+
+def _one_object_frame(obj, t=0.5, background=None):
+    sc = Scene(sources=(obj,) if isinstance(obj, Source) else (), condition="anechoic",
+               distractors=(obj,) if isinstance(obj, Distractor) else (), seed=3)
+    return rendering.render_frame(sc, CAM, t, background=background)[0].astype(float)
+
+
+@pytest.mark.parametrize("name", sounds.CLASSES)
+def test_distractor_at_similarity_one_looks_exactly_like_a_source(name):
+    pos, size = (0.1, 0.0, 2.0), scenes.OBJECT_SIZES[name]
+    src = _one_object_frame(Source(name, pos, size=size, appearance_seed=11))
+    for d in (Distractor(name, pos, size, 11), Distractor(name, pos, size, 11, similarity=1.0)):
+        np.testing.assert_array_equal(_one_object_frame(d), src)
+
+
+@pytest.mark.parametrize("name", sounds.CLASSES)
+def test_distractor_at_similarity_zero_is_a_flat_grey_silhouette(name):
+    pos, size = (0.0, 0.0, 2.0), scenes.OBJECT_SIZES[name]
+    bg = np.broadcast_to(np.array([0.1, 0.25, 0.6], np.float32), (CAM.height, CAM.width, 3)).copy()
+    empty = (bg * 255 + 0.5).astype(np.uint8).astype(float)
+    box = scenes.clip_box(scenes.projected_box(CAM, pos, size), CAM.height, CAM.width)
+    rs, cs = slice(int(box[0]), int(np.ceil(box[2]))), slice(int(box[1]), int(np.ceil(box[3])))
+    stats = {}
+    for s in (1.0, 0.5, 0.0):
+        img = _one_object_frame(Distractor(name, pos, size, 5, similarity=s), background=bg)
+        region = img[rs, cs]
+        obj = np.any(region != empty[rs, cs], axis=-1)  # the object's pixels in its box
+        assert obj.mean() > 0.15
+        px = region[obj]
+        stats[s] = (px.std(0).mean(), (px.max(1) - px.min(1)).mean())  # texture and chroma, 0-255 units
+    assert stats[0.0][0] < 1.0 and stats[0.0][1] < 4.0  # flat and grey: no texture, no colour
+    assert stats[1.0][0] > 20.0 and stats[1.0][0] > 20 * stats[0.0][0] + 10
+    assert stats[0.0][0] < stats[0.5][0] < stats[1.0][0] and stats[0.0][1] < stats[0.5][1] < stats[1.0][1]
+
+
+def test_distractor_similarity_changes_distractors_only():
+    import dataclasses
+
+    cfg = SceneConfig(max_sources=2, max_distractors=3, p_background_only=0.0, distractor_similarity=0.0)
+    seen = 0
+    for seed in range(6):
+        flat = sample_scene(CAM, seed, cfg)
+        full = dataclasses.replace(flat, distractors=tuple(dataclasses.replace(d, similarity=1.0) for d in flat.distractors))
+        a, notes = rendering.render_frame(flat, CAM, 0.5)
+        b, _ = rendering.render_frame(full, CAM, 0.5)
+        outside = np.ones(a.shape[:2], bool)
+        for n in notes:
+            if not n.sounding:
+                t, l, bt, r = n.box
+                outside[int(t):int(np.ceil(bt)), int(l):int(np.ceil(r))] = False
+        np.testing.assert_array_equal(a[outside], b[outside])  # sources and background untouched
+        seen += len(flat.distractors) > 0 and not np.array_equal(a, b)
+    assert seen > 0

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 from _standin_camera import PinholeCamera
@@ -57,9 +59,41 @@ def test_conditions_rooms_and_backgrounds():
             assert sc.room is None
         assert sc.background in sounds.BACKGROUNDS
     assert seen == set(scenes.CONDITIONS)
-    # noisier conditions have louder backgrounds
-    lv = {c: np.mean([sample_scene(CAM, i, condition=c).background_level_db for i in range(10)]) for c in scenes.CONDITIONS}
-    assert lv["anechoic"] < lv["reverberant"] < lv["noisy_outdoor"]
+    # noisier conditions have lower SNRs at the microphone, each inside its documented range
+    snr = {c: [sample_scene(CAM, i, condition=c).snr_db for i in range(10)] for c in scenes.CONDITIONS}
+    for c, v in snr.items():
+        lo, hi = scenes.SNR_DB[c]
+        assert all(lo <= x <= hi for x in v), c
+    assert np.mean(snr["anechoic"]) > np.mean(snr["reverberant"]) > np.mean(snr["noisy_outdoor"])
+
+
+def test_calibrated_background_gives_the_snr_at_the_microphone():
+    sc = sample_scene(CAM, 4, classes=["drone"], condition="noisy_outdoor")
+    for power in (1e-5, 3e-4):
+        cal = scenes.calibrated(sc, power)
+        bg = scenes.background_signal(cal).astype(np.float64)
+        np.testing.assert_allclose(10 * np.log10(power / np.mean(bg**2)), sc.snr_db, atol=1e-3)
+    fixed = dataclasses.replace(sc, snr_db=None, background_level_db=-20.0)
+    assert scenes.calibrated(fixed, 1e-5) is fixed  # no SNR: the level stays as given
+    with pytest.raises(ValueError, match="source_power"):
+        scenes.calibrated(sc, 0.0)
+    with pytest.raises(ValueError, match="snr_db"):
+        dataclasses.replace(sc, snr_db=200.0)
+
+
+def test_reference_source_power_is_the_median_source_at_the_microphone():
+    # a background-only scene's level refers to REFERENCE_SOURCE_POWER_DB: keep it the median
+    # broadband power of one source at the mono microphone (the dataset's), within 2 dB
+    from acousticlib import datasets, geometry
+
+    mic = np.asarray(geometry.optimized_aperiodic_array())[[datasets.dataset_config("book").mic]]
+    cam = geometry.Camera().resized(144, 192)
+    powers = []
+    for i in range(60):
+        sc = sample_scene(cam, i, SceneConfig(p_background_only=0.0))
+        src, _ = datasets.propagate_parts(sc, mic)
+        powers.append(10 * np.log10(np.mean(src[0] ** 2)))
+    assert abs(np.median(powers) - scenes.REFERENCE_SOURCE_POWER_DB) < 2.0
 
 
 def test_forced_classes_background_only_and_distractors():
@@ -144,3 +178,35 @@ def test_forced_classes_never_give_a_background_only_scene():
     scenes_drawn = [sample_scene(cam, seed, cfg, classes=["drill"]) for seed in range(20)]
     assert all(not sc.background_only and sc.labels == (sc.sources[0].label,) for sc in scenes_drawn)
     assert sample_scene(cam, 0, cfg, classes=[]).background_only
+
+
+def test_distractor_similarity_is_validated():
+    for bad in (-0.1, 1.5):
+        with pytest.raises(ValueError, match="distractor_similarity"):
+            SceneConfig(distractor_similarity=bad)
+    with pytest.raises(TypeError, match="distractor_similarity"):
+        SceneConfig(distractor_similarity=float("nan"))
+    with pytest.raises(ValueError, match="similarity"):
+        scenes.Distractor("drill", (0.0, 0.0, 1.5), similarity=2.0)
+    assert scenes.Distractor("drill", (0.0, 0.0, 1.5)).similarity == 1.0
+
+
+def test_distractor_similarity_sets_look_alike_classes_without_moving_the_draws():
+    cfg = SceneConfig(max_sources=2, max_distractors=3, p_background_only=0.0)
+    n = {1.0: [0, 0], 0.0: [0, 0]}
+    for seed in range(60):
+        by_s = {s: sample_scene(CAM, seed, dataclasses.replace(cfg, distractor_similarity=s)) for s in (1.0, 0.5, 0.0)}
+        ref = by_s[1.0]
+        for s, sc in by_s.items():  # the scene's own draws do not depend on the similarity
+            assert sc.sources == ref.sources and len(sc.distractors) == len(ref.distractors)
+            assert (sc.seed, sc.background_seed, sc.snr_db) == (ref.seed, ref.background_seed, ref.snr_db)
+            assert [d.appearance_seed for d in sc.distractors] == [d.appearance_seed for d in ref.distractors]
+            assert all(d.similarity == s for d in sc.distractors)
+        for s in n:
+            sounding = {x.class_name for x in by_s[s].sources}
+            n[s][0] += sum(d.class_name in sounding for d in by_s[s].distractors)
+            n[s][1] += len(by_s[s].distractors)
+    assert n[1.0][1] > 30 and n[1.0][0] == n[1.0][1]  # similarity 1: every distractor copies a sounding class
+    assert n[0.0][0] / n[0.0][1] < 0.4  # similarity 0: random classes (2 of 10 sounding)
+    bg = [sample_scene(CAM, i, SceneConfig(max_distractors=3), background_only=True) for i in range(10)]
+    assert sum(len(b.distractors) for b in bg) > 0  # background-only scenes still get (random) distractors

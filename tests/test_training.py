@@ -157,3 +157,67 @@ def test_invalid_configuration_is_refused():
         fit(_uvae(), toy_frames(2), None, TrainConfig(epochs=1, monitor="accuracy"), progress=False)
     with pytest.raises(ValueError, match="data_key"):
         train_cached(model_spec("uvae", "smoke"), toy_frames(2), None, TrainConfig(), data_key="")
+
+
+def test_cosine_schedule_decays_the_learning_rate_each_epoch():
+    cfg = TrainConfig(epochs=4, lr=1e-2, lr_schedule="cosine")
+    assert [round(cfg.lr_at(e), 6) for e in range(4)] == [0.01, 0.008536, 0.005, 0.001464]
+    assert TrainConfig(epochs=4, lr=1e-2).lr_at(3) == 1e-2
+    # the constant schedule leaves the cache keys of earlier models as they were
+    assert "lr_schedule" not in TrainConfig().to_dict() and TrainConfig(lr_schedule="cosine").to_dict()["lr_schedule"]
+    seen = []
+    model = _uvae()
+    fit(model, toy_frames(4), None, cfg, progress=False,
+        task=_RateSpy(model, seen))
+    assert seen == pytest.approx([cfg.lr_at(e) for e in range(4)])
+    with pytest.raises(ValueError, match="lr_schedule"):
+        TrainConfig(lr_schedule="linear")
+
+
+class _RateSpy:
+    """A task that records the learning rate of each epoch's first step (wraps the model's own task)."""
+
+    def __init__(self, model, seen):
+        self._task, self._seen, self._last = task_for(model), seen, None
+        self.model = model
+
+    def optimizers(self, config):
+        return self._task.optimizers(config)
+
+    def train_step(self, batch, opts):
+        lr = opts["model"].param_groups[0]["lr"]
+        if not self._seen or lr != self._seen[-1]:
+            self._seen.append(lr)
+        return self._task.train_step(batch, opts)
+
+    def val_step(self, batch):
+        return self._task.val_step(batch)
+
+
+def test_shipped_weights_fill_the_cache_only_for_their_key(tmp_path, monkeypatch):
+    import json
+
+    from acousticlib import training
+
+    spec = model_spec("uvae", "smoke", **{k: v for k, v in TINY.to_dict().items() if k != "beta"})
+    cfg = TrainConfig(epochs=1, batch_size=4)
+    made = train_cached(spec, toy_frames(4), None, cfg, data_key="toy-v1", root=tmp_path / "a", progress=False)
+    ship = tmp_path / "weights" / "toy"
+    ship.mkdir(parents=True)
+    for name in ("model.pt", "history.json"):
+        (ship / name).write_bytes((made.path / name).read_bytes())
+    key = training.model_cache_key(spec, cfg, "toy-v1")
+    assert key == made.path.name  # the key a shipped folder names is the cache entry's
+    (ship / "shipped.json").write_text(json.dumps({"key": key}))
+    monkeypatch.setattr(training, "SHIPPED_WEIGHTS", tmp_path / "weights")
+    assert training.shipped("toy") == ship and training.shipped("other") is None
+    # same key: loaded, never trained (the data would raise)
+    got = train_cached(spec, Exploding(), None, cfg, data_key="toy-v1", root=tmp_path / "b", progress=False,
+                       weights=ship)
+    assert got.origin == "shipped" and _same(_weights(got.model), _weights(made.model))
+    # another key (other data): trained as usual, the shipped weights ignored
+    other = train_cached(spec, toy_frames(4), None, cfg, data_key="toy-v2", root=tmp_path / "b", progress=False,
+                         weights=ship)
+    assert other.origin == "trained"
+    with pytest.raises(FileNotFoundError, match="shipped.json"):
+        train_cached(spec, toy_frames(4), None, cfg, data_key="toy-v1", root=tmp_path / "c", weights=tmp_path)
