@@ -499,7 +499,7 @@ def reference_errors(test: DictDataset, real: torch.Tensor, profile: str = "book
 
 
 def generator_test_scores(model: torch.nn.Module, profile: str = "book", seed: int = 0, *, per_clip: bool = False,
-                          device: str = "cpu") -> dict[str, Any]:
+                          condition: str = "audio+video", device: str = "cpu") -> dict[str, Any]:
     """A trained generator's headline scores on the sound frames of the test split (chapter 11's measures).
 
     ``"mse"``: the mean pixel error against the normalised real images
@@ -509,11 +509,13 @@ def generator_test_scores(model: torch.nn.Module, profile: str = "book", seed: i
     true source box; ``"frames"``: how many frames were scored. With ``per_clip`` also
     ``"clip_mse"`` and ``"clip_iou_success"``: lists of the same two scores over the frames of each
     test clip (in clip order), the unit of independent evidence for comparing two models on the
-    same clips. Used by the tools that train many runs (``tools/training_seeds.py``,
+    same clips. ``condition``: what the model is given at test time, as in training (a video-only
+    model gets no audio; :func:`generator_data`). Used by the tools that train many runs (``tools/training_seeds.py``,
     ``tools/scaling_study.py``) and by the appendix.
     """
+    one_of("condition", condition, CONDITIONS)
     ds = camera_data(profile, seed, progress=False)
-    test = generator_data(profile, seed, "test", background=False)
+    test = generator_data(profile, seed, "test", background=False, condition=condition)
     rows = ds.frames_of("test", include_background=False)
     real_energy = energy_maps(minmax_per_sample(test.tensors["acoustic"].float()))
     record = evaluate_generator(model, test, seed=seed, device=device)

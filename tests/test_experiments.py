@@ -219,6 +219,13 @@ def test_generator_test_scores_are_chapter_11s_measures(smoke):
     assert np.mean(scores["clip_mse"]) == pytest.approx(scores["mse"])
     assert np.mean(scores["clip_iou_success"]) == pytest.approx(scores["iou_success"])
     assert "clip_mse" not in ex.generator_test_scores(model, "smoke", 0)
+    # a video-only model is scored without the audio it never had, as chapter 11 scores it
+    silent = ex.generator_data("smoke", 0, "test", background=False, condition="video only")
+    muted = ex.generator_test_scores(model, "smoke", 0, condition="video only")
+    assert muted["mse"] == pytest.approx(evaluate_generator(model, silent, seed=0)["mse"])
+    assert muted["mse"] != pytest.approx(scores["mse"])
+    with pytest.raises(ValueError, match="condition"):
+        ex.generator_test_scores(model, "smoke", 0, condition="sound only")
 
 
 def test_dataset_cache_key_names_the_cache_folder(smoke):

@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
             for condition in CONDITIONS:
                 t0 = time.perf_counter()
                 trained = ex.train_generator("uvae", args.profile, args.seed, condition=condition, progress=False)
-                scores = ex.generator_test_scores(trained.model, args.profile, args.seed)
+                scores = ex.generator_test_scores(trained.model, args.profile, args.seed, condition=condition)
                 rows.append({"distractor_similarity": similarity, "condition": condition, **scores,
                              "dataset": ds.folder.name, "model": trained.path.name,
                              "test_recordings": int(len(set(rec[test].tolist()))),
