@@ -380,7 +380,13 @@ def print_table(records: list[dict], title: str, max_rss_gb: float, max_seconds:
 
 
 def refresh(paths: list[Path], timeout: int) -> None:
-    """Re-execute notebooks in place with default parameters (committed outputs)."""
+    """Re-execute notebooks in place with default parameters (committed outputs).
+
+    Torch runs on ``ACOUSTICLIB_THREADS`` threads, 1 unless set, as under ``make`` and in CI's
+    nbval: trained weights depend on the thread count, so outputs made with another count
+    would not match CI's run.
+    """
+    os.environ.setdefault("ACOUSTICLIB_THREADS", "1")
     import nbformat
     from nbclient import NotebookClient
 
