@@ -17,13 +17,14 @@ export ACOUSTICLIB_THREADS ?= 1
 export PYDEVD_DISABLE_FILE_VALIDATION = 1
 export PYTHONHASHSEED = 0
 
-.PHONY: help venv book test unit nbval smoke html check-html chromium lab refresh clean clean-cache
+.PHONY: help venv book test lint unit nbval smoke html check-html chromium lab refresh clean clean-cache
 
 help:
 	@echo "make book     execute every chapter from scratch and build the HTML book (_build/html); JOBS=1 on a small machine"
 	@echo "make test     the whole suite: unit tests, nbval, papermill smoke runs, HTML build, browser check"
 	@echo "make lab      open the book in JupyterLab"
 	@echo "make refresh  re-execute notebooks and update their committed outputs (NB=book/xx.ipynb for one)"
+	@echo "make lint     ruff check and ruff format --check over the package, tools, tests, benchmarks and chapters"
 	@echo "make unit | nbval | smoke | html | check-html   the parts of make test"
 
 venv: $(STAMP)
@@ -43,12 +44,18 @@ book: venv
 	$(BIN)/python tools/notebooks.py book --jobs $(JOBS) $(if $(RECORD),--record $(RECORD))
 
 test: venv chromium
+	$(MAKE) lint
 	$(MAKE) unit
 	$(MAKE) nbval
 	$(MAKE) smoke
 	$(MAKE) html
 	$(MAKE) check-html
 	@echo "make test: all checks passed"
+
+# configuration in pyproject.toml ([tool.ruff]); `ruff format .` and `ruff check --fix .` repair most of it
+lint: venv
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 unit: venv
 	$(BIN)/python -m pytest tests -n $(JOBS) -q

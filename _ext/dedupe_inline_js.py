@@ -1,10 +1,11 @@
 """Drop inline <script> bodies that Sphinx 7.4 emits twice.
 
-Sphinx 7.4 registers an inline script added after the builder starts (``add_js_file(None,
-body=...)``, e.g. sphinx-thebe's ``const THEBE_JS_URL = ...``) once with filename ``None`` and
-again with ``''`` when writing pages, so every page declares the ``const`` twice and the browser
-throws "Identifier 'THEBE_JS_URL' has already been declared". Fixed upstream in Sphinx 8.2
-(sphinx-doc/sphinx#13402); jupyter-book 1.x is pinned to Sphinx 7.
+Sphinx 7.4 registers an inline script added after the builder starts
+(``add_js_file(None, body=...)``, e.g. sphinx-thebe's ``const THEBE_JS_URL = ...``) once
+with filename ``None`` and again with ``''`` when writing pages, so every page declares
+the ``const`` twice and the browser throws "Identifier 'THEBE_JS_URL' has already been
+declared". Fixed upstream in Sphinx 8.2 (sphinx-doc/sphinx#13402); jupyter-book 1.x is
+pinned to Sphinx 7.
 """
 
 
@@ -14,8 +15,10 @@ def _dedupe(app, pagename, templatename, context, doctree):
         return
     seen, kept = set(), []
     for js in scripts:
-        key = (getattr(js, "filename", js) or "",
-               tuple(sorted(getattr(js, "attributes", {}).items())))
+        key = (
+            getattr(js, "filename", js) or "",
+            tuple(sorted(getattr(js, "attributes", {}).items())),
+        )
         if key not in seen:
             seen.add(key)
             kept.append(js)

@@ -3,8 +3,10 @@
 The modules follow the pipeline of the book, and each imports only modules to its left::
 
     runtime, cache  (infrastructure: seeds, devices, profiles, on-disk cache)
-    geometry -> simulate -> beamforming -> features -> datasets -> models -> training -> metrics
-    plotting, widgets, exercises  (read-only consumers, imported by nothing in the spine)
+    geometry -> simulate -> beamforming -> features -> datasets -> models -> training
+      -> metrics
+    plotting, widgets, exercises  (read-only consumers, imported by nothing in the
+    spine)
 
 Submodules are imported on demand (``from acousticlib import beamforming``) so that
 ``import acousticlib`` stays fast and does not pull in torch.

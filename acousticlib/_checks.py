@@ -1,7 +1,7 @@
 """Input validation shared by every public function of :mod:`acousticlib`.
 
-Each helper raises ``ValueError`` (or ``TypeError``) with a message that names the parameter
-and says what was expected, so a reader knows what to fix.
+Each helper raises ``ValueError`` (or ``TypeError``) with a message that names the
+parameter and says what was expected, so a reader knows what to fix.
 """
 
 from __future__ import annotations
@@ -14,7 +14,12 @@ import numpy as np
 
 
 def _fmt_shape(shape: Sequence[int | None]) -> str:
-    return "(" + ", ".join("*" if s is None else str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
+    return (
+        "("
+        + ", ".join("*" if s is None else str(s) for s in shape)
+        + ("," if len(shape) == 1 else "")
+        + ")"
+    )
 
 
 def as_array(
@@ -31,16 +36,21 @@ def as_array(
 ) -> np.ndarray:
     """Convert ``value`` to a NumPy array and check it.
 
-    ``shape`` may hold ``None`` for free axes, e.g. ``(None, 3)`` for ``(M, 3)`` positions;
-    ``what`` is a short description of the axes used in messages (e.g. ``"(M, N): microphones x samples"``).
+    ``shape`` may hold ``None`` for free axes, e.g. ``(None, 3)`` for ``(M, 3)``
+    positions; ``what`` is a short description of the axes used in messages (e.g. ``"(M,
+    N): microphones x samples"``).
     """
     if hasattr(value, "detach") and hasattr(value, "cpu"):  # torch tensors
         value = value.detach().cpu().numpy()
     try:
         arr = np.asarray(value, dtype=dtype)
     except (TypeError, ValueError) as exc:
-        raise TypeError(f"{name} must be array-like of numbers; got {type(value).__name__} ({exc})") from None
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
+        raise TypeError(
+            f"{name} must be array-like of numbers; got {type(value).__name__} ({exc})"
+        ) from None
+    if arr.dtype == object or not (
+        np.issubdtype(arr.dtype, np.number) or arr.dtype == bool
+    ):
         raise TypeError(f"{name} must hold numbers; got dtype {arr.dtype}")
     desc = f" {what}" if what else ""
     if ndim is not None:
@@ -49,20 +59,31 @@ def as_array(
             want = " or ".join(f"{d}-D" for d in allowed)
             raise ValueError(f"{name} must be {want}{desc}; got shape {arr.shape}")
     if shape is not None:
-        if arr.ndim != len(shape) or any(s is not None and s != a for s, a in zip(shape, arr.shape)):
-            raise ValueError(f"{name} must have shape {_fmt_shape(shape)}{desc}; got {arr.shape}")
+        if arr.ndim != len(shape) or any(
+            s is not None and s != a for s, a in zip(shape, arr.shape, strict=False)
+        ):
+            raise ValueError(
+                f"{name} must have shape {_fmt_shape(shape)}{desc}; got {arr.shape}"
+            )
     if arr.size < min_size:
-        raise ValueError(f"{name} must hold at least {min_size} value(s); got shape {arr.shape}")
+        raise ValueError(
+            f"{name} must hold at least {min_size} value(s); got shape {arr.shape}"
+        )
     if finite and np.issubdtype(arr.dtype, np.inexact) and not np.all(np.isfinite(arr)):
         bad = int(np.size(arr) - np.count_nonzero(np.isfinite(arr)))
-        raise ValueError(f"{name} must be finite; it holds {bad} NaN or infinite value(s)")
+        raise ValueError(
+            f"{name} must be finite; it holds {bad} NaN or infinite value(s)"
+        )
     if nonnegative and np.any(arr < 0):
         raise ValueError(f"{name} must be non-negative; its minimum is {arr.min()!r}")
     return arr
 
 
-def positive(name: str, value: Any, *, integer: bool = False, allow_zero: bool = False) -> Any:
-    """Check that ``value`` is a (finite) positive number, or a positive integer if ``integer``."""
+def positive(
+    name: str, value: Any, *, integer: bool = False, allow_zero: bool = False
+) -> Any:
+    """Check that ``value`` is a (finite) positive number, or a positive integer if
+    ``integer``."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
         kind = "an integer" if integer else "a number"
         raise TypeError(f"{name} must be {kind}; got {type(value).__name__} {value!r}")
@@ -74,19 +95,31 @@ def positive(name: str, value: Any, *, integer: bool = False, allow_zero: bool =
     return int(value) if integer else float(value)
 
 
-def in_range(name: str, value: Any, low: float, high: float, *, inclusive: bool = True) -> float:
-    """Check that a number lies in ``[low, high]`` (or ``(low, high)`` if not inclusive)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
+def in_range(
+    name: str, value: Any, low: float, high: float, *, inclusive: bool = True
+) -> float:
+    """Check that a number lies in ``[low, high]`` (or ``(low, high)`` if not
+    inclusive)."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, numbers.Real)
+        or not np.isfinite(value)
+    ):
         raise TypeError(f"{name} must be a finite number; got {value!r}")
     ok = low <= value <= high if inclusive else low < value < high
     if not ok:
         br = "[]" if inclusive else "()"
-        raise ValueError(f"{name} must lie in {br[0]}{low}, {high}{br[1]}; got {value!r}")
+        raise ValueError(
+            f"{name} must lie in {br[0]}{low}, {high}{br[1]}; got {value!r}"
+        )
     return float(value)
 
 
 def one_of(name: str, value: Any, choices: Sequence[Any]) -> Any:
     """Check that ``value`` is one of ``choices``."""
     if value not in choices:
-        raise ValueError(f"{name} must be one of {', '.join(repr(c) for c in choices)}; got {value!r}")
+        raise ValueError(
+            f"{name} must be one of {', '.join(repr(c) for c in choices)}; got "
+            f"{value!r}"
+        )
     return value

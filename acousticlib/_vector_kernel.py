@@ -1,32 +1,36 @@
-"""The fast beamformer's inner kernel, written in LLVM IR with the focus points in vector lanes.
+"""The fast beamformer's inner kernel, written in LLVM IR with the focus points in
+vector lanes.
 
-Private to :mod:`acousticlib.beamforming` (chapter 04 teaches what it computes). One *task* is
-one block of ``lanes`` focus points (8 or 16, :func:`host_lanes`) times one block of bins
-(``k0 <= k < k1``)::
+Private to :mod:`acousticlib.beamforming` (chapter 04 teaches what it computes). One
+*task* is one block of ``lanes`` focus points (8 or 16, :func:`host_lanes`) times one
+block of bins (``k0 <= k < k1``)::
 
-    a[m, :] = anchor steering of bin k0 for the task's points      (copied to the stack: 8 or 16 KB
-                                                                    for 128 microphones)
+    # copied to the stack: 8 or 16 KB for 128 microphones
+    a[m, :] = anchor steering of bin k0 for the task's points
     for k in k0 .. k1 - 1:
-        for each block of FRAME_BLOCK frames t (then the remaining frames one at a time):
-            s[t, :] = sum_m a[m, :] X[k, m, t]                      (complex, one point per lane,
-                                                                    in blocks of MIC_BLOCK microphones)
-            out[t, q0 + lane, k] = scale |s[t, lane]|^2             (masked scatter)
-        a[m, :] *= step[m, :]                                      (advance every phase by one bin)
+        # then the remaining frames one at a time
+        for each block of FRAME_BLOCK frames t:
+            # complex, one point per lane, in blocks of MIC_BLOCK microphones
+            s[t, :] = sum_m a[m, :] X[k, m, t]
+            out[t, q0 + lane, k] = scale |s[t, lane]|^2    # masked scatter
+        a[m, :] *= step[m, :]                      # advance every phase by one bin
 
-Why not numba alone: numba vectorizes the dot product over the *microphones*, so each output
-ends with a horizontal sum across the vector lanes, and it cannot keep a vector of points per
-accumulator in registers (an accumulator array took 150 ms, unrolled scalars 380 ms). Here each
+Why not numba alone: numba vectorizes the dot product over the *microphones*, so each
+output ends with a horizontal sum across the vector lanes, and it cannot keep a vector
+of points per accumulator in registers (both an accumulator array and unrolled scalars
+were slower: ``benchmarks/results/docstring_timings.md``). Here each
 accumulator is one vector register holding ``lanes`` points, the microphone loop has no
 horizontal sums, and each frame's spectrum value is broadcast to all lanes: 4 fused
-multiply-adds per complex product, 4 frames x 2 (re, im) = 8 partial sums over a block of
-:data:`MIC_BLOCK` microphones, added into 8 totals (16 vector registers of the 32 of AVX-512).
+multiply-adds per complex product, 4 frames x 2 (re, im) = 8 partial sums over a block
+of :data:`MIC_BLOCK` microphones, added into 8 totals (16 vector registers of the 32 of
+AVX-512).
 
 Every lane computes the same scalar operations in the same order (``llvm.fma`` for every
-multiply-add, no fast-math flags: nothing is reassociated), so the result is **the same, bit
-for bit, whatever the vector width, the frame block, the thread count or the host's instruction
-set**: 16 lanes on hosts with AVX-512, 8 elsewhere, compiled with the same arithmetic. (Without
-hardware FMA, LLVM calls ``fmaf``: the same numbers, much slower.) Threads come from numba: a
-``prange`` over tasks calls the compiled function.
+multiply-add, no fast-math flags: nothing is reassociated), so the result is **the same,
+bit for bit, whatever the vector width, the frame block, the thread count or the host's
+instruction set**: 16 lanes on hosts with AVX-512, 8 elsewhere, compiled with the same
+arithmetic. (Without hardware FMA, LLVM calls ``fmaf``: the same numbers, much slower.)
+Threads come from numba: a ``prange`` over tasks calls the compiled function.
 """
 
 from __future__ import annotations
@@ -36,16 +40,16 @@ import functools
 import time
 from typing import Any
 
-#: Frames per accumulator block (4 frames x 2 parts = 8 vector accumulators); remaining frames
-#: run one at a time with the same arithmetic.
+#: Frames per accumulator block (4 frames x 2 parts = 8 vector accumulators); remaining
+#: frames run one at a time with the same arithmetic.
 FRAME_BLOCK = 4
-#: Microphones per partial sum: each output sums blocks of this many microphones, then adds
-#: the block sums (blocked summation: float32 rounding error grows with 16 + M / 16 terms
-#: instead of M, 5x less for 128 microphones; a plain running sum over 128 microphones missed
-#: the 1e-4 tolerance on dim pixels next to bright ones).
+#: Microphones per partial sum: each output sums blocks of this many microphones, then
+#: adds the block sums (blocked summation: float32 rounding error grows with 16 + M / 16
+#: terms instead of M, 5x less for 128 microphones; a plain running sum over 128
+#: microphones missed the 1e-4 tolerance on dim pixels next to bright ones).
 MIC_BLOCK = 16
-#: Seconds spent compiling the kernel and its numba driver in this process (0 until the first
-#: call); reported by the benchmark.
+#: Seconds spent compiling the kernel and its numba driver in this process (0 until the
+#: first call); reported by the benchmark.
 COMPILE_S = 0.0
 
 _ARGS = ("xr", "xi", "ar", "ai", "sr", "si", "out")
@@ -61,17 +65,22 @@ def host_lanes(features: str | None = None) -> int:
     return 16 if "+avx512f" in features.split(",") else 8
 
 
-def kernel_ir(lanes: int, frame_block: int = FRAME_BLOCK, mic_block: int = MIC_BLOCK) -> str:
+def kernel_ir(
+    lanes: int, frame_block: int = FRAME_BLOCK, mic_block: int = MIC_BLOCK
+) -> str:
     """LLVM IR (text) of ``bf_task``: one task as in the module docstring.
 
-    Arguments (all ``i64`` but the last): addresses of ``xr, xi`` ``(K, M, T)`` float32 spectra,
-    ``ar, ai`` the task's anchor steering ``(M, lanes)``, ``sr, si`` its one-bin step
-    ``(M, lanes)``, ``out`` ``(T, P, K)`` float32; then ``M, T, P, K``, the bins ``k0, k1``, the
-    task's first point ``q0``, its number of real points ``nvalid`` (the rest are padding, not
-    written) and ``float scale``.
+    Arguments (all ``i64`` but the last): addresses of ``xr, xi`` ``(K, M, T)`` float32
+    spectra, ``ar, ai`` the task's anchor steering ``(M, lanes)``, ``sr, si`` its
+    one-bin step ``(M, lanes)``, ``out`` ``(T, P, K)`` float32; then ``M, T, P, K``, the
+    bins ``k0, k1``, the task's first point ``q0``, its number of real points ``nvalid``
+    (the rest are padding, not written) and ``float scale``.
     """
     if lanes < 1 or frame_block < 1 or mic_block < 1:
-        raise ValueError(f"lanes, frame_block and mic_block must be >= 1; got {lanes}, {frame_block}, {mic_block}")
+        raise ValueError(
+            f"lanes, frame_block and mic_block must be >= 1; got {lanes}, "
+            f"{frame_block}, {mic_block}"
+        )
     V = lanes
     vt = f"<{V} x float>"
     vi = f"<{V} x i64>"
@@ -85,9 +94,14 @@ def kernel_ir(lanes: int, frame_block: int = FRAME_BLOCK, mic_block: int = MIC_B
         a(f"  %{name} = shufflevector {vtype} %{name}.0, {vtype} poison, {zeros}")
 
     a(f"declare {vt} @llvm.fma.v{V}f32({vt}, {vt}, {vt})")
-    a(f"declare void @llvm.masked.scatter.v{V}f32.v{V}p0({vt}, <{V} x ptr>, <{V} x i1>)")
+    a(
+        f"declare void @llvm.masked.scatter.v{V}f32.v{V}p0({vt}, <{V} x ptr>, <{V} x "
+        f"i1>)"
+    )
     a("declare void @llvm.memcpy.p0.p0.i64(ptr, ptr, i64, i1)")
-    args = ", ".join([f"i64 %{n}.a" for n in _ARGS] + [f"i64 %{n}" for n in _INTS] + ["float %scale"])
+    args = ", ".join(
+        [f"i64 %{n}.a" for n in _ARGS] + [f"i64 %{n}" for n in _INTS] + ["float %scale"]
+    )
     a(f"define void @bf_task({args}) nounwind {{")
     a("entry:")
     for n in _ARGS:
@@ -96,12 +110,21 @@ def kernel_ir(lanes: int, frame_block: int = FRAME_BLOCK, mic_block: int = MIC_B
     a("  %lar = alloca float, i64 %n, align 64")
     a("  %lai = alloca float, i64 %n, align 64")
     a("  %nbytes = mul i64 %n, 4")
-    a("  call void @llvm.memcpy.p0.p0.i64(ptr align 4 %lar, ptr align 4 %ar, i64 %nbytes, i1 false)")
-    a("  call void @llvm.memcpy.p0.p0.i64(ptr align 4 %lai, ptr align 4 %ai, i64 %nbytes, i1 false)")
+    a(
+        "  call void @llvm.memcpy.p0.p0.i64(ptr align 4 %lar, ptr align 4 %ar, i64 "
+        "%nbytes, i1 false)"
+    )
+    a(
+        "  call void @llvm.memcpy.p0.p0.i64(ptr align 4 %lai, ptr align 4 %ai, i64 "
+        "%nbytes, i1 false)"
+    )
     splat("scv", "%scale", "float", vt)
     splat("nvv", "%nvalid", "i64", vi)
     splat("Kv", "%K", "i64", vi)
-    a(f"  %lane = add {vi} <{', '.join(f'i64 {i}' for i in range(V))}>, zeroinitializer")
+    a(
+        f"  %lane = add {vi} <{', '.join(f'i64 {i}' for i in range(V))}>, "
+        f"zeroinitializer"
+    )
     a(f"  %lmask = icmp ult {vi} %lane, %nvv")
     a("  %MT = mul i64 %M, %T")
     a("  %PK = mul i64 %P, %K")
@@ -121,10 +144,14 @@ def kernel_ir(lanes: int, frame_block: int = FRAME_BLOCK, mic_block: int = MIC_B
         """Blocks of ``TF`` frames from ``init`` while a whole block fits in ``T``."""
 
         def accumulators(name: str, entry: str, latch: str) -> None:
-            """Re and im of ``TF`` frames: zero when entering from ``entry``, updated by ``latch``."""
+            """Re and im of ``TF`` frames: zero when entering from ``entry``, updated
+            by ``latch``."""
             for j in range(TF):
                 for c in "ri":
-                    a(f"  %{tag}.{name}{j}{c} = phi {vt} [ zeroinitializer, %{tag}.{entry} ], [ %{tag}.{name}{j}{c}.n, %{tag}.{latch} ]")
+                    a(
+                        f"  %{tag}.{name}{j}{c} = phi {vt} [ zeroinitializer, "
+                        f"%{tag}.{entry} ], [ %{tag}.{name}{j}{c}.n, %{tag}.{latch} ]"
+                    )
 
         a(f"{tag}.head:")
         a(f"  %{tag}.t = phi i64 [ {init}, %{pred} ], [ %{tag}.end, %{tag}.exit ]")
@@ -132,7 +159,8 @@ def kernel_ir(lanes: int, frame_block: int = FRAME_BLOCK, mic_block: int = MIC_B
         a(f"  %{tag}.ok = icmp ule i64 %{tag}.end, %T")
         a(f"  %{tag}.xkt = add i64 %xk, %{tag}.t")
         a(f"  br i1 %{tag}.ok, label %{tag}.mo, label %{after}")
-        a(f"{tag}.mo:")  # blocks of MIC_BLOCK microphones: partial sums, then added to the totals
+        # blocks of MIC_BLOCK microphones: partial sums, then added to the totals
+        a(f"{tag}.mo:")
         a(f"  %{tag}.m0 = phi i64 [ 0, %{tag}.head ], [ %{tag}.m1, %{tag}.mb ]")
         accumulators("S", "head", "mb")  # totals over the microphone blocks
         a(f"  %{tag}.m1.t = add i64 %{tag}.m0, {mic_block}")
@@ -152,10 +180,14 @@ def kernel_ir(lanes: int, frame_block: int = FRAME_BLOCK, mic_block: int = MIC_B
         for j in range(TF):
             a(f"  %{tag}.xo{j} = add i64 %{tag}.xo, {j}")
             for c in "ri":
-                a(f"  %{tag}.px{j}{c} = getelementptr float, ptr %x{c}, i64 %{tag}.xo{j}")
+                a(
+                    f"  %{tag}.px{j}{c} = getelementptr float, ptr %x{c}, i64 "
+                    f"%{tag}.xo{j}"
+                )
                 a(f"  %{tag}.x{j}{c}.s = load float, ptr %{tag}.px{j}{c}, align 4")
                 splat(f"{tag}.x{j}{c}", f"%{tag}.x{j}{c}.s", "float", vt)
-        for j in range(TF):  # re += ar xr - ai xi ;  im += ar xi + ai xr  (in this order)
+        # re += ar xr - ai xi ;  im += ar xi + ai xr  (in this order)
+        for j in range(TF):
             s, x = f"%{tag}.s{j}", f"%{tag}.x{j}"
             a(f"  {s}r.h = {fma}({vt} %{tag}.ar, {vt} {x}r, {vt} {s}r)")
             a(f"  {s}r.n = {fma}({vt} %{tag}.ain, {vt} {x}i, {vt} {s}r.h)")
@@ -180,7 +212,10 @@ def kernel_ir(lanes: int, frame_block: int = FRAME_BLOCK, mic_block: int = MIC_B
             a(f"  %{tag}.tPK{j} = mul i64 %{tag}.tj{j}, %PK")
             a(f"  %{tag}.base{j} = getelementptr float, ptr %out, i64 %{tag}.tPK{j}")
             a(f"  %{tag}.ptr{j} = getelementptr float, ptr %{tag}.base{j}, {vi} %off")
-            a(f"  call void @llvm.masked.scatter.v{V}f32.v{V}p0({vt} %{tag}.pws{j}, <{V} x ptr> align 4 %{tag}.ptr{j}, <{V} x i1> %lmask)")
+            a(
+                f"  call void @llvm.masked.scatter.v{V}f32.v{V}p0({vt} %{tag}.pws{j}, "
+                f"<{V} x ptr> align 4 %{tag}.ptr{j}, <{V} x i1> %lmask)"
+            )
         a(f"  br label %{tag}.head")
 
     frames("f", frame_block, "0", "kloop", "g.head")
@@ -226,25 +261,31 @@ def compile_task(lanes: int) -> ctypes._CFuncPtr:
     mod = ll.parse_assembly(kernel_ir(lanes))
     mod.verify()
     tm = ll.Target.from_default_triple().create_target_machine(
-        cpu=ll.get_host_cpu_name(), features=ll.get_host_cpu_features().flatten(), opt=3)
+        cpu=ll.get_host_cpu_name(), features=ll.get_host_cpu_features().flatten(), opt=3
+    )
     pb = ll.create_pass_builder(tm, ll.create_pipeline_tuning_options(speed_level=3))
     pb.getModulePassManager().run(mod, pb)
     engine = ll.create_mcjit_compiler(mod, tm)
     engine.finalize_object()
     _KEEP.append((engine, mod, tm))
-    proto = ctypes.CFUNCTYPE(None, *([ctypes.c_int64] * (len(_ARGS) + len(_INTS))), ctypes.c_float)
+    proto = ctypes.CFUNCTYPE(
+        None, *([ctypes.c_int64] * (len(_ARGS) + len(_INTS))), ctypes.c_float
+    )
     return proto(engine.get_function_address("bf_task"))
 
 
 def make_driver(task: ctypes._CFuncPtr):
-    """A numba ``prange`` over all tasks calling ``task``: ``drive(Xr, Xi, Ar, Ai, Sr, Si, out,
-    kb, scale)`` with ``Xr, Xi`` ``(K, M, T)``, ``Ar, Ai`` ``(NA, NB, M, lanes)`` anchors of bins
-    ``0, kb, 2 kb, ...``, ``Sr, Si`` ``(NB, M, lanes)``, ``out`` ``(T, P, K)``, all C-contiguous
-    float32. Static scheduling hands each thread a contiguous range of bins."""
+    """A numba ``prange`` over all tasks calling ``task``: ``drive(Xr, Xi, Ar, Ai, Sr,
+    Si, out, kb, scale)`` with ``Xr, Xi`` ``(K, M, T)``, ``Ar, Ai`` ``(NA, NB, M,
+    lanes)`` anchors of bins ``0, kb, 2 kb, ...``, ``Sr, Si`` ``(NB, M, lanes)``,
+    ``out`` ``(T, P, K)``, all C-contiguous float32. Static scheduling hands each
+    thread a contiguous range of bins."""
     import numba
 
     @numba.njit(parallel=True, nogil=True, cache=False)
-    def drive(Xr, Xi, Ar, Ai, Sr, Si, out, kb, scale):  # pragma: no cover - compiled by numba
+    def drive(
+        Xr, Xi, Ar, Ai, Sr, Si, out, kb, scale
+    ):  # pragma: no cover - compiled by numba
         K, M, T = Xr.shape
         NA, NB, _, PT = Ar.shape
         P = out.shape[1]
@@ -255,18 +296,33 @@ def make_driver(task: ctypes._CFuncPtr):
             q0 = pb * PT
             off = (blk * NB + pb) * M * PT * 4
             soff = pb * M * PT * 4
-            task(Xr.ctypes.data, Xi.ctypes.data, Ar.ctypes.data + off, Ai.ctypes.data + off,
-                 Sr.ctypes.data + soff, Si.ctypes.data + soff, out.ctypes.data,
-                 M, T, P, K, k0, min(K, k0 + kb), q0, min(PT, P - q0), scale)
+            task(
+                Xr.ctypes.data,
+                Xi.ctypes.data,
+                Ar.ctypes.data + off,
+                Ai.ctypes.data + off,
+                Sr.ctypes.data + soff,
+                Si.ctypes.data + soff,
+                out.ctypes.data,
+                M,
+                T,
+                P,
+                K,
+                k0,
+                min(K, k0 + kb),
+                q0,
+                min(PT, P - q0),
+                scale,
+            )
 
     return drive
 
 
 @functools.lru_cache(maxsize=1)
 def host_driver():
-    """``(lanes, drive)`` for this host, compiled once per process (about a second, timed into
-    :data:`COMPILE_S` with the numba driver's compilation on its first call); ``None`` when
-    numba or llvmlite is missing."""
+    """``(lanes, drive)`` for this host, compiled once per process (timed into
+    :data:`COMPILE_S` with the numba driver's compilation on its first call); ``None``
+    when numba or llvmlite is missing."""
     try:
         import llvmlite.binding  # noqa: F401
         import numba  # noqa: F401

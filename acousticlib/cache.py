@@ -1,23 +1,25 @@
 """A content-addressed on-disk cache for datasets and trained models.
 
-Chapters build expensive things (a simulated dataset, a trained U-VAE) once and reuse them:
-chapter 06 builds the dataset that chapters 07-15 load, chapter 08 trains the U-VAE that
-chapter 11 evaluates. An entry is a folder of files written by a ``build`` function you pass,
-addressed by a key that hashes
+Chapters build expensive things (a simulated dataset, a trained U-VAE) once and reuse
+them: chapter 06 builds the dataset that chapters 07-15 load, chapter 08 trains the
+    U-VAE that
+chapter 11 evaluates. An entry is a folder of files written by a ``build`` function you
+pass, addressed by a key that hashes
 
 * the entry's *kind* (``"dataset"``, ``"model"``, ...),
 * its configuration (any JSON-like mapping), and
-* the code version (``acousticlib.__version__`` plus an optional per-kind version string),
+* the code version (``acousticlib.__version__`` plus an optional per-kind version
+  string),
 
 so a changed configuration or a new release never reads a stale entry.
 
 Guarantees:
 
-* **Atomic**: ``build`` writes into a temporary folder beside the entry, which is renamed into
-  place only once complete (with a ``manifest.json`` of SHA-256 checksums). A crash or a
-  Ctrl-C leaves no half-written entry; the next call builds it again.
-* **One builder at a time**: a file lock per key, so two processes (nbval with xdist, two
-  notebooks at once) never build the same entry twice: the second waits, then reads.
+* **Atomic**: ``build`` writes into a temporary folder beside the entry, which is
+  renamed into place only once complete (with a ``manifest.json`` of SHA-256 checksums).
+  A crash or a Ctrl-C leaves no half-written entry; the next call builds it again.
+* **One builder at a time**: a file lock per key, so two processes (nbval with xdist,
+  two notebooks at once) never build the same entry twice: the second waits, then reads.
 * **Verified on read**: sizes and checksums are checked; a corrupt or truncated entry is
   rebuilt with a :class:`CacheWarning`.
 
@@ -59,7 +61,8 @@ class CacheError(RuntimeError):
 
 
 def cache_root(root: str | os.PathLike[str] | None = None) -> Path:
-    """The cache folder: ``root`` if given, else ``$ACOUSTICLIB_CACHE``, else the user cache."""
+    """The cache folder: ``root`` if given, else ``$ACOUSTICLIB_CACHE``, else the
+    user cache."""
     if root is not None:
         return Path(root).expanduser()
     env = os.environ.get("ACOUSTICLIB_CACHE")
@@ -91,25 +94,37 @@ def _canonical(value: Any, where: str = "config") -> Any:
         return value
     if isinstance(value, PurePath):
         return str(value)
-    if hasattr(value, "item") and callable(value.item) and getattr(value, "shape", None) == ():
+    if (
+        hasattr(value, "item")
+        and callable(value.item)
+        and getattr(value, "shape", None) == ()
+    ):
         value = value.item()  # numpy / torch scalars
     if isinstance(value, int):
         return int(value)
     if isinstance(value, float):
         if not math.isfinite(value):
-            raise ValueError(f"{where}: non-finite float {value!r} cannot be part of a cache key")
+            raise ValueError(
+                f"{where}: non-finite float {value!r} cannot be part of a cache key"
+            )
         return float(value)
     raise TypeError(
-        f"{where}: values of type {type(value).__name__} cannot be hashed into a cache key; "
+        f"{where}: values of type {type(value).__name__} cannot be hashed into a cache "
+        f"key; "
         "use numbers, strings, booleans, lists and dicts"
     )
 
 
-def cache_key(kind: str, config: Mapping[str, Any], code_version: str | None = None) -> str:
-    """The hex key of an entry: SHA-256 of kind, canonical JSON config and code version."""
+def cache_key(
+    kind: str, config: Mapping[str, Any], code_version: str | None = None
+) -> str:
+    """The hex key of an entry: SHA-256 of kind, canonical JSON config and code
+    version."""
     _check_kind(kind)
     if not isinstance(config, Mapping) and not dataclasses.is_dataclass(config):
-        raise TypeError(f"config must be a mapping or a dataclass; got {type(config).__name__}")
+        raise TypeError(
+            f"config must be a mapping or a dataclass; got {type(config).__name__}"
+        )
     payload = {
         "kind": kind,
         "config": _canonical(config),
@@ -120,15 +135,25 @@ def cache_key(kind: str, config: Mapping[str, Any], code_version: str | None = N
 
 
 def _check_kind(kind: str) -> None:
-    if not isinstance(kind, str) or not kind or not kind.replace("-", "").replace("_", "").isalnum():
-        raise ValueError(f"kind must be a non-empty name of letters, digits, '-' or '_'; got {kind!r}")
+    if (
+        not isinstance(kind, str)
+        or not kind
+        or not kind.replace("-", "").replace("_", "").isalnum()
+    ):
+        raise ValueError(
+            f"kind must be a non-empty name of letters, digits, '-' or '_'; got "
+            f"{kind!r}"
+        )
 
 
-def write_json_atomic(path: str | os.PathLike[str], data: Any, *, indent: int = 1) -> Path:
-    """Write ``data`` as JSON to ``path`` atomically: a temporary file in the same folder, then ``os.replace``.
+def write_json_atomic(
+    path: str | os.PathLike[str], data: Any, *, indent: int = 1
+) -> Path:
+    """Write ``data`` as JSON to ``path`` atomically: a temporary file in the same
+    folder, then ``os.replace``.
 
-    A crash leaves the old file (or none), never half a file. Used for the results files of
-    ``benchmarks/`` and ``tools/`` that the chapters read. Returns the path.
+    A crash leaves the old file (or none), never half a file. Used for the results files
+    of ``benchmarks/`` and ``tools/`` that the chapters read. Returns the path.
     """
     import tempfile
 
@@ -164,8 +189,13 @@ def _list_files(folder: Path) -> list[str]:
 
 
 def _write_manifest(folder: Path, meta: dict[str, Any]) -> dict[str, Any]:
-    files = {name: {"size": (folder / name).stat().st_size, "sha256": file_sha256(folder / name)}
-             for name in _list_files(folder)}
+    files = {
+        name: {
+            "size": (folder / name).stat().st_size,
+            "sha256": file_sha256(folder / name),
+        }
+        for name in _list_files(folder)
+    }
     if not files:
         raise CacheError("the build function wrote no files into the entry folder")
     manifest = {**meta, "files": files, "created": time.strftime("%Y-%m-%dT%H:%M:%S")}
@@ -177,7 +207,8 @@ def _write_manifest(folder: Path, meta: dict[str, Any]) -> dict[str, Any]:
 
 
 def verify(folder: str | os.PathLike[str]) -> str | None:
-    """Check an entry folder against its manifest; return ``None`` if intact, else the reason."""
+    """Check an entry folder against its manifest; return ``None`` if intact, else
+    the reason."""
     folder = Path(folder)
     try:
         manifest = json.loads((folder / MANIFEST).read_text())
@@ -191,31 +222,40 @@ def verify(folder: str | os.PathLike[str]) -> str | None:
         if not path.is_file():
             return f"{name} is missing"
         if path.stat().st_size != info["size"]:
-            return f"{name} has {path.stat().st_size} bytes, expected {info['size']} (truncated?)"
+            return (
+                f"{name} has {path.stat().st_size} bytes, expected {info['size']} "
+                "(truncated?)"
+            )
         if file_sha256(path) != info["sha256"]:
             return f"{name} does not match its checksum"
     return None
 
 
-#: Entries this process has verified in full, with the stamp (sizes and modification times of the
-#: manifest and every file) they had then: reading an entry again costs a few ``stat`` calls,
-#: not re-hashing hundreds of megabytes. A changed file changes the stamp and is checked again.
+#: Entries this process has verified in full, with the stamp (sizes and modification
+#: times of the manifest and every file) they had then: reading an entry again costs a
+#: few ``stat`` calls, not re-hashing hundreds of megabytes. A changed file changes the
+#: stamp and is checked again.
 _VERIFIED: dict[str, tuple] = {}
 
 
 def _stamp(folder: Path) -> tuple | None:
-    """Sizes and modification times (ns) of an entry's manifest and files; None if any is missing."""
+    """Sizes and modification times (ns) of an entry's manifest and files; None if
+    any is missing."""
     try:
         manifest = folder / MANIFEST
         names = sorted(json.loads(manifest.read_text())["files"])
-        return tuple((n, st.st_size, st.st_mtime_ns) for n, st in
-                     [(MANIFEST, manifest.stat())] + [(n, (folder / n).stat()) for n in names])
+        return tuple(
+            (n, st.st_size, st.st_mtime_ns)
+            for n, st in [(MANIFEST, manifest.stat())]
+            + [(n, (folder / n).stat()) for n in names]
+        )
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
 
 def _intact(folder: Path) -> bool:
-    """Whether ``folder`` is an intact entry: verified in full once per process, then by its stamp."""
+    """Whether ``folder`` is an intact entry: verified in full once per process, then
+    by its stamp."""
     stamp = _stamp(folder)
     if stamp is not None and _VERIFIED.get(str(folder)) == stamp:
         return True
@@ -243,20 +283,24 @@ def cached(
     root: str | os.PathLike[str] | None = None,
     lock_timeout: float = -1,
 ) -> Path:
-    """Return the folder of the entry for ``(kind, config)``, building it first if needed.
+    """Return the folder of the entry for ``(kind, config)``, building it first if
+    needed.
 
-    ``build(folder)`` must write the entry's files into ``folder`` (an empty temporary folder);
-    it is called only when no intact entry exists, and at most once across processes.
-    ``code_version`` is a per-kind version string (bump it when the builder's output changes).
-    ``lock_timeout`` is in seconds (``-1`` waits forever).
+    ``build(folder)`` must write the entry's files into ``folder`` (an empty temporary
+    folder); it is called only when no intact entry exists, and at most once across
+    processes. ``code_version`` is a per-kind version string (bump it when the builder's
+    output changes). ``lock_timeout`` is in seconds (``-1`` waits forever).
     """
     if not callable(build):
-        raise TypeError(f"build must be a callable taking a folder path; got {type(build).__name__}")
+        raise TypeError(
+            f"build must be a callable taking a folder path; got {type(build).__name__}"
+        )
     key = cache_key(kind, config, code_version)
     base = cache_root(root) / kind
     base.mkdir(parents=True, exist_ok=True)
     final = base / key
-    # Fast path: an intact entry needs no lock (entries are immutable once renamed into place).
+    # Fast path: an intact entry needs no lock (entries are immutable once renamed into
+    # place).
     if final.is_dir() and (final / MANIFEST).exists() and _intact(final):
         return final
     with FileLock(str(base / f".{key}.lock"), timeout=lock_timeout):
@@ -264,19 +308,30 @@ def cached(
             problem = verify(final)
             if problem is None:
                 return final  # another process built it while we waited
-            warnings.warn(f"cache entry {kind}/{key} is corrupt ({problem}); rebuilding it", CacheWarning,
-                          stacklevel=2)
+            warnings.warn(
+                f"cache entry {kind}/{key} is corrupt ({problem}); rebuilding it",
+                CacheWarning,
+                stacklevel=2,
+            )
             trash = base / f".trash-{key}-{uuid.uuid4().hex[:8]}"
             os.replace(final, trash)
             _remove(trash)
-        for stale in base.glob(f".tmp-{key}-*"):  # left by an interrupted build; we hold the lock
+        # left by an interrupted build; we hold the lock
+        for stale in base.glob(f".tmp-{key}-*"):
             _remove(stale)
         tmp = base / f".tmp-{key}-{uuid.uuid4().hex[:8]}"
         tmp.mkdir()
         try:
             build(tmp)
-            _write_manifest(tmp, {"kind": kind, "key": key, "config": _canonical(config),
-                                  "code_version": f"{__version__}/{code_version or ''}"})
+            _write_manifest(
+                tmp,
+                {
+                    "kind": kind,
+                    "key": key,
+                    "config": _canonical(config),
+                    "code_version": f"{__version__}/{code_version or ''}",
+                },
+            )
             os.replace(tmp, final)
         except BaseException:
             _remove(tmp)
@@ -284,8 +339,11 @@ def cached(
     return final
 
 
-def entries(kind: str | None = None, root: str | os.PathLike[str] | None = None) -> list[dict[str, Any]]:
-    """Manifests of the intact-looking entries (optionally of one kind), newest first."""
+def entries(
+    kind: str | None = None, root: str | os.PathLike[str] | None = None
+) -> list[dict[str, Any]]:
+    """Manifests of the intact-looking entries (optionally of one kind), newest
+    first."""
     top = cache_root(root)
     out = []
     for manifest in top.glob(f"{kind or '*'}/*/{MANIFEST}"):
@@ -305,7 +363,7 @@ def clear(kind: str | None = None, root: str | os.PathLike[str] | None = None) -
     if kind is not None:
         _check_kind(kind)
     n = 0
-    for folder in (top.glob(f"{kind}/*") if kind else top.glob("*/*")):
+    for folder in top.glob(f"{kind}/*") if kind else top.glob("*/*"):
         if folder.is_dir():
             _remove(folder)
             n += not folder.name.startswith(".")
@@ -320,11 +378,17 @@ def main(argv: list[str] | None = None) -> int:
         print(cache_root())
     elif cmd == "list":
         for e in entries(args[0] if args else None):
-            print(f"{e['kind']:>10} {e['key']} {e['bytes'] / 1e6:9.1f} MB  {e.get('created', '')}")
+            print(
+                f"{e['kind']:>10} {e['key']} {e['bytes'] / 1e6:9.1f} MB  "
+                f"{e.get('created', '')}"
+            )
     elif cmd == "clear":
         print(f"removed {clear(args[0] if args else None)} entries from {cache_root()}")
     else:
-        print("usage: python -m acousticlib.cache [list [KIND] | clear [KIND] | path]", file=sys.stderr)
+        print(
+            "usage: python -m acousticlib.cache [list [KIND] | clear [KIND] | path]",
+            file=sys.stderr,
+        )
         return 2
     return 0
 

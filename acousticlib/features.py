@@ -1,21 +1,23 @@
-"""MFCC compression of acoustic images, single-microphone MFCC, spectrograms, energy maps (chapter 05).
+"""MFCC compression of acoustic images, single-microphone MFCC, spectrograms, energy
+maps (chapter 05).
 
 The authors' recipe (``REFERENCE.md`` section 2), applied to each acoustic pixel's power
 spectrum (512 bins of ``fs / 1024`` Hz):
 
 1. 24 triangular filters on the HTK mel scale (``mel = 1127 ln(1 + f / 700)``) spanning
    0-6400 Hz, each peaking at 1 (librosa's ``filters.mel(htk=True, norm=None)``);
-2. floor the mel energies at 1e-3 (an **absolute** floor, so the scale of the power matters),
-   natural log; ``reference`` sets that scale: power is divided by ``reference ** 2`` first
-   (1.0, the default, takes the numbers as they are, like the authors' device units; powers in
-   pascals squared from our simulations should use :data:`P_REF`, see below);
+2. floor the mel energies at 1e-3 (an **absolute** floor, so the scale of the power
+   matters), natural log; ``reference`` sets that scale: power is divided by ``reference
+   ** 2`` first (1.0, the default, takes the numbers as they are, like the authors'
+   device units; powers in pascals squared from our simulations should use
+   :data:`P_REF`, see below);
 3. orthonormal DCT-II (scipy), keep coefficients 1..12 and **drop c0**;
 4. HTK lifter ``1 + (L / 2) sin(pi k / L)`` with ``L = 22`` for coefficient ``k``.
 
-:func:`energy_map` inverts it approximately (the paper's localization map): per-image min-max
-normalization, undo the lifter, inverse DCT without c0, exp, sum over bands and take the
-**reciprocal**. Chapter 05 investigates why the reciprocal is there and when it fails;
-:func:`direct_energy_map` is the uncompressed comparison.
+:func:`energy_map` inverts it approximately (the paper's localization map): per-image
+min-max normalization, undo the lifter, inverse DCT without c0, exp, sum over bands and
+take the **reciprocal**. Chapter 05 investigates why the reciprocal is there and when it
+fails; :func:`direct_energy_map` is the uncompressed comparison.
 """
 
 from __future__ import annotations
@@ -33,30 +35,50 @@ from .simulate import check_fs, check_signal
 #: Floor applied to mel energies before the log (authors' recipe).
 MEL_FLOOR = 1e-3
 
-#: Reference sound pressure, 20 micropascals (0 dB SPL). Simulated powers are in Pa^2, where a
-#: conversation at 1 m gives mel energies around 1e-5 and the absolute floor of 1e-3 would clip
-#: almost everything (chapter 05 shows it). Divided by ``P_REF ** 2`` they are levels re 0 dB SPL,
-#: and the floor sits at -30 dB SPL, below hearing: it only keeps the log finite, as on the Dual
-#: Cam's own numbers. The dataset of chapter 06 uses ``reference=P_REF`` everywhere.
+#: Reference sound pressure, 20 micropascals (0 dB SPL). Simulated powers are in Pa^2,
+#: where a conversation at 1 m gives mel energies around 1e-5 and the absolute floor of
+#: 1e-3 would clip almost everything (chapter 05 shows it). Divided by ``P_REF ** 2``
+#: they are levels re 0 dB SPL, and the floor sits at -30 dB SPL, below hearing: it only
+#: keeps the log finite, as on the Dual Cam's own numbers. The dataset of chapter 06
+#: uses ``reference=P_REF`` everywhere.
 P_REF = 20e-6
 
 
 @lru_cache(maxsize=16)
-def _mel_fb(fs: float, n_bins: int, n_mels: int, fmin: float, fmax: float) -> np.ndarray:
+def _mel_fb(
+    fs: float, n_bins: int, n_mels: int, fmin: float, fmax: float
+) -> np.ndarray:
     import librosa
 
-    fb = librosa.filters.mel(sr=fs, n_fft=2 * n_bins, n_mels=n_mels, fmin=fmin, fmax=fmax, htk=True, norm=None)
-    fb = np.ascontiguousarray(fb[:, :n_bins])  # drop the Nyquist column: bins 0 .. n_bins - 1
+    fb = librosa.filters.mel(
+        sr=fs,
+        n_fft=2 * n_bins,
+        n_mels=n_mels,
+        fmin=fmin,
+        fmax=fmax,
+        htk=True,
+        norm=None,
+    )
+    # drop the Nyquist column: bins 0 .. n_bins - 1
+    fb = np.ascontiguousarray(fb[:, :n_bins])
     fb.setflags(write=False)
     return fb
 
 
-def mel_filterbank(fs: float, n_bins: int = 512, *, n_mels: int = 24, fmin: float = 0.0, fmax: float = 6400.0) -> np.ndarray:
-    """HTK-mel triangular filterbank ``(n_mels, n_bins)`` for bins ``k fs / (2 n_bins)`` Hz, peaks at 1.
+def mel_filterbank(
+    fs: float,
+    n_bins: int = 512,
+    *,
+    n_mels: int = 24,
+    fmin: float = 0.0,
+    fmax: float = 6400.0,
+) -> np.ndarray:
+    """HTK-mel triangular filterbank ``(n_mels, n_bins)`` for bins ``k fs / (2 n_bins)``
+    Hz, peaks at 1.
 
-    librosa's ``filters.mel(sr=fs, n_fft=2 n_bins, htk=True, norm=None)`` without the Nyquist
-    column (acoustic images drop it). ``fmax`` may exceed ``fs / 2`` (the papers' 6400 Hz
-    with 12 288 Hz sampling): the top triangles are then cut at Nyquist.
+    librosa's ``filters.mel(sr=fs, n_fft=2 n_bins, htk=True, norm=None)`` without the
+    Nyquist column (acoustic images drop it). ``fmax`` may exceed ``fs / 2`` (the
+    papers' 6400 Hz with 12 288 Hz sampling): the top triangles are then cut at Nyquist.
     """
     fs = check_fs(fs)
     n_bins = positive("n_bins", n_bins, integer=True)
@@ -69,7 +91,8 @@ def mel_filterbank(fs: float, n_bins: int = 512, *, n_mels: int = 24, fmin: floa
 
 
 def lifter_weights(n_mfcc: int, lifter: float) -> np.ndarray:
-    """HTK lifter ``1 + (lifter / 2) sin(pi k / lifter)`` for coefficients ``k = 1 .. n_mfcc`` ``(n_mfcc,)``.
+    """HTK lifter ``1 + (lifter / 2) sin(pi k / lifter)`` for coefficients ``k = 1 ..
+    n_mfcc`` ``(n_mfcc,)``.
 
     ``lifter = 0`` gives weights of 1 (no liftering).
     """
@@ -79,34 +102,49 @@ def lifter_weights(n_mfcc: int, lifter: float) -> np.ndarray:
     return 1 + (lifter / 2) * np.sin(np.pi * k / lifter)
 
 
-def _check_mfcc_settings(n_mfcc: Any, n_mels: Any, lifter: Any) -> tuple[int, int, float]:
+def _check_mfcc_settings(
+    n_mfcc: Any, n_mels: Any, lifter: Any
+) -> tuple[int, int, float]:
     n_mels = positive("n_mels", n_mels, integer=True)
     n_mfcc = positive("n_mfcc", n_mfcc, integer=True)
     if n_mfcc > n_mels - 1:
-        raise ValueError(f"n_mfcc must be at most n_mels - 1 = {n_mels - 1} (c0 is dropped); got {n_mfcc}")
+        raise ValueError(
+            f"n_mfcc must be at most n_mels - 1 = {n_mels - 1} (c0 is dropped); got "
+            f"{n_mfcc}"
+        )
     lifter = positive("lifter", lifter, allow_zero=True)
     return n_mfcc, n_mels, lifter
 
 
-def mfcc_from_power(power: np.ndarray, fs: float, *, n_mfcc: int = 12, n_mels: int = 24,
-                    fmax: float = 6400.0, lifter: float = 22, reference: float = 1.0) -> np.ndarray:
-    """The recipe on a power spectrum ``(..., K)`` (bins ``k fs / (2K)`` Hz): ``(..., n_mfcc)`` float32.
+def mfcc_from_power(
+    power: np.ndarray,
+    fs: float,
+    *,
+    n_mfcc: int = 12,
+    n_mels: int = 24,
+    fmax: float = 6400.0,
+    lifter: float = 22,
+    reference: float = 1.0,
+) -> np.ndarray:
+    """The recipe on a power spectrum ``(..., K)`` (bins ``k fs / (2K)`` Hz): ``(...,
+    n_mfcc)`` float32.
 
-    ``power`` is divided by ``reference ** 2`` before the floor. Shared by :func:`mfcc_images`
-    and :func:`single_mic_mfcc`; validation is theirs, except for ``reference``.
+    ``power`` is divided by ``reference ** 2`` before the floor. Shared by
+    :func:`mfcc_images` and :func:`single_mic_mfcc`; validation is theirs, except for
+    ``reference``.
     """
     from scipy.fft import dct
 
     reference = positive("reference", reference)
     fb = mel_filterbank(fs, power.shape[-1], n_mels=n_mels, fmax=fmax)
-    # the filterbank product in the power's own precision (a float64 copy of a 36 x 48 x 512 stack
-    # cost more than beamforming it), the log and DCT in float64
+    # the filterbank product in the power's own precision (a float64 copy of a 36 x 48 x
+    # 512 stack cost more than beamforming it), the log and DCT in float64
     p = power if power.dtype in (np.float32, np.float64) else power.astype(np.float32)
     mel = (p @ fb.T.astype(p.dtype)).astype(np.float64)  # (..., n_mels)
     if reference != 1.0:
         mel /= reference * reference
     logmel = np.log(np.maximum(mel, MEL_FLOOR))
-    cep = dct(logmel, type=2, norm="ortho", axis=-1)[..., 1: n_mfcc + 1]
+    cep = dct(logmel, type=2, norm="ortho", axis=-1)[..., 1 : n_mfcc + 1]
     return (cep * lifter_weights(n_mfcc, lifter)).astype(np.float32)
 
 
@@ -120,78 +158,116 @@ def mfcc_images(
     lifter: float = 22,
     reference: float = 1.0,
 ) -> np.ndarray:
-    """MFCC of every acoustic pixel: ``images`` ``(..., K)`` power per bin -> ``(..., n_mfcc)`` float32.
+    """MFCC of every acoustic pixel: ``images`` ``(..., K)`` power per bin -> ``(...,
+    n_mfcc)`` float32.
 
-    ``images`` are non-negative powers per real-FFT bin ``k = 0 .. K-1`` at ``k fs / (2K)`` Hz
-    (e.g. ``(T, 36, 48, 512)`` from :func:`acousticlib.beamforming.acoustic_images`); ``fs`` is
-    the sampling rate in Hz. The authors' recipe (module docstring): HTK mel, floor 1e-3, log,
-    orthonormal DCT-II, coefficients 1..``n_mfcc`` (c0 dropped), lifter. ``reference``: the
-    pressure unit of the floor, power is divided by ``reference ** 2`` first (1.0: the numbers
-    as given; :data:`P_REF` for powers in Pa^2, as the dataset of chapter 06 does). Chapter 05.
+    ``images`` are non-negative powers per real-FFT bin ``k = 0 .. K-1`` at ``k fs /
+    (2K)`` Hz (e.g. ``(T, 36, 48, 512)`` from
+    :func:`acousticlib.beamforming.acoustic_images`); ``fs`` is the sampling rate in Hz.
+    The authors' recipe (module docstring): HTK mel, floor 1e-3, log, orthonormal
+    DCT-II, coefficients 1..``n_mfcc`` (c0 dropped), lifter. ``reference``: the pressure
+    unit of the floor, power is divided by ``reference ** 2`` first (1.0: the numbers as
+    given; :data:`P_REF` for powers in Pa^2, as the dataset of chapter 06 does). Chapter
+    05.
     """
     fs = check_fs(fs)
     n_mfcc, n_mels, lifter = _check_mfcc_settings(n_mfcc, n_mels, lifter)
-    x = as_array("images", images, nonnegative=True, what="(..., K): power per frequency bin")
+    x = as_array(
+        "images", images, nonnegative=True, what="(..., K): power per frequency bin"
+    )
     if x.ndim < 1 or x.shape[-1] < 2:
-        raise ValueError(f"images must have shape (..., K) with K >= 2 frequency bins; got {x.shape}")
+        raise ValueError(
+            f"images must have shape (..., K) with K >= 2 frequency bins; got {x.shape}"
+        )
     positive("fmax", fmax)
-    return mfcc_from_power(x, fs, n_mfcc=n_mfcc, n_mels=n_mels, fmax=fmax, lifter=lifter, reference=reference)
+    return mfcc_from_power(
+        x,
+        fs,
+        n_mfcc=n_mfcc,
+        n_mels=n_mels,
+        fmax=fmax,
+        lifter=lifter,
+        reference=reference,
+    )
 
 
-def minmax_normalize(x: Any, *, axes: int | tuple[int, ...] = (-3, -2, -1), name: str = "x") -> np.ndarray:
-    """Rescale to [0, 1] by the min and max over ``axes`` (the authors' per-image normalization).
+def minmax_normalize(
+    x: Any, *, axes: int | tuple[int, ...] = (-3, -2, -1), name: str = "x"
+) -> np.ndarray:
+    """Rescale to [0, 1] by the min and max over ``axes`` (the authors' per-image
+    normalization).
 
-    Default axes: (height, width, coefficients), so each image of a ``(T, H, W, C)`` stack is
-    normalized on its own. A constant image becomes all zeros. float32.
+    Default axes: (height, width, coefficients), so each image of a ``(T, H, W, C)``
+    stack is normalized on its own. A constant image becomes all zeros. float32.
     """
     a = as_array(name, x, dtype=np.float64)
     ax = (axes,) if isinstance(axes, int) else tuple(axes)
     if any(not -a.ndim <= i < a.ndim for i in ax):
-        raise ValueError(f"{name} must have at least {max(abs(i) if i < 0 else i + 1 for i in ax)} axes for axes={axes}; got shape {a.shape}")
+        raise ValueError(
+            f"{name} must have at least {max(abs(i) if i < 0 else i + 1 for i in ax)} "
+            f"axes for axes={axes}; got shape {a.shape}"
+        )
     lo = a.min(axis=ax, keepdims=True)
     span = a.max(axis=ax, keepdims=True) - lo
-    return np.where(span > 0, (a - lo) / np.where(span > 0, span, 1), 0.0).astype(np.float32)
+    return np.where(span > 0, (a - lo) / np.where(span > 0, span, 1), 0.0).astype(
+        np.float32
+    )
 
 
 def energy_map(
     mfcc: Any, *, normalize: bool = True, n_mels: int = 24, lifter: float = 22
 ) -> np.ndarray:
-    """The paper's energy map from MFCC images ``(..., H, W, C)``: one value per pixel ``(..., H, W)``.
+    """The paper's energy map from MFCC images ``(..., H, W, C)``: one value per pixel
+    ``(..., H, W)``.
 
-    Steps: (optionally) min-max normalize each image over (H, W, C); divide by the lifter;
-    inverse orthonormal DCT of ``[0, c1 .. cC, 0 ...]`` (c0 unknown, set to 0) to ``n_mels``
-    approximate log-mel values; exp; sum over bands; **reciprocal**. Chapter 05 explains why the
-    reciprocal localizes (or not); binarize at the map's mean for IoU.
+    Steps: (optionally) min-max normalize each image over (H, W, C); divide by the
+        lifter;
+    inverse orthonormal DCT of ``[0, c1 .. cC, 0 ...]`` (c0 unknown, set to 0) to
+    ``n_mels`` approximate log-mel values; exp; sum over bands; **reciprocal**. Chapter
+    05 explains why the reciprocal localizes (or not); binarize at the map's mean for
+    IoU.
     """
     from scipy.fft import idct
 
     x = as_array("mfcc", mfcc, dtype=np.float64)
     if x.ndim < 3:
-        raise ValueError(f"mfcc must have shape (..., H, W, C) with C coefficients; got {x.shape}")
+        raise ValueError(
+            f"mfcc must have shape (..., H, W, C) with C coefficients; got {x.shape}"
+        )
     n_mels = positive("n_mels", n_mels, integer=True)
     C = x.shape[-1]
     if C > n_mels - 1:
-        raise ValueError(f"mfcc must have at most n_mels - 1 = {n_mels - 1} coefficients; got {C}")
+        raise ValueError(
+            f"mfcc must have at most n_mels - 1 = {n_mels - 1} coefficients; got {C}"
+        )
     lifter = positive("lifter", lifter, allow_zero=True)
     if not isinstance(normalize, (bool, np.bool_)):
         raise TypeError(f"normalize must be True or False; got {normalize!r}")
     if normalize:
         x = minmax_normalize(x, name="mfcc").astype(np.float64)
     cep = np.zeros(x.shape[:-1] + (n_mels,))
-    cep[..., 1: C + 1] = x / lifter_weights(C, lifter)
+    cep[..., 1 : C + 1] = x / lifter_weights(C, lifter)
     logmel = idct(cep, type=2, norm="ortho", axis=-1)
     return (1.0 / np.sum(np.exp(logmel), axis=-1)).astype(np.float32)
 
 
-def direct_energy_map(images: Any, fs: float, *, fmin: float = 500.0, fmax: float = 6400.0) -> np.ndarray:
-    """Energy per pixel from the uncompressed power ``(..., K)``: sum over bins in ``[fmin, fmax]`` Hz.
+def direct_energy_map(
+    images: Any, fs: float, *, fmin: float = 500.0, fmax: float = 6400.0
+) -> np.ndarray:
+    """Energy per pixel from the uncompressed power ``(..., K)``: sum over bins in
+    ``[fmin, fmax]`` Hz.
 
-    The reference against which chapter 05 judges :func:`energy_map`. Returns ``(...)`` float32.
+    The reference against which chapter 05 judges :func:`energy_map`. Returns ``(...)``
+    float32.
     """
     fs = check_fs(fs)
-    x = as_array("images", images, nonnegative=True, what="(..., K): power per frequency bin")
+    x = as_array(
+        "images", images, nonnegative=True, what="(..., K): power per frequency bin"
+    )
     if x.ndim < 1 or x.shape[-1] < 2:
-        raise ValueError(f"images must have shape (..., K) with K >= 2 frequency bins; got {x.shape}")
+        raise ValueError(
+            f"images must have shape (..., K) with K >= 2 frequency bins; got {x.shape}"
+        )
     fmin = positive("fmin", fmin, allow_zero=True)
     fmax = positive("fmax", fmax)
     if fmin >= fmax:
@@ -204,9 +280,10 @@ def direct_energy_map(images: Any, fs: float, *, fmin: float = 500.0, fmax: floa
 
 
 def power_share_below(signal: Any, fs: float, cutoff_hz: float) -> float:
-    """The share (0 to 1) of a mono signal's power at frequencies below ``cutoff_hz`` (Hz), from
-    one FFT of the whole signal. Chapters 01 and 04 use it to hear why a beam aimed at an empty
-    pixel sounds muffled: what leaks in is mostly low-frequency sound, where the main lobe is wide.
+    """The share (0 to 1) of a mono signal's power at frequencies below ``cutoff_hz``
+    (Hz), from one FFT of the whole signal. Chapters 01 and 04 use it to hear why a beam
+    aimed at an empty pixel sounds muffled: what leaks in is mostly low-frequency sound,
+    where the main lobe is wide.
     """
     s = check_signal("signal", signal)
     check_fs(fs)
@@ -214,16 +291,26 @@ def power_share_below(signal: Any, fs: float, cutoff_hz: float) -> float:
     power = np.abs(np.fft.rfft(s)) ** 2
     total = power.sum()
     if total == 0:
-        raise ValueError("signal must not be all zeros (its power has no share to take)")
+        raise ValueError(
+            "signal must not be all zeros (its power has no share to take)"
+        )
     return float(power[np.fft.rfftfreq(len(s), 1 / fs) < cutoff_hz].sum() / total)
 
 
-def power_spectra(signal: Any, fs: float, *, frame_length: int = 1024, hop: int | None = None,
-                  window: Any = ("tukey", 0.75)) -> np.ndarray:
-    """Framed power spectra of a mono signal: ``(T, frame_length/2)`` (Nyquist dropped), ``|FFT|^2 / sum w^2``.
+def power_spectra(
+    signal: Any,
+    fs: float,
+    *,
+    frame_length: int = 1024,
+    hop: int | None = None,
+    window: Any = ("tukey", 0.75),
+) -> np.ndarray:
+    """Framed power spectra of a mono signal: ``(T, frame_length/2)`` (Nyquist dropped),
+    ``|FFT|^2 / sum w^2``.
 
-    The same normalization as the acoustic images, so single-microphone and array features are
-    on one scale. Default window: Tukey with alpha = 0.75 (the authors' single-microphone MFCC).
+    The same normalization as the acoustic images, so single-microphone and array
+    features are on one scale. Default window: Tukey with alpha = 0.75 (the authors'
+    single-microphone MFCC).
     """
     s = check_signal("signal", signal)
     check_fs(fs)
@@ -245,21 +332,33 @@ def single_mic_mfcc(
     normalize: bool = True,
     reference: float = 1.0,
 ) -> np.ndarray:
-    """One MFCC vector per ``frame_length`` samples (1/12 s at 12 288 Hz): ``(T, n_mfcc)`` float32.
+    """One MFCC vector per ``frame_length`` samples (1/12 s at 12 288 Hz): ``(T,
+    n_mfcc)`` float32.
 
-    Tukey window (alpha 0.75), no overlap, the same recipe as :func:`mfcc_images` (``reference``
-    included: :data:`P_REF` for a signal in pascals); with ``normalize`` each vector is min-max
+    Tukey window (alpha 0.75), no overlap, the same recipe as :func:`mfcc_images`
+    (``reference``
+    included: :data:`P_REF` for a signal in pascals); with ``normalize`` each vector is
+        min-max
     scaled to [0, 1] (the authors' generator input).
     Tile it over the grid with :func:`tile_mfcc`. Chapter 05.
     """
     n_mfcc, n_mels, lifter = _check_mfcc_settings(n_mfcc, n_mels, lifter)
     pw = power_spectra(signal, fs, frame_length=frame_length)
-    out = mfcc_from_power(pw, float(fs), n_mfcc=n_mfcc, n_mels=n_mels, fmax=fmax, lifter=lifter, reference=reference)
+    out = mfcc_from_power(
+        pw,
+        float(fs),
+        n_mfcc=n_mfcc,
+        n_mels=n_mels,
+        fmax=fmax,
+        lifter=lifter,
+        reference=reference,
+    )
     return minmax_normalize(out, axes=-1, name="mfcc") if normalize else out
 
 
 def tile_mfcc(vectors: Any, shape: tuple[int, int] = GRID_SHAPE) -> np.ndarray:
-    """Tile MFCC vectors ``(..., C)`` over an acoustic grid: ``(..., H, W, C)`` (default 36 x 48).
+    """Tile MFCC vectors ``(..., C)`` over an acoustic grid: ``(..., H, W, C)`` (default
+    36 x 48).
 
     The papers' "tiled MFCC" input and baseline: the same spectrum in every direction.
     """
@@ -270,7 +369,9 @@ def tile_mfcc(vectors: Any, shape: tuple[int, int] = GRID_SHAPE) -> np.ndarray:
         raise TypeError(f"shape must be a pair (rows, cols); got {shape!r}")
     h = positive("shape[0]", shape[0], integer=True)
     w = positive("shape[1]", shape[1], integer=True)
-    return np.ascontiguousarray(np.broadcast_to(v[..., None, None, :], v.shape[:-1] + (h, w, v.shape[-1])))
+    return np.ascontiguousarray(
+        np.broadcast_to(v[..., None, None, :], v.shape[:-1] + (h, w, v.shape[-1]))
+    )
 
 
 def spectrogram(
@@ -282,16 +383,19 @@ def spectrogram(
     window: Any = "hann",
     scale: str = "magnitude",
 ) -> np.ndarray:
-    """Short-time spectrum of a mono signal: ``(T, n_fft/2 + 1)`` float32, bins ``k fs / n_fft`` Hz.
+    """Short-time spectrum of a mono signal: ``(T, n_fft/2 + 1)`` float32, bins ``k fs /
+    n_fft`` Hz.
 
-    ``hop`` defaults to ``n_fft // 2``; ``scale`` is ``"magnitude"`` (``|FFT|``, HearNet's
-    linear-magnitude input), ``"power"`` (``|FFT|^2 / sum w^2``) or ``"db"`` (10 log10 of the
-    power, floored at 1e-10).
+    ``hop`` defaults to ``n_fft // 2``; ``scale`` is ``"magnitude"`` (``|FFT|``,
+    HearNet's linear-magnitude input), ``"power"`` (``|FFT|^2 / sum w^2``) or ``"db"``
+    (10 log10 of the power, floored at 1e-10).
     """
     s = check_signal("signal", signal)
     check_fs(fs)
     if scale not in ("magnitude", "power", "db"):
-        raise ValueError(f"scale must be one of 'magnitude', 'power', 'db'; got {scale!r}")
+        raise ValueError(
+            f"scale must be one of 'magnitude', 'power', 'db'; got {scale!r}"
+        )
     n_fft = positive("n_fft", n_fft, integer=True)
     hop = n_fft // 2 if hop is None else hop
     fr = frame_signals(s, n_fft, hop, name="signal")
@@ -300,4 +404,6 @@ def spectrogram(
     if scale == "magnitude":
         return spec.astype(np.float32)
     power = spec**2 / np.sum(w**2)
-    return (power if scale == "power" else 10 * np.log10(np.maximum(power, 1e-10))).astype(np.float32)
+    return (
+        power if scale == "power" else 10 * np.log10(np.maximum(power, 1e-10))
+    ).astype(np.float32)

@@ -2,26 +2,28 @@
 
 Coordinates
 -----------
-Everything is in **metres**, in the *array frame*: the array lies in the plane ``z = 0`` with its
-centre at the origin; ``x`` points to the right of the image, ``y`` **down** (like image rows)
-and ``z`` forward, along the optical axis of the camera that sits at the array centre (the
-OpenCV pinhole convention). A point in front of the device has ``z > 0``. (The authors' code
-loads its acoustic images rotated by 180 degrees to align them with the video; in this frame no
-rotation is needed.)
+Everything is in **metres**, in the *array frame*: the array lies in the plane ``z = 0``
+with its centre at the origin; ``x`` points to the right of the image, ``y`` **down**
+(like image rows) and ``z`` forward, along the optical axis of the camera that sits at
+the array centre (the OpenCV pinhole convention). A point in front of the device has ``z
+> 0``. (The authors' code loads its acoustic images rotated by 180 degrees to align them
+with the video; in this frame no rotation is needed.)
 
 Contents
 --------
-* :class:`MicArray` and builders: :func:`uniform_rectangular_array`, :func:`spiral_array`,
-  :func:`optimized_aperiodic_array` (the 128-microphone, 0.5 m "Dual Cam"-like layout) and the
-  optimizer behind it, :func:`optimize_aperiodic_layout`.
-* Files: CSV (:func:`read_array_csv`, :func:`write_array_csv`) and acoular's XML geometry
-  format (:func:`read_acoular_xml`, :func:`write_acoular_xml`).
+* :class:`MicArray` and builders: :func:`uniform_rectangular_array`,
+  :func:`spiral_array`, :func:`optimized_aperiodic_array` (the 128-microphone, 0.5 m
+  "Dual Cam"-like layout) and the optimizer behind it,
+  :func:`optimize_aperiodic_layout`.
+* Files: CSV (:func:`read_array_csv`, :func:`write_array_csv`) and acoular's XML
+  geometry format (:func:`read_acoular_xml`, :func:`write_acoular_xml`).
 * Beam patterns (far-field array factor): :func:`array_factor`, :func:`beam_pattern_db`,
   :func:`uv_grid`, :func:`peak_sidelobe_level_db`; rules of thumb :func:`wavelength`,
   :func:`beamwidth_deg`, :func:`grating_lobe_frequency`.
 * Propagation geometry shared by simulation and beamforming: :func:`distances`.
-* :class:`Camera`: pinhole camera, projections world -> pixel and pixel -> direction, and the
-  36 x 48 acoustic grid of focus points aligned with the frame (:meth:`Camera.focus_grid`).
+* :class:`Camera`: pinhole camera, projections world -> pixel and pixel -> direction,
+  and the 36 x 48 acoustic grid of focus points aligned with the frame
+  (:meth:`Camera.focus_grid`).
 
 This module imports only :mod:`acousticlib.runtime` and :mod:`acousticlib._checks`.
 """
@@ -46,33 +48,42 @@ SPEED_OF_SOUND = 343.0
 GRID_SHAPE = (36, 48)
 #: Video frame size (rows, columns) of the real Dual Cam camera.
 DUALCAM_FRAME = (480, 640)
-#: Video frame size (rows, columns) of the book's synthetic dataset frames (4 x 4 pixels per acoustic pixel).
+#: Video frame size (rows, columns) of the book's synthetic dataset frames (4 x 4 pixels
+#: per acoustic pixel).
 DATASET_FRAME = (144, 192)
-#: Default horizontal field of view of the camera, degrees [unverified: the papers do not state it].
+#: Default horizontal field of view of the camera, degrees [unverified: the papers do
+#: not state it].
 DEFAULT_HFOV_DEG = 70.0
 
 _DATA = Path(__file__).resolve().parent / "data"
-#: The cached optimized 128-microphone layout (written by :func:`write_optimized_layout`).
+#: The cached optimized 128-microphone layout (written by
+#: :func:`write_optimized_layout`).
 APERIODIC_CSV = _DATA / "aperiodic128.csv"
 
 
-# ---------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------
 # Microphone arrays
-# ---------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------
 
 
-def as_positions(value: Any, name: str = "mic_positions", *, min_mics: int = 1) -> np.ndarray:
+def as_positions(
+    value: Any, name: str = "mic_positions", *, min_mics: int = 1
+) -> np.ndarray:
     """Return microphone (or point) positions as a float64 ``(M, 3)`` array in metres.
 
     Accepts a :class:`MicArray` or anything array-like of shape ``(M, 3)``; raises
-    ``ValueError``/``TypeError`` naming ``name`` otherwise. Used by every module that takes
-    microphone positions (chapters 02-04).
+    ``ValueError``/``TypeError`` naming ``name`` otherwise. Used by every module that
+    takes microphone positions (chapters 02-04).
     """
     if isinstance(value, MicArray):
         value = value.positions
-    arr = as_array(name, value, shape=(None, 3), dtype=float, what="(M, 3): metres x, y, z")
+    arr = as_array(
+        name, value, shape=(None, 3), dtype=float, what="(M, 3): metres x, y, z"
+    )
     if arr.shape[0] < min_mics:
-        raise ValueError(f"{name} must hold at least {min_mics} microphone(s); got shape {arr.shape}")
+        raise ValueError(
+            f"{name} must hold at least {min_mics} microphone(s); got shape {arr.shape}"
+        )
     return arr
 
 
@@ -93,8 +104,10 @@ class MicArray:
         pos = as_positions(self.positions, "positions", min_mics=2)
         if np.max(np.abs(pos[:, 2])) > 1e-9:
             raise ValueError(
-                "positions must describe a planar array with z = 0 for every microphone "
-                f"(the array plane); got z in [{pos[:, 2].min():.3g}, {pos[:, 2].max():.3g}] m"
+                "positions must describe a planar array with z = 0 for every "
+                "microphone "
+                f"(the array plane); got z in [{pos[:, 2].min():.3g}, "
+                f"{pos[:, 2].max():.3g}] m"
             )
         pos = pos.copy()
         pos[:, 2] = 0.0
@@ -116,7 +129,9 @@ class MicArray:
 
     def _pairwise(self) -> np.ndarray:
         if "d" not in self._cache:
-            d = np.linalg.norm(self.positions[:, None, :] - self.positions[None, :, :], axis=-1)
+            d = np.linalg.norm(
+                self.positions[:, None, :] - self.positions[None, :, :], axis=-1
+            )
             self._cache["d"] = d
         return self._cache["d"]
 
@@ -133,13 +148,17 @@ class MicArray:
 
     def __repr__(self) -> str:
         return (
-            f"MicArray(name={self.name!r}, n_mics={self.n_mics}, aperture={self.aperture:.3f} m, "
+            f"MicArray(name={self.name!r}, n_mics={self.n_mics}, "
+            f"aperture={self.aperture:.3f} m, "
             f"min_spacing={self.min_spacing * 100:.2f} cm)"
         )
 
 
-def uniform_rectangular_array(rows: int, cols: int, spacing: float, *, name: str | None = None) -> MicArray:
-    """A regular ``rows x cols`` grid of microphones, ``spacing`` metres apart, centred at 0.
+def uniform_rectangular_array(
+    rows: int, cols: int, spacing: float, *, name: str | None = None
+) -> MicArray:
+    """A regular ``rows x cols`` grid of microphones, ``spacing`` metres apart, centred
+    at 0.
 
     Regular arrays have **grating lobes** above ``c / (2 * spacing)`` Hz (chapter 02).
     """
@@ -156,11 +175,12 @@ def uniform_rectangular_array(rows: int, cols: int, spacing: float, *, name: str
 
 
 def spiral_array(n_mics: int, aperture: float, *, name: str | None = None) -> MicArray:
-    """A sunflower (Vogel) spiral: ``n_mics`` microphones in a disc of diameter ``aperture`` m.
+    """A sunflower (Vogel) spiral: ``n_mics`` microphones in a disc of diameter
+    ``aperture`` m.
 
     Microphone ``i`` sits at radius ``(aperture/2) * sqrt((i + 1/2) / n)`` and angle
-    ``i * 137.5...`` degrees (the golden angle): equal area per microphone and no two equal
-    spacings, hence no grating lobes (chapter 02).
+    ``i * 137.5...`` degrees (the golden angle): equal area per microphone and no two
+    equal spacings, hence no grating lobes (chapter 02).
     """
     n = positive("n_mics", n_mics, integer=True)
     if n < 2:
@@ -173,12 +193,14 @@ def spiral_array(n_mics: int, aperture: float, *, name: str | None = None) -> Mi
     return MicArray(pos, name or f"sunflower spiral {n} mics, {aperture:g} m")
 
 
-# ---------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------
 # Beam patterns
-# ---------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------
 
 
-def wavelength(freq: float | np.ndarray, *, c: float = SPEED_OF_SOUND) -> float | np.ndarray:
+def wavelength(
+    freq: float | np.ndarray, *, c: float = SPEED_OF_SOUND
+) -> float | np.ndarray:
     """Wavelength ``c / f`` in metres for frequency ``freq`` in Hz."""
     c = positive("c", c)
     f = as_array("freq", freq, dtype=float)
@@ -188,7 +210,9 @@ def wavelength(freq: float | np.ndarray, *, c: float = SPEED_OF_SOUND) -> float 
     return float(out) if out.ndim == 0 else out
 
 
-def beamwidth_deg(freq: float | np.ndarray, aperture: float, *, c: float = SPEED_OF_SOUND) -> float | np.ndarray:
+def beamwidth_deg(
+    freq: float | np.ndarray, aperture: float, *, c: float = SPEED_OF_SOUND
+) -> float | np.ndarray:
     """Rule-of-thumb main-lobe width ``lambda / D`` in **degrees** (chapter 02).
 
     About 6 degrees at 6.4 kHz and 39 degrees at 1 kHz for ``aperture`` D = 0.5 m.
@@ -197,12 +221,16 @@ def beamwidth_deg(freq: float | np.ndarray, aperture: float, *, c: float = SPEED
     return np.degrees(wavelength(freq, c=c) / aperture)
 
 
-def grating_lobe_frequency(spacing: float, *, max_steer_deg: float = 90.0, c: float = SPEED_OF_SOUND) -> float:
-    """Highest frequency (Hz) at which a regular array of pitch ``spacing`` m has no grating lobe.
+def grating_lobe_frequency(
+    spacing: float, *, max_steer_deg: float = 90.0, c: float = SPEED_OF_SOUND
+) -> float:
+    """Highest frequency (Hz) at which a regular array of pitch ``spacing`` m has no
+    grating lobe.
 
-    A grating lobe appears in the visible region when ``spacing > lambda / (1 + sin(theta))``
-    for steering up to ``max_steer_deg`` from broadside: ``f = c / (spacing * (1 + sin theta))``.
-    With ``max_steer_deg=90`` this is the half-wavelength rule ``c / (2 * spacing)``.
+    A grating lobe appears in the visible region when ``spacing > lambda / (1 +
+    sin(theta))`` for steering up to ``max_steer_deg`` from broadside: ``f = c /
+    (spacing * (1 + sin theta))``. With ``max_steer_deg=90`` this is the half-wavelength
+    rule ``c / (2 * spacing)``.
     """
     spacing = positive("spacing", spacing)
     theta = in_range("max_steer_deg", max_steer_deg, 0.0, 90.0)
@@ -210,14 +238,18 @@ def grating_lobe_frequency(spacing: float, *, max_steer_deg: float = 90.0, c: fl
     return c / (spacing * (1 + math.sin(math.radians(theta))))
 
 
-def uv_grid(n: int = 101, *, extent: float = 1.0) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def uv_grid(
+    n: int = 101, *, extent: float = 1.0
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Direction cosines on an ``n x n`` grid: ``(u, v, directions)``.
 
-    ``u = sin(theta) cos(phi)`` and ``v = sin(theta) sin(phi)`` span ``[-extent, extent]``;
-    ``directions`` ``(n, n, 3)`` holds ``(u, v, w)`` with ``w = sqrt(1 - u^2 - v^2)`` inside the
-    visible region and ``w = 0`` outside. For a planar array the far-field pattern depends only on
-    ``(u, v)``; ``extent > 1`` shows what enters the visible region when the beam is steered away
-    from broadside (the pattern shifts by the steering direction's ``(u, v)``).
+    ``u = sin(theta) cos(phi)`` and ``v = sin(theta) sin(phi)`` span ``[-extent,
+    extent]``; ``directions`` ``(n, n, 3)`` holds ``(u, v, w)`` with ``w = sqrt(1 - u^2
+    - v^2)`` inside the visible region and ``w = 0`` outside. For a planar array the
+      far-field pattern depends only on
+    ``(u, v)``; ``extent > 1`` shows what enters the visible region when the beam is
+    steered away from broadside (the pattern shifts by the steering direction's ``(u,
+    v)``).
     """
     n = positive("n", n, integer=True)
     extent = positive("extent", extent)
@@ -248,8 +280,8 @@ def array_factor(
     weights: ``(M,)`` real shading, default uniform ``1/M`` (normalized to sum to 1).
     c: speed of sound, m/s.
 
-    Returns ``(F, ...)`` complex (``(...)`` for a scalar ``freqs``); ``AF = 1`` in the steering
-    direction, and the **beam pattern** is ``|AF|^2`` (chapter 02).
+    Returns ``(F, ...)`` complex (``(...)`` for a scalar ``freqs``); ``AF = 1`` in the
+    steering direction, and the **beam pattern** is ``|AF|^2`` (chapter 02).
     """
     pos = as_positions(mic_positions)
     d = as_array("directions", directions, dtype=float)
@@ -285,7 +317,8 @@ def beam_pattern_db(
     c: float = SPEED_OF_SOUND,
     floor_db: float = -60.0,
 ) -> np.ndarray:
-    """Beam pattern ``10 log10 |AF|^2`` in dB (0 dB at the steering direction), floored at ``floor_db``.
+    """Beam pattern ``10 log10 |AF|^2`` in dB (0 dB at the steering direction), floored
+    at ``floor_db``.
 
     Same arguments and shapes as :func:`array_factor` (chapter 02).
     """
@@ -293,8 +326,16 @@ def beam_pattern_db(
     return np.maximum(10 * np.log10(np.abs(af) ** 2 + 1e-30), floor_db)
 
 
-def _sidelobe_mask(u: np.ndarray, v: np.ndarray, freq: float, aperture: float, mainlobe: float, c: float) -> np.ndarray:
-    """True outside the main lobe: radius ``mainlobe * lambda / aperture`` in (u, v) around broadside."""
+def _sidelobe_mask(
+    u: np.ndarray,
+    v: np.ndarray,
+    freq: float,
+    aperture: float,
+    mainlobe: float,
+    c: float,
+) -> np.ndarray:
+    """True outside the main lobe: radius ``mainlobe * lambda / aperture`` in (u, v)
+    around broadside."""
     return np.hypot(u, v) > mainlobe * (c / freq) / aperture
 
 
@@ -307,11 +348,13 @@ def peak_sidelobe_level_db(
     mainlobe: float = 1.3,
     c: float = SPEED_OF_SOUND,
 ) -> np.ndarray:
-    """Peak sidelobe level (dB relative to the main lobe) of the broadside far-field pattern.
+    """Peak sidelobe level (dB relative to the main lobe) of the broadside far-field
+    pattern.
 
-    The pattern ``|AF|^2`` is evaluated on :func:`uv_grid` ``(n, extent)``; the main lobe is the
-    disc of radius ``mainlobe * lambda / D`` (``D`` the array aperture) around broadside. A grating
-    lobe shows up as a sidelobe near 0 dB. Returns ``(F,)`` (or a scalar for scalar ``freqs``).
+    The pattern ``|AF|^2`` is evaluated on :func:`uv_grid` ``(n, extent)``; the main
+    lobe is the disc of radius ``mainlobe * lambda / D`` (``D`` the array aperture)
+    around broadside. A grating lobe shows up as a sidelobe near 0 dB. Returns ``(F,)``
+    (or a scalar for scalar ``freqs``).
     """
     pos = as_positions(mic_positions, min_mics=2)
     f = as_array("freqs", freqs, ndim=(0, 1), dtype=float)
@@ -320,18 +363,24 @@ def peak_sidelobe_level_db(
     u, v, dirs = uv_grid(n, extent=extent)
     dirs = np.stack([u, v, np.zeros_like(u)], axis=-1)
     af = np.abs(array_factor(pos, dirs, np.atleast_1d(f), c=c)) ** 2
-    out = np.array([
-        10 * np.log10(af[i][_sidelobe_mask(u, v, fi, aperture, mainlobe, c)].max() + 1e-30)
-        for i, fi in enumerate(np.atleast_1d(f))
-    ])
+    out = np.array(
+        [
+            10
+            * np.log10(
+                af[i][_sidelobe_mask(u, v, fi, aperture, mainlobe, c)].max() + 1e-30
+            )
+            for i, fi in enumerate(np.atleast_1d(f))
+        ]
+    )
     return float(out[0]) if f.ndim == 0 else out
 
 
-# ---------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------
 # The optimized aperiodic 128-microphone array
-# ---------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------
 
-#: Settings of the book's optimized 128-microphone layout (see :func:`optimize_aperiodic_layout`).
+#: Settings of the book's optimized 128-microphone layout (see
+#: :func:`optimize_aperiodic_layout`).
 APERIODIC_DEFAULTS: dict[str, Any] = dict(
     n_mics=128,
     side=0.5,
@@ -358,34 +407,38 @@ def optimize_aperiodic_layout(
     seed: int = 0,
     c: float = SPEED_OF_SOUND,
 ) -> np.ndarray:
-    """Optimize an aperiodic planar layout for a low broadband peak sidelobe; ``(M, 3)`` metres.
+    """Optimize an aperiodic planar layout for a low broadband peak sidelobe; ``(M, 3)``
+    metres.
 
-    **What is optimized.** The Dual Cam uses an optimized aperiodic layout (Crocco & Trucco
-    2014, seed paper 002): the microphones are placed so that the beam pattern has no grating
-    lobes and low sidelobes over the whole useful band, which a regular grid of 128 microphones
-    over 0.5 m cannot achieve (its pitch is about 4.4 cm, larger than half a wavelength above
-    about 3.9 kHz). We minimize the **worst peak sidelobe level over the band**
+    **What is optimized.** The Dual Cam uses an optimized aperiodic layout (Crocco &
+    Trucco 2014, seed paper 002): the microphones are placed so that the beam pattern
+    has no grating lobes and low sidelobes over the whole useful band, which a regular
+    grid of 128 microphones over 0.5 m cannot achieve (its pitch is about 4.4 cm, larger
+    than half a wavelength above about 3.9 kHz). We minimize the **worst peak sidelobe
+    level over the band**
 
     ``J(x) = max_f max_{(u, v) outside the main lobe} |AF(u, v; f)|^2``
 
     where ``AF`` is the broadside far-field array factor (:func:`array_factor`) at the
-    frequencies ``freqs`` (Hz), ``(u, v)`` ranges over an ``n_grid x n_grid`` grid of direction
-    cosines in ``[-extent, extent]^2`` (``extent = 1.5`` covers the sidelobes that enter the
-    visible region when the beam is steered about 30 degrees off axis, i.e. the whole camera
-    field of view), and the main lobe is the disc of radius ``mainlobe * lambda / D``.
+    frequencies ``freqs`` (Hz), ``(u, v)`` ranges over an ``n_grid x n_grid`` grid of
+    direction cosines in ``[-extent, extent]^2`` (``extent = 1.5`` covers the sidelobes
+    that enter the visible region when the beam is steered about 30 degrees off axis,
+    i.e. the whole camera field of view), and the main lobe is the disc of radius
+    ``mainlobe * lambda / D``.
 
-    **Constraints.** Every microphone stays inside the ``side x side`` square (metres) and at
-    least ``min_spacing`` metres from every other one (a physical board).
+    **Constraints.** Every microphone stays inside the ``side x side`` square (metres)
+    and at least ``min_spacing`` metres from every other one (a physical board).
 
-    **How.** Start from a sunflower spiral (already aperiodic) inscribed in the square; then a
-    seeded stochastic local search: at each of ``n_iter`` steps move one random microphone by a
-    Gaussian step whose size shrinks from 2 cm to 1 mm, and keep the move if it satisfies the
-    constraints and does not increase ``J``. Moving one microphone changes one term of the array
-    factor, so each trial updates ``AF`` in ``O(F * n_grid^2)`` instead of recomputing it. The
-    random stream comes from :func:`acousticlib.runtime.generator` ``(seed, "aperiodic")``, so
-    the result is reproducible from ``seed`` (on one machine; floating-point differences across
-    BLAS builds can change accept/reject decisions). :func:`write_optimized_layout` caches the
-    default result in ``acousticlib/data/aperiodic128.csv``.
+    **How.** Start from a sunflower spiral (already aperiodic) inscribed in the square;
+    then a seeded stochastic local search: at each of ``n_iter`` steps move one random
+    microphone by a Gaussian step whose size shrinks from 2 cm to 1 mm, and keep the
+    move if it satisfies the constraints and does not increase ``J``. Moving one
+    microphone changes one term of the array factor, so each trial updates ``AF`` in
+    ``O(F * n_grid^2)`` instead of recomputing it. The random stream comes from
+    :func:`acousticlib.runtime.generator` ``(seed, "aperiodic")``, so the result is
+    reproducible from ``seed`` (on one machine; floating-point differences across BLAS
+    builds can change accept/reject decisions). :func:`write_optimized_layout` caches
+    the default result in ``acousticlib/data/aperiodic128.csv``.
     """
     n = positive("n_mics", n_mics, integer=True)
     if n < 2:
@@ -394,7 +447,8 @@ def optimize_aperiodic_layout(
     min_spacing = positive("min_spacing", min_spacing)
     if min_spacing * math.sqrt(n) > side:
         raise ValueError(
-            f"min_spacing={min_spacing} m is too large for {n} microphones in a {side} m square "
+            f"min_spacing={min_spacing} m is too large for {n} microphones in a {side} "
+            f"m square "
             f"(need min_spacing * sqrt(n_mics) <= side)"
         )
     f = as_array("freqs", freqs, ndim=1, dtype=float)
@@ -408,8 +462,11 @@ def optimize_aperiodic_layout(
     half = side / 2
     u, v, _ = uv_grid(n_grid, extent=extent)
     k = 2 * np.pi * f / c
-    # sidelobe regions per frequency, with the main-lobe radius of a side x side aperture
-    mask = np.stack([_sidelobe_mask(u, v, fi, side, mainlobe, c) for fi in f]).reshape(len(f), -1)
+    # sidelobe regions per frequency, with the main-lobe radius of a side x side
+    # aperture
+    mask = np.stack([_sidelobe_mask(u, v, fi, side, mainlobe, c) for fi in f]).reshape(
+        len(f), -1
+    )
     kx = k[:, None] * u.ravel()[None, :]  # (F, D)
     ky = k[:, None] * v.ravel()[None, :]
 
@@ -442,11 +499,11 @@ def optimize_aperiodic_layout(
 
 
 def write_optimized_layout(path: str | Path = APERIODIC_CSV, **settings: Any) -> Path:
-    """Run :func:`optimize_aperiodic_layout` with :data:`APERIODIC_DEFAULTS` (overridden by
-    ``settings``) and write the layout as CSV (rounded to 1 micrometre) to ``path``.
+    """Run :func:`optimize_aperiodic_layout` with :data:`APERIODIC_DEFAULTS` (overridden
+    by ``settings``) and write the layout as CSV (rounded to 1 micrometre) to ``path``.
 
-    This is how ``acousticlib/data/aperiodic128.csv`` was generated; a unit test re-runs it and
-    checks that it reproduces the file.
+    This is how ``acousticlib/data/aperiodic128.csv`` was generated; a unit test re-runs
+    it and checks that it reproduces the file.
     """
     cfg = {**APERIODIC_DEFAULTS, **settings}
     pos = optimize_aperiodic_layout(**cfg)
@@ -457,9 +514,9 @@ def optimized_aperiodic_array(*, recompute: bool = False) -> MicArray:
     """The book's optimized aperiodic array: 128 microphones in a 0.5 m x 0.5 m square.
 
     Read from the cached ``acousticlib/data/aperiodic128.csv`` (see
-    :func:`optimize_aperiodic_layout` for the optimization and :func:`write_optimized_layout`
-    for how the file is made); ``recompute=True`` runs the optimization again (a few seconds).
-    Chapter 02 shows its beam patterns.
+    :func:`optimize_aperiodic_layout` for the optimization and
+    :func:`write_optimized_layout` for how the file is made); ``recompute=True`` runs
+    the optimization again (a few seconds). Chapter 02 shows its beam patterns.
     """
     if recompute or not APERIODIC_CSV.exists():
         pos = np.round(optimize_aperiodic_layout(**APERIODIC_DEFAULTS), 6)
@@ -468,13 +525,14 @@ def optimized_aperiodic_array(*, recompute: bool = False) -> MicArray:
     return MicArray(pos, "optimized aperiodic 128 mics, 0.5 m")
 
 
-# ---------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------
 # Files
-# ---------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------
 
 
 def write_array_csv(mic_positions: Any, path: str | Path) -> Path:
-    """Write positions ``(M, 3)`` (metres) as CSV with header ``x_m,y_m,z_m``; return the path."""
+    """Write positions ``(M, 3)`` (metres) as CSV with header ``x_m,y_m,z_m``; return
+    the path."""
     pos = as_positions(mic_positions)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -487,10 +545,13 @@ def write_array_csv(mic_positions: Any, path: str | Path) -> Path:
 
 
 def read_array_csv(path: str | Path, *, name: str | None = None) -> MicArray:
-    """Read a CSV of microphone positions (header ``x_m,y_m,z_m``, metres) into a :class:`MicArray`."""
+    """Read a CSV of microphone positions (header ``x_m,y_m,z_m``, metres) into a
+    :class:`MicArray`."""
     path = Path(path)
     if not path.exists():
-        raise ValueError(f"path must be an existing CSV file; {str(path)!r} does not exist")
+        raise ValueError(
+            f"path must be an existing CSV file; {str(path)!r} does not exist"
+        )
     with open(path, newline="") as fh:
         rows = list(csv.reader(fh))
     if not rows or [h.strip() for h in rows[0]] != ["x_m", "y_m", "z_m"]:
@@ -498,16 +559,23 @@ def read_array_csv(path: str | Path, *, name: str | None = None) -> MicArray:
     try:
         pos = np.array([[float(v) for v in r] for r in rows[1:] if r], dtype=float)
     except ValueError as exc:
-        raise ValueError(f"path {str(path)!r} holds a non-numeric value ({exc})") from None
+        raise ValueError(
+            f"path {str(path)!r} holds a non-numeric value ({exc})"
+        ) from None
     return MicArray(pos, name or path.stem)
 
 
-def write_acoular_xml(mic_positions: Any, path: str | Path, *, name: str = "array") -> Path:
-    """Write positions in acoular's XML geometry format (``<MicArray><pos Name x y z/>...``)."""
+def write_acoular_xml(
+    mic_positions: Any, path: str | Path, *, name: str = "array"
+) -> Path:
+    """Write positions in acoular's XML geometry format (``<MicArray><pos Name x y
+    z/>...``)."""
     pos = as_positions(mic_positions)
     root = ET.Element("MicArray", name=str(name))
     for i, (x, y, z) in enumerate(pos, start=1):
-        ET.SubElement(root, "pos", Name=f"Point {i}", x=f"{x:.6f}", y=f"{y:.6f}", z=f"{z:.6f}")
+        ET.SubElement(
+            root, "pos", Name=f"Point {i}", x=f"{x:.6f}", y=f"{y:.6f}", z=f"{z:.6f}"
+        )
     ET.indent(root)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -516,10 +584,13 @@ def write_acoular_xml(mic_positions: Any, path: str | Path, *, name: str = "arra
 
 
 def read_acoular_xml(path: str | Path) -> MicArray:
-    """Read acoular's XML geometry format: every ``<pos x= y= z=/>`` element, in file order."""
+    """Read acoular's XML geometry format: every ``<pos x= y= z=/>`` element, in file
+    order."""
     path = Path(path)
     if not path.exists():
-        raise ValueError(f"path must be an existing XML file; {str(path)!r} does not exist")
+        raise ValueError(
+            f"path must be an existing XML file; {str(path)!r} does not exist"
+        )
     try:
         root = ET.parse(path).getroot()
     except ET.ParseError as exc:
@@ -527,22 +598,28 @@ def read_acoular_xml(path: str | Path) -> MicArray:
     try:
         pos = [[float(el.get(a, "0")) for a in "xyz"] for el in root.iter("pos")]
     except ValueError as exc:
-        raise ValueError(f"path {str(path)!r} holds a non-numeric coordinate ({exc})") from None
+        raise ValueError(
+            f"path {str(path)!r} holds a non-numeric coordinate ({exc})"
+        ) from None
     if len(pos) < 2:
-        raise ValueError(f"path {str(path)!r} must hold at least 2 <pos> elements; got {len(pos)}")
+        raise ValueError(
+            f"path {str(path)!r} must hold at least 2 <pos> elements; got {len(pos)}"
+        )
     return MicArray(np.array(pos), root.get("name") or path.stem)
 
 
-# ---------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------
 # Propagation geometry
-# ---------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------
 
 
 def distances(points: Any, mic_positions: Any, *, name: str = "points") -> np.ndarray:
-    """Euclidean distances (m) from points ``(..., 3)`` to microphones ``(M, 3)``: ``(..., M)``.
+    """Euclidean distances (m) from points ``(..., 3)`` to microphones ``(M, 3)``:
+    ``(..., M)``.
 
     The propagation delay is ``distances / c`` seconds and the free-field amplitude
-    ``1 / (4 pi distance)`` (chapter 03); beamforming steers with the same distances (chapter 04).
+    ``1 / (4 pi distance)`` (chapter 03); beamforming steers with the same distances
+    (chapter 04).
     """
     pos = as_positions(mic_positions)
     p = as_array(name, points, dtype=float)
@@ -551,21 +628,23 @@ def distances(points: Any, mic_positions: Any, *, name: str = "points") -> np.nd
     return np.sqrt(np.sum((p[..., None, :] - pos) ** 2, axis=-1))
 
 
-# ---------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------
 # Camera and acoustic grid
-# ---------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
 class Camera:
-    """Pinhole camera at the array centre, looking along +z; frames ``height x width`` pixels.
+    """Pinhole camera at the array centre, looking along +z; frames ``height x width``
+    pixels.
 
-    Pixel coordinates are continuous ``(row, col)`` pairs: pixel ``[i, j]`` of a frame covers
-    rows ``[i, i+1)`` and columns ``[j, j+1)``, so its centre is ``(i + 0.5, j + 0.5)`` and the
-    principal point is the frame centre. Pixels are square (``fx == fy``, in pixels);
-    ``hfov_deg`` is the horizontal field of view in degrees (the vertical one follows from the
-    aspect ratio). The default 480 x 640 is the real Dual Cam; the synthetic dataset uses
-    ``camera.resized(144, 192)`` (same field of view). Chapters 02 and 04.
+    Pixel coordinates are continuous ``(row, col)`` pairs: pixel ``[i, j]`` of a frame
+    covers rows ``[i, i+1)`` and columns ``[j, j+1)``, so its centre is ``(i + 0.5, j +
+    0.5)`` and the principal point is the frame centre. Pixels are square (``fx == fy``,
+    in pixels); ``hfov_deg`` is the horizontal field of view in degrees (the vertical
+    one follows from the aspect ratio). The default 480 x 640 is the real Dual Cam; the
+    synthetic dataset uses ``camera.resized(144, 192)`` (same field of view). Chapters
+    02 and 04.
     """
 
     height: int = DUALCAM_FRAME[0]
@@ -593,28 +672,40 @@ class Camera:
         return math.degrees(2 * math.atan((self.height / 2) / self.fy))
 
     def resized(self, height: int, width: int) -> Camera:
-        """The same camera (same horizontal field of view) with another frame size in pixels."""
+        """The same camera (same horizontal field of view) with another frame size in
+        pixels."""
         return Camera(height, width, self.hfov_deg)
 
     def project(self, points: Any) -> np.ndarray:
-        """World points ``(..., 3)`` metres (z > 0) -> continuous pixel coordinates ``(..., 2)`` = (row, col)."""
+        """World points ``(..., 3)`` metres (z > 0) -> continuous pixel coordinates
+        ``(..., 2)`` = (row, col)."""
         p = as_array("points", points, dtype=float)
         if p.ndim < 1 or p.shape[-1] != 3:
-            raise ValueError(f"points must have shape (..., 3) in metres; got {p.shape}")
+            raise ValueError(
+                f"points must have shape (..., 3) in metres; got {p.shape}"
+            )
         if np.any(p[..., 2] <= 0):
-            raise ValueError("points must lie in front of the camera (z > 0 m); some have z <= 0")
+            raise ValueError(
+                "points must lie in front of the camera (z > 0 m); some have z <= 0"
+            )
         row = self.fy * p[..., 1] / p[..., 2] + self.height / 2
         col = self.fx * p[..., 0] / p[..., 2] + self.width / 2
         return np.stack([row, col], axis=-1)
 
     def pixel_to_direction(self, pixels: Any) -> np.ndarray:
-        """Pixel coordinates ``(..., 2)`` = (row, col) -> unit direction vectors ``(..., 3)`` (z > 0)."""
+        """Pixel coordinates ``(..., 2)`` = (row, col) -> unit direction vectors
+        ``(..., 3)`` (z > 0)."""
         q = as_array("pixels", pixels, dtype=float)
         if q.ndim < 1 or q.shape[-1] != 2:
-            raise ValueError(f"pixels must have shape (..., 2) = (row, col) in pixels; got {q.shape}")
+            raise ValueError(
+                f"pixels must have shape (..., 2) = (row, col) in pixels; got {q.shape}"
+            )
         d = np.stack(
-            [(q[..., 1] - self.width / 2) / self.fx, (q[..., 0] - self.height / 2) / self.fy,
-             np.ones(q.shape[:-1])],
+            [
+                (q[..., 1] - self.width / 2) / self.fx,
+                (q[..., 0] - self.height / 2) / self.fy,
+                np.ones(q.shape[:-1]),
+            ],
             axis=-1,
         )
         return d / np.linalg.norm(d, axis=-1, keepdims=True)
@@ -627,11 +718,13 @@ class Camera:
         return h, w
 
     def grid_pixel_centres(self, shape: tuple[int, int] = GRID_SHAPE) -> np.ndarray:
-        """Centres ``(H, W, 2)`` = (row, col), in video pixels, of the acoustic pixels of a ``shape`` grid.
+        """Centres ``(H, W, 2)`` = (row, col), in video pixels, of the acoustic pixels
+        of a ``shape`` grid.
 
-        Acoustic pixel ``[i, j]`` covers video rows ``[i * height / H, (i + 1) * height / H)`` and
-        columns ``[j * width / W, (j + 1) * width / W)``: 13.3 x 13.3 video pixels for 36 x 48 on
-        480 x 640 (as in the papers), 4 x 4 on the 144 x 192 dataset frames.
+        Acoustic pixel ``[i, j]`` covers video rows ``[i * height / H, (i + 1) * height
+        / H)`` and columns ``[j * width / W, (j + 1) * width / W)``: 13.3 x 13.3 video
+        pixels for 36 x 48 on 480 x 640 (as in the papers), 4 x 4 on the 144 x 192
+        dataset frames.
         """
         h, w = self._check_grid(shape)
         rows = (np.arange(h) + 0.5) * self.height / h
@@ -640,12 +733,18 @@ class Camera:
         return np.stack([rr, cc], axis=-1)
 
     def focus_grid(
-        self, shape: tuple[int, int] = GRID_SHAPE, distance: float = 1.0, *, surface: str = "plane"
+        self,
+        shape: tuple[int, int] = GRID_SHAPE,
+        distance: float = 1.0,
+        *,
+        surface: str = "plane",
     ) -> np.ndarray:
-        """The acoustic grid: focus points ``(H, W, 3)`` metres, one through each acoustic pixel centre.
+        """The acoustic grid: focus points ``(H, W, 3)`` metres, one through each
+        acoustic pixel centre.
 
-        ``surface="plane"`` puts them on the plane ``z = distance``; ``"sphere"`` at ``distance``
-        metres from the array centre. Feed them to :func:`acousticlib.beamforming.acoustic_images`.
+        ``surface="plane"`` puts them on the plane ``z = distance``; ``"sphere"`` at
+        ``distance`` metres from the array centre. Feed them to
+        :func:`acousticlib.beamforming.acoustic_images`.
         """
         distance = positive("distance", distance)
         one_of("surface", surface, ("plane", "sphere"))
@@ -653,8 +752,11 @@ class Camera:
         scale = distance / d[..., 2:3] if surface == "plane" else distance
         return d * scale
 
-    def acoustic_pixel(self, points: Any, shape: tuple[int, int] = GRID_SHAPE) -> np.ndarray:
-        """Integer index ``(..., 2)`` = (row, col) of the acoustic pixel that sees each world point.
+    def acoustic_pixel(
+        self, points: Any, shape: tuple[int, int] = GRID_SHAPE
+    ) -> np.ndarray:
+        """Integer index ``(..., 2)`` = (row, col) of the acoustic pixel that sees each
+        world point.
 
         Points outside the frame get ``-1`` in both entries.
         """

@@ -1,20 +1,25 @@
 """Training objectives of the generators and classifiers (chapters 08-10).
 
-* :func:`kl_divergence`: KL(q(z|x) || N(0, I)) of a diagonal Gaussian posterior, in closed form.
-* :func:`reconstruction_loss`: the U-VAE's pixel term, MSE + Huber (``REFERENCE.md`` section 3),
-  plus optionally :func:`spatial_loss` (our addition, chapter 08).
-* :func:`spatial_loss`: the MSE of the *spatial part* of the images: each coefficient map minus
-  its mean over the grid. The per-coefficient spatial means (the sound's spectrum, "what")
-  carry about 80 % of a normalised acoustic image's variance on the book's data; this term
-  weighs the remaining "where" on its own, so a short training run does not learn the spectrum
-  alone (the paper's loss has no such term: weight 0 reproduces it).
-* :func:`elbo_loss`: the negative ELBO with a weight beta on the KL term (seed 000, Eq. 2).
-* :func:`discriminator_loss`, :func:`generator_adversarial_loss`: the conditional GAN's binary
-  cross-entropy (Eq. 4): D labels real images 1 and generated ones 0; G wants D to say 1
-  (the non-saturating form of ``min_G log(1 - D(G(x, z)))``).
-* :func:`adversarial_generator_loss`: Eq. 3, ``lambda_adv * L_cGAN + lambda_rec * L_rec``.
+* :func:`kl_divergence`: KL(q(z|x) || N(0, I)) of a diagonal Gaussian posterior, in
+  closed form.
+* :func:`reconstruction_loss`: the U-VAE's pixel term, MSE + Huber (``REFERENCE.md``
+  section 3), plus optionally :func:`spatial_loss` (our addition, chapter 08).
+* :func:`spatial_loss`: the MSE of the *spatial part* of the images: each coefficient
+  map minus its mean over the grid. The per-coefficient spatial means (the sound's
+  spectrum, "what") carry about 80 % of a normalised acoustic image's variance on the
+  book's data; this term weighs the remaining "where" on its own, so a short training
+  run does not learn the spectrum alone (the paper's loss has no such term: weight 0
+  reproduces it).
+* :func:`elbo_loss`: the negative ELBO with a weight beta on the KL term (seed 000, Eq.
+  2).
+* :func:`discriminator_loss`, :func:`generator_adversarial_loss`: the conditional GAN's
+  binary cross-entropy (Eq. 4): D labels real images 1 and generated ones 0; G wants D
+  to say 1 (the non-saturating form of ``min_G log(1 - D(G(x, z)))``).
+* :func:`adversarial_generator_loss`: Eq. 3, ``lambda_adv * L_cGAN + lambda_rec *
+  L_rec``.
 
-All losses are scalars averaged over the batch; images are ``(B, 12, 36, 48)`` in [0, 1].
+All losses are scalars averaged over the batch; images are ``(B, 12, 36, 48)`` in [0,
+1].
 """
 
 from __future__ import annotations
@@ -29,12 +34,16 @@ def _same_shape(a: torch.Tensor, b: torch.Tensor, names: tuple[str, str]) -> Non
     if not isinstance(a, torch.Tensor) or not isinstance(b, torch.Tensor):
         raise TypeError(f"{names[0]} and {names[1]} must be torch tensors")
     if a.shape != b.shape:
-        raise ValueError(f"{names[0]} and {names[1]} must have the same shape; got {tuple(a.shape)} and "
-                         f"{tuple(b.shape)}")
+        raise ValueError(
+            f"{names[0]} and {names[1]} must have the same shape; got {tuple(a.shape)} "
+            f"and "
+            f"{tuple(b.shape)}"
+        )
 
 
 def kl_divergence(mu: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
-    """KL(N(mu, diag sigma^2) || N(0, I)), summed over the latent axis, averaged over the batch.
+    """KL(N(mu, diag sigma^2) || N(0, I)), summed over the latent axis, averaged over
+    the batch.
 
     ``mu``, ``sigma``: ``(B, d)``, ``sigma > 0``. Closed form per dimension:
     ``0.5 * (mu^2 + sigma^2 - 1) - log sigma`` (nats).
@@ -47,21 +56,30 @@ def kl_divergence(mu: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
 
 
 def spatial_loss(recon: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
-    """MSE between the spatially centred images: each ``(..., H, W)`` map minus its mean over ``H, W``.
+    """MSE between the spatially centred images: each ``(..., H, W)`` map minus its mean
+    over ``H, W``.
 
-    Zero when the two images differ only by a constant per coefficient map (the same layout with
-    another spectrum); the mean over all elements otherwise. Chapter 08.
+    Zero when the two images differ only by a constant per coefficient map (the same
+    layout with another spectrum); the mean over all elements otherwise. Chapter 08.
     """
     _same_shape(recon, target, ("recon", "target"))
     if recon.ndim < 3:
-        raise ValueError(f"recon and target must have at least 3 axes (..., H, W); got {tuple(recon.shape)}")
+        raise ValueError(
+            f"recon and target must have at least 3 axes (..., H, W); got "
+            f"{tuple(recon.shape)}"
+        )
     diff = recon - target
     return (diff - diff.mean(dim=(-2, -1), keepdim=True)).pow(2).mean()
 
 
-def reconstruction_loss(recon: torch.Tensor, target: torch.Tensor, huber_delta: float = 1.0,
-                        spatial_weight: float = 0.0) -> torch.Tensor:
-    """Pixel loss MSE + Huber (``delta`` in the images' units) + ``spatial_weight`` x :func:`spatial_loss`.
+def reconstruction_loss(
+    recon: torch.Tensor,
+    target: torch.Tensor,
+    huber_delta: float = 1.0,
+    spatial_weight: float = 0.0,
+) -> torch.Tensor:
+    """Pixel loss MSE + Huber (``delta`` in the images' units) + ``spatial_weight`` x
+    :func:`spatial_loss`.
 
     Each term is averaged over all elements; ``spatial_weight=0`` is the paper's loss.
     """
@@ -72,28 +90,47 @@ def reconstruction_loss(recon: torch.Tensor, target: torch.Tensor, huber_delta: 
     return loss + weight * spatial_loss(recon, target) if weight else loss
 
 
-def elbo_loss(recon: torch.Tensor, target: torch.Tensor, mu: torch.Tensor, sigma: torch.Tensor,
-              beta: float = 1e-6, huber_delta: float = 1.0, spatial_weight: float = 0.0) -> dict[str, torch.Tensor]:
-    """Negative ELBO with weight ``beta`` on the KL term: ``"loss" = recon + beta * kl``.
+def elbo_loss(
+    recon: torch.Tensor,
+    target: torch.Tensor,
+    mu: torch.Tensor,
+    sigma: torch.Tensor,
+    beta: float = 1e-6,
+    huber_delta: float = 1.0,
+    spatial_weight: float = 0.0,
+) -> dict[str, torch.Tensor]:
+    """Negative ELBO with weight ``beta`` on the KL term: ``"loss" = recon + beta *
+    kl``.
 
-    Returns a dict with ``"loss"``, ``"recon"`` (MSE + Huber + ``spatial_weight`` x spatial),
-    ``"mse"`` and ``"kl"``. The
-    paper picks beta < 1 so that both terms have the same order of magnitude; its code uses
-    1e-6 with the KL summed over the 150 latent dimensions.
+    Returns a dict with ``"loss"``, ``"recon"`` (MSE + Huber + ``spatial_weight`` x
+    spatial), ``"mse"`` and ``"kl"``. The
+    paper picks beta < 1 so that both terms have the same order of magnitude; its code
+    uses 1e-6 with the KL summed over the 150 latent dimensions.
     """
     beta = positive("beta", beta, allow_zero=True)
     rec = reconstruction_loss(recon, target, huber_delta, spatial_weight)
     kl = kl_divergence(mu, sigma)
-    return {"loss": rec + beta * kl, "recon": rec, "mse": F.mse_loss(recon.detach(), target), "kl": kl}
+    return {
+        "loss": rec + beta * kl,
+        "recon": rec,
+        "mse": F.mse_loss(recon.detach(), target),
+        "kl": kl,
+    }
 
 
-def discriminator_loss(real_logits: torch.Tensor, fake_logits: torch.Tensor) -> torch.Tensor:
-    """BCE of the discriminator: real images labelled 1, generated ones 0 (mean of the two halves).
+def discriminator_loss(
+    real_logits: torch.Tensor, fake_logits: torch.Tensor
+) -> torch.Tensor:
+    """BCE of the discriminator: real images labelled 1, generated ones 0 (mean of the
+    two halves).
 
-    Minimising it maximises Eq. 4's ``log D(y) + log(1 - D(G(x, z)))``. Logits ``(B, 1)``.
+    Minimising it maximises Eq. 4's ``log D(y) + log(1 - D(G(x, z)))``. Logits ``(B,
+    1)``.
     """
     real = F.binary_cross_entropy_with_logits(real_logits, torch.ones_like(real_logits))
-    fake = F.binary_cross_entropy_with_logits(fake_logits, torch.zeros_like(fake_logits))
+    fake = F.binary_cross_entropy_with_logits(
+        fake_logits, torch.zeros_like(fake_logits)
+    )
     return 0.5 * (real + fake)
 
 
@@ -102,9 +139,15 @@ def generator_adversarial_loss(fake_logits: torch.Tensor) -> torch.Tensor:
     return F.binary_cross_entropy_with_logits(fake_logits, torch.ones_like(fake_logits))
 
 
-def adversarial_generator_loss(fake_logits: torch.Tensor, rec: torch.Tensor, lambda_adv: float,
-                               lambda_rec: float) -> dict[str, torch.Tensor]:
-    """Eq. 3 for the generator: ``lambda_adv * adversarial + lambda_rec * rec``; dict of the terms."""
+def adversarial_generator_loss(
+    fake_logits: torch.Tensor, rec: torch.Tensor, lambda_adv: float, lambda_rec: float
+) -> dict[str, torch.Tensor]:
+    """Eq. 3 for the generator: ``lambda_adv * adversarial + lambda_rec * rec``; dict
+    of the terms."""
     adv = generator_adversarial_loss(fake_logits)
-    return {"loss": positive("lambda_adv", lambda_adv, allow_zero=True) * adv
-            + positive("lambda_rec", lambda_rec, allow_zero=True) * rec, "adv": adv, "rec": rec}
+    return {
+        "loss": positive("lambda_adv", lambda_adv, allow_zero=True) * adv
+        + positive("lambda_rec", lambda_rec, allow_zero=True) * rec,
+        "adv": adv,
+        "rec": rec,
+    }

@@ -1,9 +1,10 @@
-"""Run-time set-up shared by every chapter: seeds, thread counts, devices, profiles and the heap.
+"""Run-time set-up shared by every chapter: seeds, thread counts, devices, profiles and
+the heap.
 
-Every notebook of the book calls :func:`configure` right after its ``parameters`` cell, so a
-chapter re-run with the same ``seed`` on the same machine gives the same numbers (chapter 01
-shows the pattern). This module sits at the root of the import graph: it imports nothing else
-from :mod:`acousticlib`.
+Every notebook of the book calls :func:`configure` right after its ``parameters`` cell,
+so a chapter re-run with the same ``seed`` on the same machine gives the same numbers
+(chapter 01 shows the pattern). This module sits at the root of the import graph: it
+imports nothing else from :mod:`acousticlib`.
 """
 
 from __future__ import annotations
@@ -22,24 +23,27 @@ import numpy as np
 
 Profile = Literal["smoke", "book", "full"]
 
-#: The three run profiles. ``smoke`` is a seconds-long run that proves the code path works;
-#: ``book`` is the default used for the committed notebooks (a laptop CPU, minutes per chapter);
-#: ``full`` carries the papers' sizes and is meant for a GPU.
+#: The three run profiles. ``smoke`` is a seconds-long run that proves the code path
+#: works; ``book`` is the default used for the committed notebooks (a laptop CPU,
+#: minutes per chapter); ``full`` carries the papers' sizes and is meant for a GPU.
 PROFILES: tuple[str, ...] = ("smoke", "book", "full")
 
 
 def check_profile(profile: str) -> str:
-    """Return ``profile`` if it is one of :data:`PROFILES`, else raise ``ValueError``."""
+    """Return ``profile`` if it is one of :data:`PROFILES`, else raise
+    ``ValueError``."""
     if profile not in PROFILES:
         raise ValueError(
-            f"profile must be one of {', '.join(repr(p) for p in PROFILES)}; got {profile!r}"
+            f"profile must be one of {', '.join(repr(p) for p in PROFILES)}; got "
+            f"{profile!r}"
         )
     return profile
 
 
 @dataclass(frozen=True)
 class RunConfig:
-    """What :func:`configure` settled: the profile, the seed, the torch device and thread count."""
+    """What :func:`configure` settled: the profile, the seed, the torch device and
+    thread count."""
 
     profile: str
     seed: int
@@ -47,27 +51,43 @@ class RunConfig:
     threads: int
 
     def __str__(self) -> str:  # printed by the notebooks; deterministic on one machine
-        return f"profile={self.profile} seed={self.seed} device={self.device} threads={self.threads}"
+        return (
+            f"profile={self.profile} seed={self.seed} device={self.device} "
+            f"threads={self.threads}"
+        )
 
 
 def resolve_device(device: str | None = None) -> str:
-    """Turn ``None``/``"auto"``/``"cpu"``/``"cuda"``/``"cuda:N"``/``"mps"`` into a usable device name.
+    """Turn ``None``/``"auto"``/``"cpu"``/``"cuda"``/``"cuda:N"``/``"mps"`` into a
+    usable device name.
 
-    ``None`` and ``"auto"`` pick CUDA when available, else CPU. Asking for a GPU that is not
-    there raises ``ValueError`` instead of failing later inside a model.
+    ``None`` and ``"auto"`` pick CUDA when available, else CPU. Asking for a GPU that is
+    not there raises ``ValueError`` instead of failing later inside a model.
     """
     import torch
 
     if device is None or device == "auto":
         return "cuda" if torch.cuda.is_available() else "cpu"
     if not isinstance(device, str):
-        raise TypeError(f"device must be a string such as 'cpu' or 'cuda'; got {type(device).__name__}")
+        raise TypeError(
+            f"device must be a string such as 'cpu' or 'cuda'; got "
+            f"{type(device).__name__}"
+        )
     if device.startswith("cuda") and not torch.cuda.is_available():
-        raise ValueError(f"device={device!r} was requested but CUDA is not available; use device='cpu'")
-    if device == "mps" and not (getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()):
-        raise ValueError("device='mps' was requested but MPS is not available; use device='cpu'")
+        raise ValueError(
+            f"device={device!r} was requested but CUDA is not available; use "
+            f"device='cpu'"
+        )
+    if device == "mps" and not (
+        getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()
+    ):
+        raise ValueError(
+            "device='mps' was requested but MPS is not available; use device='cpu'"
+        )
     if device != "cpu" and not device.startswith(("cuda", "mps")):
-        raise ValueError(f"device must be 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'; got {device!r}")
+        raise ValueError(
+            f"device must be 'auto', 'cpu', 'cuda', 'cuda:N' or 'mps'; got {device!r}"
+        )
     return device
 
 
@@ -82,13 +102,15 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(int(seed))
 
 
-#: Allocations of this many bytes or more get their own memory map (see :func:`limit_heap_growth`).
+#: Allocations of this many bytes or more get their own memory map (see
+#: :func:`limit_heap_growth`).
 MMAP_THRESHOLD = 4 << 20
 #: The threshold inside :func:`heap_for_speed` (glibc's largest dynamic one).
 SPEED_MMAP_THRESHOLD = 32 << 20
 _M_MMAP_THRESHOLD, _M_TRIM_THRESHOLD = -3, -1  # <malloc.h>
 _DEFAULT_TRIM_THRESHOLD = 128 << 10  # glibc's
-_heap_threshold: int | None = None  # what limit_heap_growth set, None while glibc's default holds
+# what limit_heap_growth set, None while glibc's default holds
+_heap_threshold: int | None = None
 
 
 @functools.lru_cache(maxsize=1)
@@ -105,28 +127,41 @@ def _libc() -> ctypes.CDLL | None:
 
 
 def _set_mmap_threshold(threshold: int, trim: int = _DEFAULT_TRIM_THRESHOLD) -> bool:
-    """Fix glibc's mmap threshold and the free memory it keeps at the top of the heap (bytes)."""
+    """Fix glibc's mmap threshold and the free memory it keeps at the top of the heap
+    (bytes)."""
     libc = _libc()
-    return (libc is not None and bool(libc.mallopt(ctypes.c_int(_M_MMAP_THRESHOLD), ctypes.c_int(threshold)))
-            and bool(libc.mallopt(ctypes.c_int(_M_TRIM_THRESHOLD), ctypes.c_int(trim))))
+    return (
+        libc is not None
+        and bool(libc.mallopt(ctypes.c_int(_M_MMAP_THRESHOLD), ctypes.c_int(threshold)))
+        and bool(libc.mallopt(ctypes.c_int(_M_TRIM_THRESHOLD), ctypes.c_int(trim)))
+    )
 
 
 def limit_heap_growth(threshold: int = MMAP_THRESHOLD) -> bool:
-    """Serve every allocation of ``threshold`` bytes or more from its own memory map (glibc only).
+    """Serve every allocation of ``threshold`` bytes or more from its own memory map
+    (glibc only).
 
-    glibc raises its mmap threshold each time a mapped block is freed (up to 32 MB); blocks below
-    it then come from the heap, where freed memory fragments and stays resident. A chapter that
-    allocates and frees a few to tens of megabytes per step (acoustic images in chunks, network
-    activations) would grow its resident memory cell after cell (measured on chapter 11: 1630 MB
-    instead of 1460 after the same cells). A fixed threshold (``mallopt(M_MMAP_THRESHOLD, ...)``)
-    gives every freed large block back to the system at once. Nothing computed changes, only where
-    memory comes from. Mapping fresh memory costs time, so training loops run inside
-    :func:`heap_for_speed`. Returns whether the threshold was set (``False`` on other C libraries
-    or systems). Called by :func:`configure`.
+    glibc raises its mmap threshold each time a mapped block is freed (up to 32 MB);
+    blocks below it then come from the heap, where freed memory fragments and stays
+    resident. A chapter that allocates and frees a few to tens of megabytes per step
+    (acoustic images in chunks, network activations) would grow its resident memory cell
+    after cell (measured on chapter 11: ``benchmarks/results/docstring_timings.md``). A
+    fixed threshold (``mallopt(M_MMAP_THRESHOLD, ...)``) gives every freed large block
+    back to the system at once. Nothing computed changes, only where memory comes from.
+    Mapping fresh memory costs time, so training loops run inside
+    :func:`heap_for_speed`. Returns whether the threshold was set (``False`` on other C
+    libraries or systems). Called by :func:`configure`.
     """
     global _heap_threshold
-    if isinstance(threshold, bool) or not isinstance(threshold, int) or not 0 < threshold <= 32 << 20:
-        raise ValueError(f"threshold must be an integer number of bytes in (0, 32 MiB]; got {threshold!r}")
+    if (
+        isinstance(threshold, bool)
+        or not isinstance(threshold, int)
+        or not 0 < threshold <= 32 << 20
+    ):
+        raise ValueError(
+            f"threshold must be an integer number of bytes in (0, 32 MiB]; got "
+            f"{threshold!r}"
+        )
     if not _set_mmap_threshold(threshold):
         return False
     _heap_threshold = threshold
@@ -135,20 +170,24 @@ def limit_heap_growth(threshold: int = MMAP_THRESHOLD) -> bool:
 
 @contextlib.contextmanager
 def heap_for_speed() -> Iterator[None]:
-    """Inside: blocks up to 32 MiB come from the heap and stay there for reuse, as glibc's default would.
+    """Inside: blocks up to 32 MiB come from the heap and stay there for reuse, as
+    glibc's default would.
 
-    A training step allocates and frees the same activations again and again; mapping each one
-    afresh under :func:`limit_heap_growth` costs 10-35 % of a step on the CPU (U-VAE 187 -> 255 ms,
-    ResNet-18 trunk 0.92 -> 1.11 s per batch of 32). On exit the earlier threshold returns and the
-    heap's free pages go back to the system (``malloc_trim``), so what the loop used does not stay
-    resident. Does nothing when :func:`limit_heap_growth` has not been called (glibc's default
-    then holds throughout). Used by :func:`acousticlib.training.fit` and chapter 07's trunk features.
+    A training step allocates and frees the same activations again and again; mapping
+    each one afresh under :func:`limit_heap_growth` costs a noticeable part of a step on
+    the CPU (measured: ``benchmarks/results/docstring_timings.md``). On exit the earlier
+    threshold returns and the heap's free pages go back to the system (``malloc_trim``),
+    so what the loop used does not stay resident. Does nothing when
+    :func:`limit_heap_growth` has not been called (glibc's default then holds
+    throughout). Used by :func:`acousticlib.training.fit` and chapter 07's trunk
+    features.
     """
     threshold = _heap_threshold
     if threshold is None:
         yield
         return
-    _set_mmap_threshold(SPEED_MMAP_THRESHOLD, trim=2 * SPEED_MMAP_THRESHOLD)  # keep freed blocks for the next step
+    # keep freed blocks for the next step
+    _set_mmap_threshold(SPEED_MMAP_THRESHOLD, trim=2 * SPEED_MMAP_THRESHOLD)
     try:
         yield
     finally:
@@ -164,8 +203,8 @@ def configure(
     device: str | None = "cpu",
     threads: int | None = None,
 ) -> RunConfig:
-    """Seed everything, fix thread counts, make torch deterministic, fix the heap's mmap threshold
-    (:func:`limit_heap_growth`); return the settings.
+    """Seed everything, fix thread counts, make torch deterministic, fix the heap's mmap
+    threshold (:func:`limit_heap_growth`); return the settings.
 
     Parameters
     ----------
@@ -176,8 +215,9 @@ def configure(
     device:
         Torch device name, or ``None``/``"auto"`` for CUDA when available.
     threads:
-        Torch intra-op threads. Defaults to the ``ACOUSTICLIB_THREADS`` environment variable,
-        else 2 (the book's reference machine), so results do not depend on the core count.
+        Torch intra-op threads. Defaults to the ``ACOUSTICLIB_THREADS`` environment
+        variable, else 2 (the book's reference machine), so results do not depend on the
+        core count.
     """
     import torch
 
@@ -200,7 +240,8 @@ def configure(
 
 
 def generator(seed: int, *salt: int | str) -> np.random.Generator:
-    """A NumPy generator derived from ``seed`` and optional ``salt`` values (strings or ints).
+    """A NumPy generator derived from ``seed`` and optional ``salt`` values (strings or
+    ints).
 
     Use it instead of the global generator so that two parts of a computation draw
     independent, reproducible streams (e.g. ``generator(seed, "noise", clip_index)``).

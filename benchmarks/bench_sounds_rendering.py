@@ -1,7 +1,9 @@
-"""Per-clip cost of the procedural sounds and rendered frames of the synthetic dataset (chapter 06).
+"""Per-clip cost of the procedural sounds and rendered frames of the synthetic dataset
+(chapter 06).
 
-Prints a table: milliseconds per one-second clip for sampling a scene, synthesising its source
-and background signals (12 288 Hz), and rendering its 12 frames, at 144 x 192 and 480 x 640.
+Prints a table: milliseconds per one-second clip for sampling a scene, synthesising its
+source and background signals (12 288 Hz), and rendering its 12 frames, at 144 x 192 and
+480 x 640.
 Run: .venv/bin/python benchmarks/bench_sounds_rendering.py [clips]
 """
 
@@ -17,7 +19,8 @@ from acousticlib import rendering, scenes, sounds
 
 
 class _Camera:
-    """Pinhole camera (the contract of acousticlib.geometry.Camera), used if that is missing."""
+    """Pinhole camera (the contract of acousticlib.geometry.Camera), used if that is
+    missing."""
 
     def __init__(self, height: int, width: int, hfov_deg: float = 60.0) -> None:
         self.height, self.width = height, width
@@ -25,7 +28,13 @@ class _Camera:
 
     def project(self, points):
         p = np.asarray(points, dtype=float)
-        return np.stack([self.height / 2 + self.fy * p[..., 1] / p[..., 2], self.width / 2 + self.fx * p[..., 0] / p[..., 2]], -1)
+        return np.stack(
+            [
+                self.height / 2 + self.fy * p[..., 1] / p[..., 2],
+                self.width / 2 + self.fx * p[..., 0] / p[..., 2],
+            ],
+            -1,
+        )
 
 
 def _camera(h: int, w: int):
@@ -38,7 +47,10 @@ def _camera(h: int, w: int):
 
 
 def main(clips: int = 100) -> None:
-    print(f"{'frame':>9} {'scene ms':>9} {'sounds ms':>10} {'frames ms':>10} {'total ms':>9} {'per frame ms':>13}")
+    print(
+        f"{'frame':>9} {'scene ms':>9} {'sounds ms':>10} {'frames ms':>10} "
+        f"{'total ms':>9} {'per frame ms':>13}"
+    )
     for h, w in ((144, 192), (480, 640)):
         cam = _camera(h, w)
         n = clips if h == 144 else max(10, clips // 5)
@@ -54,7 +66,10 @@ def main(clips: int = 100) -> None:
             t3 = time.perf_counter()
             t += (t1 - t0, t2 - t1, t3 - t2)
         ms = t / n * 1e3
-        print(f"{h:>4}x{w:<4} {ms[0]:9.2f} {ms[1]:10.2f} {ms[2]:10.2f} {ms.sum():9.2f} {ms[2] / 12:13.2f}")
+        print(
+            f"{h:>4}x{w:<4} {ms[0]:9.2f} {ms[1]:10.2f} {ms[2]:10.2f} {ms.sum():9.2f} "
+            f"{ms[2] / 12:13.2f}"
+        )
     per = {}
     for name in sounds.SPECS:
         t0 = time.perf_counter()

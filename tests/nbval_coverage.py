@@ -1,9 +1,10 @@
-"""Print the share of code-cell text outputs that nbval really compares (run by ``make nbval``).
+"""Print the share of code-cell text outputs that nbval really compares (run by ``make
+nbval``).
 
-A text output is *compared* unless its cell is tagged ``nbval-ignore-output`` or ``nbval-skip``
-(or the output is a progress-bar stream that the sanitizer blanks). Images are never compared
-byte for byte; their ``text/plain`` repr is. Aim high: shapes, geometry, analytic values and
-tables are deterministic.
+A text output is *compared* unless its cell is tagged ``nbval-ignore-output`` or
+``nbval-skip`` (or the output is a progress-bar stream that the sanitizer blanks).
+Images are never compared byte for byte; their ``text/plain`` repr is. Aim high: shapes,
+geometry, analytic values and tables are deterministic.
 """
 
 from __future__ import annotations
@@ -46,7 +47,9 @@ def shares() -> list[tuple[str, int, int]]:
 
 def main() -> None:
     rows = shares()
-    print("\n| notebook | text outputs compared by nbval | of all text outputs | share |")
+    print(
+        "\n| notebook | text outputs compared by nbval | of all text outputs | share |"
+    )
     print("|---|---:|---:|---:|")
     for name, c, t in rows:
         print(f"| {name} | {c} | {t} | {c / t if t else 1:.0%} |")

@@ -1,4 +1,5 @@
-"""acousticlib.beamforming: physics of the acoustic image and agreement of independent implementations."""
+"""acousticlib.beamforming: physics of the acoustic image and agreement of
+independent implementations."""
 
 from __future__ import annotations
 
@@ -27,12 +28,21 @@ def random_planar(seed: int, m: int) -> np.ndarray:
 
 
 @settings(max_examples=8, deadline=None)
-@given(seed=st.integers(0, 10_000), row=st.integers(0, 35), col=st.integers(0, 47),
-       dr=st.floats(0.1, 0.9), dc=st.floats(0.1, 0.9))
+@given(
+    seed=st.integers(0, 10_000),
+    row=st.integers(0, 35),
+    col=st.integers(0, 47),
+    dr=st.floats(0.1, 0.9),
+    dc=st.floats(0.1, 0.9),
+)
 def test_broadband_image_peaks_at_the_true_pixel(seed, row, col, dr, dc):
-    """Random planar array, random source in the field of view at 1 m, broadband noise."""
+    """Random planar array, random source in the field of view at 1 m, broadband
+    noise."""
     mics = random_planar(seed, 32)
-    px = CAM.grid_pixel_centres()[0, 0] * 0 + [(row + dr) * 480 / 36, (col + dc) * 640 / 48]
+    px = CAM.grid_pixel_centres()[0, 0] * 0 + [
+        (row + dr) * 480 / 36,
+        (col + dc) * 640 / 48,
+    ]
     src = CAM.pixel_to_direction(px)
     src = src / src[2]  # on the focus plane z = 1 m
     x = S.free_field(noise(1024 * 3, seed), FS, src, mics)
@@ -43,15 +53,30 @@ def test_broadband_image_peaks_at_the_true_pixel(seed, row, col, dr, dc):
 
 
 @settings(max_examples=6, deadline=None)
-@given(seed=st.integers(0, 10_000), m=st.integers(3, 12), hop=st.sampled_from([None, 48]),
-       window=st.sampled_from(["hann", "hamming", "boxcar"]))
+@given(
+    seed=st.integers(0, 10_000),
+    m=st.integers(3, 12),
+    hop=st.sampled_from([None, 48]),
+    window=st.sampled_from(["hann", "hamming", "boxcar"]),
+)
 def test_fast_frequency_domain_equals_slow_time_domain_reference(seed, m, hop, window):
     mics = random_planar(seed, m)
     grid = CAM.focus_grid((3, 4), 0.8)
-    x = S.free_field(noise(400, seed), FS, grid[1, 2], mics) + 1e-3 * generator(seed, "n").standard_normal((m, 400))
-    fast = BF.acoustic_images(x, FS, mics, grid, frame_length=96, hop=hop, window=window)
-    slow = BF.delay_and_sum_images(x, FS, mics, grid, frame_length=96, hop=hop, window=window)
-    assert fast.dtype == np.float32 and fast.shape == slow.shape == (slow.shape[0], 3, 4, 48)
+    x = S.free_field(noise(400, seed), FS, grid[1, 2], mics) + 1e-3 * generator(
+        seed, "n"
+    ).standard_normal((m, 400))
+    fast = BF.acoustic_images(
+        x, FS, mics, grid, frame_length=96, hop=hop, window=window
+    )
+    slow = BF.delay_and_sum_images(
+        x, FS, mics, grid, frame_length=96, hop=hop, window=window
+    )
+    assert fast.dtype == np.float32 and fast.shape == slow.shape == (
+        slow.shape[0],
+        3,
+        4,
+        48,
+    )
     np.testing.assert_allclose(fast, slow, rtol=1e-4, atol=1e-6 * slow.max())
 
 
@@ -61,27 +86,33 @@ def test_numpy_torch_and_naive_paths_agree():
     x = S.free_field(noise(1024 * 2 + 300), FS, grid[4, 7], mics)
     ref = BF.naive_acoustic_images(x, FS, mics, grid, frame_length=256, hop=200)
     fast = BF.acoustic_images(x, FS, mics, grid, frame_length=256, hop=200)
-    torch_cpu = BF.acoustic_images(x, FS, mics, grid, frame_length=256, hop=200, device="cpu")
+    torch_cpu = BF.acoustic_images(
+        x, FS, mics, grid, frame_length=256, hop=200, device="cpu"
+    )
     assert fast.shape == (1 + (x.shape[1] - 256) // 200, 9, 12, 128)
     np.testing.assert_allclose(fast, ref, rtol=1e-4, atol=1e-6 * ref.max())
     np.testing.assert_allclose(torch_cpu, ref, rtol=1e-4, atol=1e-6 * ref.max())
 
 
 def test_power_units_white_noise_and_distortionless_source():
-    """Uncorrelated unit-variance noise on M mics gives sum(g^2) per bin; a source at the focus
-    point gives the power of s / (4 pi) per bin."""
+    """Uncorrelated unit-variance noise on M mics gives sum(g^2) per bin; a source at
+    the focus point gives the power of s / (4 pi) per bin."""
     mics = G.spiral_array(16, 0.5)
     grid = CAM.focus_grid((2, 2))
     white = generator(0, "white").standard_normal((16, 512 * 400))
     img = BF.acoustic_images(white, FS, mics, grid, frame_length=512)
     _, g = BF.focus_weights(mics, grid)
-    np.testing.assert_allclose(img[..., 1:].mean(axis=(0, 3)), np.sum(g**2, -1), rtol=0.03)
+    np.testing.assert_allclose(
+        img[..., 1:].mean(axis=(0, 3)), np.sum(g**2, -1), rtol=0.03
+    )
     s = noise(512 * 60)
     x = S.free_field(s, FS, grid[0, 1], mics)
     on = BF.acoustic_images(x, FS, mics, grid, frame_length=512)[:, 0, 1, 10:200].mean()
     w = np.hanning(513)[:-1]
     frames = (s / (4 * np.pi)).reshape(-1, 512) * w
-    direct = (np.abs(np.fft.rfft(frames, axis=-1)[:, 10:200]) ** 2 / np.sum(w**2)).mean()
+    direct = (
+        np.abs(np.fft.rfft(frames, axis=-1)[:, 10:200]) ** 2 / np.sum(w**2)
+    ).mean()
     assert on == pytest.approx(direct, rel=0.02)
 
 
@@ -98,7 +129,8 @@ def test_beamformed_signal_recovers_the_source_and_rejects_others():
     rel = np.sum((y[core] - target) ** 2) / np.sum(target**2)
     assert rel < 0.05  # the other source leaks in only through sidelobes
     y_other = BF.beamformed_signal(x, FS, mics, pb)
-    assert np.sum((y_other[core] - target) ** 2) / np.sum(target**2) > 0.9  # steered away: a is gone
+    # steered away: a is gone
+    assert np.sum((y_other[core] - target) ** 2) / np.sum(target**2) > 0.9
     alone = BF.beamformed_signal(S.free_field(a, FS, pa, mics), FS, mics, pa)
     np.testing.assert_allclose(alone[core], target, atol=1e-3 * np.abs(target).max())
 
@@ -127,17 +159,22 @@ def test_srp_phat_and_music_point_at_the_source():
 def test_frame_signals_and_periodic_sinc():
     fr = BF.frame_signals(np.arange(10.0), 4, 3)
     np.testing.assert_array_equal(fr, [[0, 1, 2, 3], [3, 4, 5, 6], [6, 7, 8, 9]])
-    fr[0, 3] = -1.0  # a copy of its own, not a view of the signal: overlapping frames stay independent
+    # a copy of its own, not a view of the signal: overlapping frames stay independent
+    fr[0, 3] = -1.0
     assert fr[1, 0] == 3.0
-    # the imager's spectra (strided frames, FFT on every core) equal a plain per-frame FFT, for any hop
+    # the imager's spectra (strided frames, FFT on every core) equal a plain per-frame
+    # FFT, for any hop
     x = generator(1).standard_normal((3, 200))
     w = BF.window_values("hann", 32)
     for hop in (None, 7, 32):
         spec, norm = BF._spectra(x, 32, hop, "hann")
         frames = BF.frame_signals(x, 32, hop)
-        np.testing.assert_allclose(spec, np.fft.rfft(frames * w, axis=-1)[..., :16], rtol=1e-12, atol=1e-12)
+        np.testing.assert_allclose(
+            spec, np.fft.rfft(frames * w, axis=-1)[..., :16], rtol=1e-12, atol=1e-12
+        )
         assert norm == pytest.approx(np.sum(w**2))
-    # integer shifts of the periodic kernel reproduce circular shifts exactly (no Nyquist content)
+    # integer shifts of the periodic kernel reproduce circular shifts exactly (no
+    # Nyquist content)
     x = np.fft.irfft(np.r_[np.fft.rfft(generator(0).standard_normal(16))[:8], 0], 16)
     k = np.arange(16)
     shifted = BF.periodic_sinc((k[:, None] - k[None, :] + 3) % 16, 16) @ x
@@ -150,13 +187,20 @@ def test_beamforming_rejects_bad_input():
     x = np.zeros((4, 2048))
     with pytest.raises(ValueError, match="frame_length must be an even number"):
         BF.acoustic_images(x, FS, mics, grid, frame_length=1023)
-    with pytest.raises(ValueError, match=r"frame_length must be at most the signal length \(2048 samples\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"frame_length must be at most the signal length \(2048 samples\)",
+    ):
         BF.acoustic_images(x, FS, mics, grid, frame_length=4096)
-    with pytest.raises(ValueError, match=r"focus_points must lie in front of the array \(z > 0 m\)"):
+    with pytest.raises(
+        ValueError, match=r"focus_points must lie in front of the array \(z > 0 m\)"
+    ):
         BF.acoustic_images(x, FS, mics, grid * [1, 1, -1])
     with pytest.raises(ValueError, match=r"focus_points must have shape \(H, W, 3\)"):
         BF.acoustic_images(x, FS, mics, grid.reshape(-1, 3))
-    with pytest.raises(ValueError, match=r"signals must have one row per microphone: shape \(4, N\)"):
+    with pytest.raises(
+        ValueError, match=r"signals must have one row per microphone: shape \(4, N\)"
+    ):
         BF.acoustic_images(np.zeros((5, 2048)), FS, mics, grid)
     with pytest.raises(ValueError, match="signals must be 2-D"):
         BF.acoustic_images(np.zeros(2048), FS, mics, grid)
@@ -180,14 +224,17 @@ def test_beamforming_rejects_bad_input():
 
 @pytest.mark.parametrize("overlap", [False, True])
 def test_numba_and_numpy_engines_agree_with_the_naive_product(monkeypatch, overlap):
-    """Odd frame counts, a grid that is no multiple of the kernel's point blocks and bins that
-    are no multiple of its anchor spacing exercise the numba kernel's padding."""
+    """Odd frame counts, a grid that is no multiple of the kernel's point blocks and
+    bins that are no multiple of its anchor spacing exercise the numba kernel's
+    padding."""
     pytest.importorskip("numba")
     mics = random_planar(3, 9)
     grid = CAM.focus_grid((5, 7), 1.3)
     L = 2 * (BF.ANCHOR_BINS * 3 + 5)  # K = 3 anchors + 5 bins
     hop = L // 2 if overlap else None  # 5 or 3 frames
-    x = S.free_field(noise(L * 3 + 17, 3), FS, grid[2, 3], mics) + 1e-2 * generator(3, "n").standard_normal((9, L * 3 + 17))
+    x = S.free_field(noise(L * 3 + 17, 3), FS, grid[2, 3], mics) + 1e-2 * generator(
+        3, "n"
+    ).standard_normal((9, L * 3 + 17))
     ref = BF.naive_acoustic_images(x, FS, mics, grid, frame_length=L, hop=hop)
     assert ref.shape[0] % 2 == 1
     images = {}
@@ -195,17 +242,27 @@ def test_numba_and_numpy_engines_agree_with_the_naive_product(monkeypatch, overl
         monkeypatch.setattr(BF, "CPU_ENGINE", engine)
         images[engine] = BF.acoustic_images(x, FS, mics, grid, frame_length=L, hop=hop)
         assert images[engine].dtype == np.float32 and images[engine].shape == ref.shape
-        np.testing.assert_allclose(images[engine], ref, rtol=1e-4, atol=1e-6 * ref.max())
-    np.testing.assert_allclose(images["numba"], images["numpy"], rtol=1e-4, atol=1e-6 * ref.max())
-    one = BF.acoustic_images(x[:, :L], FS, mics, grid, frame_length=L)  # a single frame (the kernel's one-frame loop)
+        np.testing.assert_allclose(
+            images[engine], ref, rtol=1e-4, atol=1e-6 * ref.max()
+        )
+    np.testing.assert_allclose(
+        images["numba"], images["numpy"], rtol=1e-4, atol=1e-6 * ref.max()
+    )
+    # a single frame (the kernel's one-frame loop)
+    one = BF.acoustic_images(x[:, :L], FS, mics, grid, frame_length=L)
     monkeypatch.setattr(BF, "CPU_ENGINE", "numba")
-    np.testing.assert_allclose(BF.acoustic_images(x[:, :L], FS, mics, grid, frame_length=L), one, rtol=1e-4, atol=1e-6 * one.max())
+    np.testing.assert_allclose(
+        BF.acoustic_images(x[:, :L], FS, mics, grid, frame_length=L),
+        one,
+        rtol=1e-4,
+        atol=1e-6 * one.max(),
+    )
 
 
 def test_numba_frame_images_do_not_depend_on_their_block(monkeypatch):
-    """Seven frames run as a block of four and three lone frames; imaged two, one or three at
-    a time they run in other blocks. Every output is the same sequence of fused multiply-adds
-    either way, so the images are identical, bit for bit."""
+    """Seven frames run as a block of four and three lone frames; imaged two, one or
+    three at a time they run in other blocks. Every output is the same sequence of fused
+    multiply-adds either way, so the images are identical, bit for bit."""
     pytest.importorskip("numba")
     monkeypatch.setattr(BF, "CPU_ENGINE", "numba")
     mics = random_planar(5, 19)
@@ -214,13 +271,19 @@ def test_numba_frame_images_do_not_depend_on_their_block(monkeypatch):
     x = generator(5, "n").standard_normal((19, 7 * L))
     together = BF.acoustic_images(x, FS, mics, grid, frame_length=L)
     for size in (1, 2, 3):
-        parts = [BF.acoustic_images(x[:, t * L: min(t + size, 7) * L], FS, mics, grid, frame_length=L) for t in range(0, 7, size)]
+        parts = [
+            BF.acoustic_images(
+                x[:, t * L : min(t + size, 7) * L], FS, mics, grid, frame_length=L
+            )
+            for t in range(0, 7, size)
+        ]
         np.testing.assert_array_equal(together, np.concatenate(parts))
 
 
 def test_vector_kernel_bits_do_not_depend_on_lanes_or_threads():
-    """The kernel compiled for 8 lanes (AVX2 hosts) and for 16 (AVX-512 hosts), and run on one
-    or two threads, computes the same bits: images made on another host are identical."""
+    """The kernel compiled for 8 lanes (AVX2 hosts) and for 16 (AVX-512 hosts), and run
+    on one or two threads, computes the same bits: images made on another host are
+    identical."""
     numba = pytest.importorskip("numba")
     from acousticlib import _vector_kernel as VK
 
@@ -237,7 +300,9 @@ def test_vector_kernel_bits_do_not_depend_on_lanes_or_threads():
             before = numba.get_num_threads()
             numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
             try:
-                out = np.full((spec.shape[1], len(points), L // 2), np.nan, dtype=np.float32)
+                out = np.full(
+                    (spec.shape[1], len(points), L // 2), np.nan, dtype=np.float32
+                )
                 BF._images_numba(drive, spec, plan, out, norm)
             finally:
                 numba.set_num_threads(before)
@@ -246,7 +311,9 @@ def test_vector_kernel_bits_do_not_depend_on_lanes_or_threads():
     first = results[8, 1]
     for key, out in results.items():
         np.testing.assert_array_equal(out, first, err_msg=f"lanes, threads = {key}")
-    ref = BF.naive_acoustic_images(x, FS, mics, points.reshape(5, 7, 3), frame_length=L).reshape(first.shape)
+    ref = BF.naive_acoustic_images(
+        x, FS, mics, points.reshape(5, 7, 3), frame_length=L
+    ).reshape(first.shape)
     np.testing.assert_allclose(first, ref, rtol=1e-4, atol=1e-6 * ref.max())
 
 
@@ -285,19 +352,30 @@ def test_steering_plans_are_cached_per_geometry():
     mics = G.spiral_array(8, 0.5)
     grids = [CAM.focus_grid((3, 4), d) for d in (1.0, 1.5, 2.0)]
     x = noise(8 * 512).reshape(8, 512)
-    plan = lambda grid: BF._numba_plan(np.asarray(mics.positions), grid.reshape(-1, 3), FS, 128, 343.0, 8)  # noqa: E731
+
+    def plan(grid):
+        return BF._numba_plan(
+            np.asarray(mics.positions), grid.reshape(-1, 3), FS, 128, 343.0, 8
+        )
+
     first = plan(grids[0])
     assert plan(grids[0]) is first  # same geometry: no new set-up
     assert plan(grids[1]) is not first
     plan(grids[2])  # a third geometry evicts the oldest
     assert plan(grids[0]) is not first
     BF.acoustic_images(x, FS, mics, grids[0], frame_length=128)
-    assert all(sum(k[0] == kind for k in BF._PLANS) <= BF._PLAN_SLOTS for kind in {k[0] for k in BF._PLANS})
+    assert all(
+        sum(k[0] == kind for k in BF._PLANS) <= BF._PLAN_SLOTS
+        for kind in {k[0] for k in BF._PLANS}
+    )
 
 
 @pytest.mark.parametrize("engine", ["numpy", "numba", "torch"])
-def test_every_path_matches_exact_steering_on_the_dual_cam_geometry(engine, monkeypatch):
-    """128 microphones, the 36 x 48 grid, all 512 bins: phase stepping must not drift beyond 1e-4."""
+def test_every_path_matches_exact_steering_on_the_dual_cam_geometry(
+    engine, monkeypatch
+):
+    """128 microphones, the 36 x 48 grid, all 512 bins: phase stepping must not drift
+    beyond 1e-4."""
     from acousticlib import beamforming as bf
     from acousticlib.geometry import Camera, optimized_aperiodic_array
 
@@ -307,9 +385,13 @@ def test_every_path_matches_exact_steering_on_the_dual_cam_geometry(engine, monk
     L = 1024
     w = bf.window_values("hann", L)
     X = np.fft.rfft(x * w, axis=-1)[:, : L // 2]  # (M, K), one frame
-    bins = np.array([1, 63, 64, 200, 384, 511])  # late bins are where a recurrence drifts most
-    S = bf.steering_vectors(arr, fp.reshape(-1, 3), bins * 12288 / L)  # complex128 (F, P, M)
-    exact = (np.abs(np.einsum("fpm,mf->pf", S, X[:, bins])) ** 2 / np.sum(w**2)).reshape(36, 48, -1)
+    # late bins are where a recurrence drifts most
+    bins = np.array([1, 63, 64, 200, 384, 511])
+    # complex128 (F, P, M)
+    S = bf.steering_vectors(arr, fp.reshape(-1, 3), bins * 12288 / L)
+    exact = (
+        np.abs(np.einsum("fpm,mf->pf", S, X[:, bins])) ** 2 / np.sum(w**2)
+    ).reshape(36, 48, -1)
     if engine == "torch":
         out = bf.acoustic_images(x, 12288, arr, fp, device="cpu")[0][..., bins]
     else:
@@ -323,8 +405,8 @@ def test_every_path_matches_exact_steering_on_the_dual_cam_geometry(engine, monk
 
 @pytest.mark.slow
 def test_images_are_bit_identical_across_processes():
-    """Two fresh processes (as dataset workers are) give the same bytes: no per-process variant
-    of the compiled kernel (e.g. a disk cache) may change the float32 sums."""
+    """Two fresh processes (as dataset workers are) give the same bytes: no per-process
+    variant of the compiled kernel (e.g. a disk cache) may change the float32 sums."""
     import subprocess
     import sys
 
@@ -336,6 +418,10 @@ def test_images_are_bit_identical_across_processes():
         "y = bf.acoustic_images(x, 12288, geometry.spiral_array(32, 0.5), fp)\n"
         "print(hashlib.sha256(y.tobytes()).hexdigest())\n"
     )
-    digests = [subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
-               for _ in range(2)]
+    digests = [
+        subprocess.run(
+            [sys.executable, "-c", code], capture_output=True, text=True, check=True
+        ).stdout.strip()
+        for _ in range(2)
+    ]
     assert digests[0] == digests[1]

@@ -1,4 +1,5 @@
-"""The on-disk cache: atomic entries, one builder across processes, corruption detected."""
+"""The on-disk cache: atomic entries, one builder across processes, corruption
+detected."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ def _build_array(folder: Path, value: float = 1.0, n: int = 1000) -> None:
 
 
 def _slow_writer(root: str, log: str, barrier_path: str) -> str:
-    """Process body: wait for a common start, then ask for the same entry; log every build."""
+    """Process body: wait for a common start, then ask for the same entry; log every
+    build."""
     while not os.path.exists(barrier_path):
         time.sleep(0.001)
 
@@ -36,15 +38,24 @@ def _slow_writer(root: str, log: str, barrier_path: str) -> str:
 
 def test_key_depends_on_kind_config_and_code_version():
     k = cache.cache_key("dataset", {"n": 1, "name": "x"})
-    assert k == cache.cache_key("dataset", {"name": "x", "n": 1})  # order does not matter
+    # order does not matter
+    assert k == cache.cache_key("dataset", {"name": "x", "n": 1})
     assert k != cache.cache_key("dataset", {"n": 2, "name": "x"})
     assert k != cache.cache_key("model", {"n": 1, "name": "x"})
     assert k != cache.cache_key("dataset", {"n": 1, "name": "x"}, code_version="2")
-    assert cache.cache_key("d", {"x": np.float32(0.5), "t": (1, 2)}) == cache.cache_key("d", {"x": 0.5, "t": [1, 2]})
+    assert cache.cache_key("d", {"x": np.float32(0.5), "t": (1, 2)}) == cache.cache_key(
+        "d", {"x": 0.5, "t": [1, 2]}
+    )
 
 
-@pytest.mark.parametrize("config, message", [({"x": object()}, "config\\['x'\\]"), ({1: 2}, "keys must be strings"),
-                                             ({"x": float("nan")}, "non-finite")])
+@pytest.mark.parametrize(
+    "config, message",
+    [
+        ({"x": object()}, "config\\['x'\\]"),
+        ({1: 2}, "keys must be strings"),
+        ({"x": float("nan")}, "non-finite"),
+    ],
+)
 def test_bad_configs_are_rejected(config, message):
     with pytest.raises((TypeError, ValueError), match=message):
         cache.cache_key("dataset", config)
@@ -85,7 +96,12 @@ def test_two_concurrent_writers_build_once(tmp_path):
     log, barrier = tmp_path / "log.txt", tmp_path / "go"
     ctx = mp.get_context("spawn")
     with ctx.Pool(2) as pool:
-        results = [pool.apply_async(_slow_writer, (str(tmp_path / "c"), str(log), str(barrier))) for _ in range(2)]
+        results = [
+            pool.apply_async(
+                _slow_writer, (str(tmp_path / "c"), str(log), str(barrier))
+            )
+            for _ in range(2)
+        ]
         time.sleep(0.5)  # let both processes start and wait at the barrier
         barrier.touch()
         paths = [r.get(timeout=120) for r in results]
@@ -93,8 +109,12 @@ def test_two_concurrent_writers_build_once(tmp_path):
     assert len(log.read_text().split()) == 1, "the entry was built more than once"
     entry = Path(paths[0])
     assert cache.verify(entry) is None
-    assert sorted(p.name for p in entry.iterdir()) == sorted([f"part{i}.bin" for i in range(20)] + ["manifest.json"])
-    assert not list((tmp_path / "c" / "test").glob(".tmp-*")), "a temporary folder was left behind"
+    assert sorted(p.name for p in entry.iterdir()) == sorted(
+        [f"part{i}.bin" for i in range(20)] + ["manifest.json"]
+    )
+    assert not list((tmp_path / "c" / "test").glob(".tmp-*")), (
+        "a temporary folder was left behind"
+    )
 
 
 def test_truncated_entry_is_rebuilt_with_a_warning(tmp_path):
@@ -106,7 +126,9 @@ def test_truncated_entry_is_rebuilt_with_a_warning(tmp_path):
     assert "truncated" in cache.verify(entry)
     with pytest.warns(cache.CacheWarning, match="corrupt"):
         again = cache.cached("dataset", {"n": 1}, _build_array, root=tmp_path)
-    assert again == entry and data.stat().st_size == size and cache.verify(entry) is None
+    assert (
+        again == entry and data.stat().st_size == size and cache.verify(entry) is None
+    )
 
 
 def test_flipped_byte_is_detected(tmp_path):
@@ -146,10 +168,13 @@ def test_build_that_writes_nothing_is_an_error(tmp_path):
 
 def test_a_verified_entry_is_not_rehashed_until_a_file_changes(tmp_path, monkeypatch):
     entry = cache.cached("dataset", {"n": 1}, _build_array, root=tmp_path)
-    cache.cached("dataset", {"n": 1}, _build_array, root=tmp_path)  # verified in full, remembered
+    # verified in full, remembered
+    cache.cached("dataset", {"n": 1}, _build_array, root=tmp_path)
     calls = []
     real = cache.file_sha256
-    monkeypatch.setattr(cache, "file_sha256", lambda path: calls.append(path) or real(path))
+    monkeypatch.setattr(
+        cache, "file_sha256", lambda path: calls.append(path) or real(path)
+    )
     assert cache.cached("dataset", {"n": 1}, _build_array, root=tmp_path) == entry
     assert calls == []  # remembered: no hashing
     data = entry / "data.npy"
@@ -157,7 +182,8 @@ def test_a_verified_entry_is_not_rehashed_until_a_file_changes(tmp_path, monkeyp
     raw[-1] ^= 0xFF
     data.write_bytes(bytes(raw))
     st = data.stat()
-    os.utime(data, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))  # a later write, whatever the clock's grain
+    # a later write, whatever the clock's grain
+    os.utime(data, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
     with pytest.warns(cache.CacheWarning, match="corrupt"):
         cache.cached("dataset", {"n": 1}, _build_array, root=tmp_path)
     assert calls and np.load(data)[-1] == 1.0
@@ -170,6 +196,8 @@ def test_results_files_are_written_atomically(tmp_path):
     assert write_json_atomic(path, {"fps": 97.0}) == path
     assert json.loads(path.read_text()) == {"fps": 97.0}
     with pytest.raises(TypeError):
-        write_json_atomic(path, {"bad": object()})   # not JSON: the old file stays whole
+        # not JSON: the old file stays whole
+        write_json_atomic(path, {"bad": object()})
     assert json.loads(path.read_text()) == {"fps": 97.0}
-    assert [p.name for p in path.parent.iterdir()] == ["figures.json"]   # no temporary file left behind
+    # no temporary file left behind
+    assert [p.name for p in path.parent.iterdir()] == ["figures.json"]

@@ -1,4 +1,5 @@
-"""Chapter 08's exercise checkers accept right answers, reject wrong ones with a useful hint, refuse bad input."""
+"""Chapter 08's exercise checkers accept right answers, reject wrong ones with a
+useful hint, refuse bad input."""
 
 from __future__ import annotations
 
@@ -11,11 +12,19 @@ from acousticlib import exercises
 from acousticlib.models import GeneratorConfig, build_model, model_spec
 
 
-# ----------------------------------------------------------------------------------------- 08.1
-@pytest.mark.parametrize("mu, sigma", [([1.0, 0.0, -0.5], [0.5, 1.0, 2.0]), ([0.0], [1.0]), ([3.0, -2.0], [0.1, 0.7])])
+# --------------------------------------------------------------------------------- 08.1
+@pytest.mark.parametrize(
+    "mu, sigma",
+    [([1.0, 0.0, -0.5], [0.5, 1.0, 2.0]), ([0.0], [1.0]), ([3.0, -2.0], [0.1, 0.7])],
+)
 def test_gaussian_kl_matches_torch_distributions(mu, sigma):
-    q = torch.distributions.Normal(torch.tensor(mu, dtype=torch.float64), torch.tensor(sigma, dtype=torch.float64))
-    p = torch.distributions.Normal(torch.zeros(len(mu), dtype=torch.float64), torch.ones(len(mu), dtype=torch.float64))
+    q = torch.distributions.Normal(
+        torch.tensor(mu, dtype=torch.float64), torch.tensor(sigma, dtype=torch.float64)
+    )
+    p = torch.distributions.Normal(
+        torch.zeros(len(mu), dtype=torch.float64),
+        torch.ones(len(mu), dtype=torch.float64),
+    )
     truth = float(torch.distributions.kl_divergence(q, p).sum())
     fb = exercises.check("08.1", truth, mu=mu, sigma=sigma)
     assert fb.correct, fb.message
@@ -34,21 +43,31 @@ def test_gaussian_kl_prior_is_zero_and_monte_carlo_agrees():
 
 def test_gaussian_kl_hints_at_the_log_sigma_squared_slip():
     mu, sigma = [1.0, 0.0], [0.5, 0.8]
-    slip = float(np.sum(0.5 * (np.square(mu) + np.square(sigma) - 1) - 2 * np.log(sigma)))
+    slip = float(
+        np.sum(0.5 * (np.square(mu) + np.square(sigma) - 1) - 2 * np.log(sigma))
+    )
     fb = exercises.check("08.1", slip, mu=mu, sigma=sigma)
     assert not fb.correct and "ln sigma^2" in fb.message
     assert not exercises.check("08.1", "many", mu=mu, sigma=sigma)
     assert not exercises.check("08.1", float("nan"), mu=mu, sigma=sigma)
 
 
-@pytest.mark.parametrize("mu, sigma", [([0.0, 1.0], [1.0]), ([0.0], [0.0]), ([0.0], [-1.0]), ([], []),
-                                       ([[0.0]], [[1.0]])])
+@pytest.mark.parametrize(
+    "mu, sigma",
+    [
+        ([0.0, 1.0], [1.0]),
+        ([0.0], [0.0]),
+        ([0.0], [-1.0]),
+        ([], []),
+        ([[0.0]], [[1.0]]),
+    ],
+)
 def test_gaussian_kl_rejects_bad_parameters(mu, sigma):
     with pytest.raises(ValueError):
         exercises.check("08.1", 1.0, mu=mu, sigma=sigma)
 
 
-# ----------------------------------------------------------------------------------------- 08.2
+# --------------------------------------------------------------------------------- 08.2
 @pytest.mark.parametrize("mid, latent", [(133, 150), (32, 64), (8, 16)])
 def test_latent_layer_params_match_a_torch_layer(mid, latent):
     layer = nn.Conv2d(mid, 2 * latent, kernel_size=(12, 16))
@@ -78,19 +97,26 @@ def test_latent_layer_params_wrong_answers_get_specific_hints():
     assert not exercises.check("08.2", None, mid_channels=133, latent=150)
 
 
-@pytest.mark.parametrize("kwargs", [dict(mid_channels=0, latent=150), dict(mid_channels=133, latent=-1),
-                                    dict(mid_channels=133, latent=150, grid=(0, 16))])
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        dict(mid_channels=0, latent=150),
+        dict(mid_channels=133, latent=-1),
+        dict(mid_channels=133, latent=150, grid=(0, 16)),
+    ],
+)
 def test_latent_layer_params_reject_bad_sizes(kwargs):
     with pytest.raises(ValueError):
         exercises.check("08.2", 1, **kwargs)
 
 
-# ----------------------------------------------------------------------------------------- 08.3
+# --------------------------------------------------------------------------------- 08.3
 def test_latent_compression_counts_the_image_values():
     image = torch.zeros(12, 36, 48)
     for latent in (150, 64, 16):
         assert exercises.check("08.3", image.numel() / latent, latent=latent)
-        assert not exercises.check("08.3", 36 * 48 / latent, latent=latent)  # forgot the channels
+        # forgot the channels
+        assert not exercises.check("08.3", 36 * 48 / latent, latent=latent)
     assert exercises.check("08.3", 4 * 8 * 8 / 2, latent=2, channels=4, grid=(8, 8))
     assert not exercises.check("08.3", "big", latent=150)
 
@@ -112,4 +138,6 @@ def test_chapter08_exercises_are_catalogued_under_their_notebook():
     book = Path(__file__).resolve().parents[1] / "book"
     text = (book / "08_u_vae.ipynb").read_text()
     for ex_id in ("08.1", "08.2", "08.3"):
-        assert f'check(\\"{ex_id}\\"' in text, f"the chapter does not use the checker of {ex_id}"
+        assert f'check(\\"{ex_id}\\"' in text, (
+            f"the chapter does not use the checker of {ex_id}"
+        )

@@ -1,4 +1,5 @@
-"""Chapter 11's exercise checkers accept right answers, name common mistakes and reject bad input."""
+"""Chapter 11's exercise checkers accept right answers, name common mistakes and
+reject bad input."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ from acousticlib import exercises, metrics
 
 def test_confusion_accuracy_checker():
     rng = np.random.default_rng(0)
-    confusion = rng.integers(0, 9, size=(10, 10)) + np.diag(rng.integers(5, 20, size=10))
+    confusion = rng.integers(0, 9, size=(10, 10)) + np.diag(
+        rng.integers(5, 20, size=10)
+    )
     right = np.trace(confusion) / confusion.sum()
     assert exercises.check("11.1", right, confusion=confusion)
     # the accuracy of explicit predictions agrees with the confusion-matrix formula
@@ -25,14 +28,24 @@ def test_confusion_accuracy_checker():
 
 
 def test_confusion_accuracy_names_balanced_accuracy():
-    confusion = np.array([[90, 10], [5, 5]])  # imbalanced: accuracy 0.864, mean recall 0.7
+    # imbalanced: accuracy 0.864, mean recall 0.7
+    confusion = np.array([[90, 10], [5, 5]])
     assert exercises.check("11.1", 95 / 110, confusion=confusion)
     wrong = exercises.check("11.1", 0.7, confusion=confusion)
     assert not wrong and "per-class recall" in wrong.message
 
 
-@pytest.mark.parametrize("bad", [np.ones((3, 4)), np.ones(5), -np.eye(3), np.zeros((3, 3)), [[1.0]],
-                                 [[1, np.nan], [0, 1]]])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        np.ones((3, 4)),
+        np.ones(5),
+        -np.eye(3),
+        np.zeros((3, 3)),
+        [[1.0]],
+        [[1, np.nan], [0, 1]],
+    ],
+)
 def test_confusion_accuracy_rejects_bad_matrices(bad):
     with pytest.raises(ValueError, match="confusion"):
         exercises.check("11.1", 0.5, confusion=bad)
@@ -41,8 +54,8 @@ def test_confusion_accuracy_rejects_bad_matrices(bad):
 def test_mask_iou_checker():
     pred = np.zeros((6, 8), int)
     true = np.zeros((6, 8), int)
-    pred[1:4, 1:5] = 1   # 12 pixels
-    true[2:5, 3:7] = 1   # 12 pixels, 4 shared
+    pred[1:4, 1:5] = 1  # 12 pixels
+    true[2:5, 3:7] = 1  # 12 pixels, 4 shared
     right = 4 / 20
     assert float(metrics.iou(pred, true)) == pytest.approx(right)
     assert exercises.check("11.2", right, pred=pred, true=true)
@@ -50,7 +63,8 @@ def test_mask_iou_checker():
     assert not dice and "Dice" in dice.message
     assert not exercises.check("11.2", 4 / 12 + 0.1, pred=pred, true=true)
     assert not exercises.check("11.2", None, pred=pred, true=true)
-    assert exercises.check("11.2", 1.0, pred=np.zeros((2, 2)), true=np.zeros((2, 2)))  # two empty masks
+    # two empty masks
+    assert exercises.check("11.2", 1.0, pred=np.zeros((2, 2)), true=np.zeros((2, 2)))
 
 
 def test_mask_iou_rejects_bad_masks():
@@ -63,7 +77,8 @@ def test_mask_iou_rejects_bad_masks():
 
 
 def test_success_auc_checker():
-    ious = np.array([0.0, 0.0, 0.3, 0.5, 0.55, 0.8, 1.0])  # IoU 0 never succeeds (IoU > t), IoU 1 once
+    # IoU 0 never succeeds (IoU > t), IoU 1 once
+    ious = np.array([0.0, 0.0, 0.3, 0.5, 0.55, 0.8, 1.0])
     # by hand: success rate at t = 0, 0.1, ..., 1 (IoU > t), trapezoid with step 0.1
     t = np.linspace(0, 1, 11)
     rates = np.array([(ious > x).mean() for x in t])
@@ -73,7 +88,9 @@ def test_success_auc_checker():
     lvs = exercises.check("11.3", metrics.success_auc(ious, "lvs"), ious=ious)
     assert not lvs and "LVS" in lvs.message
     rates_ge = np.array([(ious >= x).mean() for x in t])
-    not_strict = exercises.check("11.3", float(np.sum(0.1 * (rates_ge[1:] + rates_ge[:-1]) / 2)), ious=ious)
+    not_strict = exercises.check(
+        "11.3", float(np.sum(0.1 * (rates_ge[1:] + rates_ge[:-1]) / 2)), ious=ious
+    )
     assert not not_strict and "IoU >= t" in not_strict.message
     assert not exercises.check("11.3", right + 0.1, ious=ious)
     assert not exercises.check("11.3", "half", ious=ious)

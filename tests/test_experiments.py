@@ -1,4 +1,5 @@
-"""The shared experiments of chapters 07-11 (acousticlib.experiments), on the smoke profile."""
+"""The shared experiments of chapters 07-11 (acousticlib.experiments), on the smoke
+profile."""
 
 from __future__ import annotations
 
@@ -13,8 +14,15 @@ import torch
 
 from acousticlib import experiments as ex
 from acousticlib.metrics import energy_iou, energy_maps, evaluate_generator, generate
-from acousticlib.models import (UVAE, GeneratorConfig, VisualBackbone, VisualClassifier, build_model,
-                                minmax_per_sample, model_spec)
+from acousticlib.models import (
+    UVAE,
+    GeneratorConfig,
+    VisualBackbone,
+    VisualClassifier,
+    build_model,
+    minmax_per_sample,
+    model_spec,
+)
 from acousticlib.training import DictDataset, TrainConfig, train_cached
 
 torch.set_num_threads(1)
@@ -30,11 +38,15 @@ def smoke(tmp_path_factory):
     mp.undo()
 
 
-# ------------------------------------------------------------------------------------ crops
+# ------------------------------------------------------------------------------------
+# crops
 def _stub(frames, boxes, labels):
     arrays = {"frames": frames, "boxes": boxes}
-    return SimpleNamespace(array=lambda name: arrays[name], read=lambda name, rows=None: np.array(arrays[name][rows]),
-                           index={"label": np.asarray(labels)})
+    return SimpleNamespace(
+        array=lambda name: arrays[name],
+        read=lambda name, rows=None: np.array(arrays[name][rows]),
+        index={"label": np.asarray(labels)},
+    )
 
 
 def test_object_crops_are_centred_on_the_source_box_and_skip_missing_boxes():
@@ -44,22 +56,36 @@ def test_object_crops_are_centred_on_the_source_box_and_skip_missing_boxes():
     boxes = np.full((3, 2, 4), np.nan, np.float32)
     boxes[0, 0] = (40, 100, 60, 130)
     boxes[2, 0] = (90, 10, 130, 40)
-    crops, labels = ex.object_crops(_stub(frames, boxes, [4, 5, 6]), np.arange(3), size=32)
-    assert crops.shape == (2, 3, 32, 32) and labels.tolist() == [4, 6]  # frame 1 has no box
+    crops, labels = ex.object_crops(
+        _stub(frames, boxes, [4, 5, 6]), np.arange(3), size=32
+    )
+    # frame 1 has no box
+    assert crops.shape == (2, 3, 32, 32) and labels.tolist() == [4, 6]
     centre = crops[:, :, 14:18, 14:18].mean(dim=(-2, -1))
     assert torch.allclose(centre[0], torch.tensor([1.0, 0.0, 0.0]), atol=1e-5)
     assert torch.allclose(centre[1], torch.tensor([0.0, 0.0, 1.0]), atol=1e-5)
     # the margin leaves background around the object: the corners are black
     assert float(crops[0, :, 0, 0].abs().sum()) < 1e-6
-    # background crops: one per object crop, labelled after the classes, clear of the objects (black)
-    both, labels = ex.object_crops(_stub(frames, boxes, [4, 5, 6]), np.arange(3), size=32, background_seed=0)
-    assert both.shape == (4, 3, 32, 32) and labels.tolist() == [4, 6, ex.BACKGROUND_LABEL, ex.BACKGROUND_LABEL]
+    # background crops: one per object crop, labelled after the classes, clear of the
+    # objects (black)
+    both, labels = ex.object_crops(
+        _stub(frames, boxes, [4, 5, 6]), np.arange(3), size=32, background_seed=0
+    )
+    assert both.shape == (4, 3, 32, 32) and labels.tolist() == [
+        4,
+        6,
+        ex.BACKGROUND_LABEL,
+        ex.BACKGROUND_LABEL,
+    ]
     assert float(both[2:].abs().max()) < 1e-6
-    again, _ = ex.object_crops(_stub(frames, boxes, [4, 5, 6]), np.arange(3), size=32, background_seed=0)
+    again, _ = ex.object_crops(
+        _stub(frames, boxes, [4, 5, 6]), np.arange(3), size=32, background_seed=0
+    )
     assert torch.equal(both, again)
 
 
-# ----------------------------------------------------------------------------- visual models
+# ----------------------------------------------------------------------------- visual
+# models
 def test_visual_spec_and_crop_classifier():
     spec = model_spec("visual", "smoke")
     assert spec["crops"] is True and spec["arch"] == "resnet18"
@@ -84,51 +110,75 @@ def test_class_map_averages_to_the_whole_frame_logits():
     torch.testing.assert_close(cmap.mean(dim=(-2, -1)), logits, rtol=1e-4, atol=1e-5)
 
 
-# ---------------------------------------------------------------------------- trunk features
+# ---------------------------------------------------------------------------- trunk
+# features
 def test_trunk_features_match_the_pretrained_trunk_and_are_deduplicated(smoke):
     feats = smoke.feats
     frames = smoke.ds.array("frames")
     assert feats.shape == (len(smoke.ds), 256, 12, 16) and feats.dtype == np.float16
     backbone = ex.pretrained_backbone("smoke", 0, progress=False).model.backbone.eval()
     rows = [0, 5, len(smoke.ds) - 1]
-    x = torch.from_numpy(np.ascontiguousarray(frames[rows])).permute(0, 3, 1, 2).float() / 255
+    x = (
+        torch.from_numpy(np.ascontiguousarray(frames[rows])).permute(0, 3, 1, 2).float()
+        / 255
+    )
     with torch.no_grad():
         direct = backbone.trunk_features(x).numpy()
-    np.testing.assert_allclose(feats[rows].astype(np.float32), direct, rtol=2e-2, atol=2e-2)
+    np.testing.assert_allclose(
+        feats[rows].astype(np.float32), direct, rtol=2e-2, atol=2e-2
+    )
     # identical frames share identical features
     digests = ex.frame_digests(frames)
     same = np.flatnonzero(digests == digests[0])
     assert np.array_equal(feats[same[0]], feats[same[-1]])
-    # the chunked pass over the dataset gives the same digests as one pass over the frames
+    # the chunked pass over the dataset gives the same digests as one pass over the
+    # frames
     assert np.array_equal(ex.dataset_frame_digests(smoke.ds, chunk=7), digests)
     assert len(np.unique(digests)) < len(digests)  # still scenes: frames repeat
     # no scratch file of the build is left in the cache entry
-    assert sorted(p.name for p in Path(feats.filename).parent.glob("*.npy")) == ["features.npy"]
+    assert sorted(p.name for p in Path(feats.filename).parent.glob("*.npy")) == [
+        "features.npy"
+    ]
 
 
-# ---------------------------------------------------------------------------- generator data
+# ---------------------------------------------------------------------------- generator
+# data
 def test_generator_data_shapes_background_targets_and_ablations(smoke):
     frames = ex.generator_data("smoke", 0, "train")
     t = frames.tensors
-    assert t["frame"].shape[1:] == (256, 12, 16) and t["acoustic"].shape[1:] == (12, 36, 48)
+    assert t["frame"].shape[1:] == (256, 12, 16) and t["acoustic"].shape[1:] == (
+        12,
+        36,
+        48,
+    )
     bg = t["background"]
     assert bg.any() and (t["label"][bg] == -1).all() and (t["label"][~bg] >= 0).all()
     flat = t["acoustic"][bg].float()
-    assert torch.equal(flat, flat[..., :1, :1].expand_as(flat))  # background targets are flat maps
-    assert not torch.equal(t["acoustic"][~bg][0], t["acoustic"][~bg][0][..., :1, :1].expand(12, 36, 48))
+    # background targets are flat maps
+    assert torch.equal(flat, flat[..., :1, :1].expand_as(flat))
+    assert not torch.equal(
+        t["acoustic"][~bg][0], t["acoustic"][~bg][0][..., :1, :1].expand(12, 36, 48)
+    )
     video = ex.generator_data("smoke", 0, "train", condition="video only").tensors
     audio = ex.generator_data("smoke", 0, "train", condition="audio only").tensors
     assert (video["mfcc_mono"] == 0).all() and torch.equal(video["frame"], t["frame"])
-    assert (audio["frame"] == 0).all() and torch.equal(audio["mfcc_mono"], t["mfcc_mono"])
+    assert (audio["frame"] == 0).all() and torch.equal(
+        audio["mfcc_mono"], t["mfcc_mono"]
+    )
     no_bg = ex.generator_data("smoke", 0, "train", background=False).tensors
     assert len(no_bg["label"]) == int((~bg).sum()) and not no_bg["background"].any()
     step = ex.generator_data("smoke", 0, "train", frame_step=3).tensors
     assert len(step["label"]) == len(t["label"]) // 3
     win = ex.generator_data("smoke", 0, "test", windows=True, background=False).tensors
     assert win["acoustic"].shape[1:] == (12, 12, 36, 48) and win["label"].ndim == 1
-    bare = ex.generator_data("smoke", 0, "test", windows=True, background=False, with_acoustic=False).tensors
-    assert "acoustic" not in bare and all(torch.equal(bare[k], win[k]) for k in bare)   # the condition alone
-    some = ex.generator_data("smoke", 0, "test", windows=True, background=False, part=slice(1, 3)).tensors
+    bare = ex.generator_data(
+        "smoke", 0, "test", windows=True, background=False, with_acoustic=False
+    ).tensors
+    # the condition alone
+    assert "acoustic" not in bare and all(torch.equal(bare[k], win[k]) for k in bare)
+    some = ex.generator_data(
+        "smoke", 0, "test", windows=True, background=False, part=slice(1, 3)
+    ).tensors
     assert all(torch.equal(some[k], win[k][1:3]) for k in win)
     sub = ex.generator_data("smoke", 0, "train", frame_step=3, part=slice(2, 5)).tensors
     assert all(torch.equal(sub[k], step[k][2:5]) for k in step)
@@ -149,28 +199,56 @@ def test_generator_data_rejects_bad_arguments(smoke):
         ex.settings("huge")
 
 
-# ----------------------------------------------------------------------- trained, then cached
+# ----------------------------------------------------------------------- trained, then
+# cached
 def test_generators_train_once_then_come_from_the_cache(smoke):
     first = ex.train_generator("uvae", "smoke", 0, progress=False)
     assert isinstance(first.model, UVAE) and first.history
     t0 = time.perf_counter()
     again = ex.train_generator("uvae", "smoke", 0, progress=False)
     assert again.path == first.path
-    for a, b in zip(first.model.state_dict().values(), again.model.state_dict().values()):
+    for a, b in zip(
+        first.model.state_dict().values(),
+        again.model.state_dict().values(),
+        strict=False,
+    ):
         assert torch.equal(a, b)
     assert time.perf_counter() - t0 < 30
-    variant = ex.train_generator("uvae", "smoke", 0, condition="audio only", progress=False)
+    variant = ex.train_generator(
+        "uvae", "smoke", 0, condition="audio only", progress=False
+    )
     assert variant.path != first.path
-    assert first.model.config.spatial_weight > 0  # the CPU profiles add the spatial term
-    paper_loss = ex.train_generator("uvae", "smoke", 0, spatial_weight=0.0, progress=False)
-    assert paper_loss.path != first.path and paper_loss.model.config.spatial_weight == 0.0
+    # the CPU profiles add the spatial term
+    assert first.model.config.spatial_weight > 0
+    paper_loss = ex.train_generator(
+        "uvae", "smoke", 0, spatial_weight=0.0, progress=False
+    )
+    assert (
+        paper_loss.path != first.path and paper_loss.model.config.spatial_weight == 0.0
+    )
     with pytest.raises(ValueError, match="spatial_weight"):
         ex.train_generator("uvae", "smoke", 0, spatial_weight=-1.0)
-    assert ex.train_generator("uvae", "smoke", 0, train_seed=0, progress=False).path == first.path
-    reseeded = ex.train_generator("uvae", "smoke", 0, train_seed=1, progress=False)  # same data, another run
+    assert (
+        ex.train_generator("uvae", "smoke", 0, train_seed=0, progress=False).path
+        == first.path
+    )
+    # same data, another run
+    reseeded = ex.train_generator("uvae", "smoke", 0, train_seed=1, progress=False)
     assert reseeded.path != first.path
-    assert json.loads((reseeded.path / "manifest.json").read_text())["config"]["train"]["seed"] == 1
-    assert not all(torch.equal(a, b) for a, b in zip(first.model.state_dict().values(), reseeded.model.state_dict().values()))
+    assert (
+        json.loads((reseeded.path / "manifest.json").read_text())["config"]["train"][
+            "seed"
+        ]
+        == 1
+    )
+    assert not all(
+        torch.equal(a, b)
+        for a, b in zip(
+            first.model.state_dict().values(),
+            reseeded.model.state_dict().values(),
+            strict=False,
+        )
+    )
     with pytest.raises(ValueError, match="train_seed"):
         ex.train_generator("uvae", "smoke", 0, train_seed=-1)
     with pytest.raises(ValueError, match="name"):
@@ -180,22 +258,46 @@ def test_generators_train_once_then_come_from_the_cache(smoke):
 
 
 def test_generator_widths_and_frame_step_overrides(smoke):
-    """The scaling study's knobs: the profile's own values give the same model, others another one."""
+    """The scaling study's knobs: the profile's own values give the same model,
+    others another one."""
     first = ex.train_generator("uvae", "smoke", 0, progress=False)
-    own = ex.train_generator("uvae", "smoke", 0, widths="smoke", frame_step=ex.settings("smoke").frame_step,
-                             progress=False)
-    assert own.path == first.path                       # same spec, same data key: the same cache entry
-    wide = ex.train_generator("uvae", "smoke", 0, widths="book", epochs=1, progress=False)
+    own = ex.train_generator(
+        "uvae",
+        "smoke",
+        0,
+        widths="smoke",
+        frame_step=ex.settings("smoke").frame_step,
+        progress=False,
+    )
+    # same spec, same data key: the same cache entry
+    assert own.path == first.path
+    wide = ex.train_generator(
+        "uvae", "smoke", 0, widths="book", epochs=1, progress=False
+    )
     cfg = GeneratorConfig.for_profile("book")
-    assert (wide.model.config.enc_channels, wide.model.config.mid_channels, wide.model.config.latent) == \
-        (cfg.enc_channels, cfg.mid_channels, cfg.latent)
-    assert wide.model.config.visual_channels == first.model.config.visual_channels   # the data profile's trunk map
-    assert wide.model.config.spatial_weight == first.model.config.spatial_weight     # and its loss
-    every = ex.train_generator("uvae", "smoke", 0, frame_step=1, epochs=1, progress=False)
+    assert (
+        wide.model.config.enc_channels,
+        wide.model.config.mid_channels,
+        wide.model.config.latent,
+    ) == (cfg.enc_channels, cfg.mid_channels, cfg.latent)
+    # the data profile's trunk map
+    assert wide.model.config.visual_channels == first.model.config.visual_channels
+    # and its loss
+    assert wide.model.config.spatial_weight == first.model.config.spatial_weight
+    every = ex.train_generator(
+        "uvae", "smoke", 0, frame_step=1, epochs=1, progress=False
+    )
     assert every.path != first.path
-    assert "frame_step=1" in json.loads((every.path / "manifest.json").read_text())["config"]["data"]
-    adversarial = ex.train_generator("auvae", "smoke", 0, widths="book", epochs=1, progress=False)
-    assert adversarial.spec["disc_channels"] == list(model_spec("auvae", "book")["disc_channels"])
+    assert (
+        "frame_step=1"
+        in json.loads((every.path / "manifest.json").read_text())["config"]["data"]
+    )
+    adversarial = ex.train_generator(
+        "auvae", "smoke", 0, widths="book", epochs=1, progress=False
+    )
+    assert adversarial.spec["disc_channels"] == list(
+        model_spec("auvae", "book")["disc_channels"]
+    )
     with pytest.raises(ValueError, match="profile"):
         ex.train_generator("uvae", "smoke", 0, widths="huge")
     with pytest.raises(ValueError, match="frame_step"):
@@ -215,14 +317,20 @@ def test_generator_test_scores_are_chapter_11s_measures(smoke):
     rows = smoke.ds.frames_of("test", include_background=False)
     clips = np.unique(smoke.ds.index["clip"][rows])
     assert len(scores["clip_mse"]) == len(scores["clip_iou_success"]) == clips.size
-    # every clip has as many frames, so the mean of the clip means is the mean over frames
+    # every clip has as many frames, so the mean of the clip means is the mean over
+    # frames
     assert np.mean(scores["clip_mse"]) == pytest.approx(scores["mse"])
     assert np.mean(scores["clip_iou_success"]) == pytest.approx(scores["iou_success"])
     assert "clip_mse" not in ex.generator_test_scores(model, "smoke", 0)
-    # a video-only model is scored without the audio it never had, as chapter 11 scores it
-    silent = ex.generator_data("smoke", 0, "test", background=False, condition="video only")
+    # a video-only model is scored without the audio it never had, as chapter 11 scores
+    # it
+    silent = ex.generator_data(
+        "smoke", 0, "test", background=False, condition="video only"
+    )
     muted = ex.generator_test_scores(model, "smoke", 0, condition="video only")
-    assert muted["mse"] == pytest.approx(evaluate_generator(model, silent, seed=0)["mse"])
+    assert muted["mse"] == pytest.approx(
+        evaluate_generator(model, silent, seed=0)["mse"]
+    )
     assert muted["mse"] != pytest.approx(scores["mse"])
     with pytest.raises(ValueError, match="condition"):
         ex.generator_test_scores(model, "smoke", 0, condition="sound only")
@@ -232,7 +340,10 @@ def test_dataset_cache_key_names_the_cache_folder(smoke):
     from acousticlib import datasets
 
     assert datasets.dataset_cache_key("smoke", seed=0) == smoke.ds.folder.name
-    assert datasets.dataset_cache_key(datasets.dataset_config("smoke", seed=1)) != smoke.ds.folder.name
+    assert (
+        datasets.dataset_cache_key(datasets.dataset_config("smoke", seed=1))
+        != smoke.ds.folder.name
+    )
     with pytest.raises(TypeError, match="config"):
         datasets.dataset_cache_key(3)
 
@@ -241,26 +352,52 @@ def test_reference_errors_are_chapter_8s_baselines(smoke):
     fps = int(smoke.ds.meta["fps"])
     mean = ex.mean_training_image("smoke", 0)
     rows = smoke.ds.frames_of("train", include_background=False)
-    rows = rows[smoke.ds.index["frame"][rows] % fps == 0]                      # one frame per clip
+    # one frame per clip
+    rows = rows[smoke.ds.index["frame"][rows] % fps == 0]
     targets = torch.from_numpy(smoke.ds.read("acoustic", rows).astype(np.float32))
-    lo, hi = targets.amin(dim=(1, 2, 3), keepdim=True), targets.amax(dim=(1, 2, 3), keepdim=True)
+    lo, hi = (
+        targets.amin(dim=(1, 2, 3), keepdim=True),
+        targets.amax(dim=(1, 2, 3), keepdim=True),
+    )
     assert mean.shape == (12, 36, 48)
-    assert torch.allclose(mean, ((targets - lo) / (hi - lo)).mean(dim=0), atol=1e-3)   # float16 storage
+    # float16 storage
+    assert torch.allclose(mean, ((targets - lo) / (hi - lo)).mean(dim=0), atol=1e-3)
     test = ex.generator_data("smoke", 0, "test", background=False)
-    real = generate(ex.train_generator("uvae", "smoke", 0, progress=False).model, test, keep=("real",))["real"]
+    real = generate(
+        ex.train_generator("uvae", "smoke", 0, progress=False).model,
+        test,
+        keep=("real",),
+    )["real"]
     ref = ex.reference_errors(test, real, "smoke", 0)
-    assert ref["mean_image"] == pytest.approx(float(((mean - real) ** 2).mean()), rel=1e-5)
-    paper = ex.train_generator("uvae", "smoke", 0, spatial_weight=0.0, progress=False).model
-    assert ref["paper_loss"] == pytest.approx(float(((generate(paper, test, keep=("generated",))["generated"] - real) ** 2)
-                                                   .mean()), rel=1e-5)
+    assert ref["mean_image"] == pytest.approx(
+        float(((mean - real) ** 2).mean()), rel=1e-5
+    )
+    paper = ex.train_generator(
+        "uvae", "smoke", 0, spatial_weight=0.0, progress=False
+    ).model
+    assert ref["paper_loss"] == pytest.approx(
+        float(
+            (
+                (generate(paper, test, keep=("generated",))["generated"] - real) ** 2
+            ).mean()
+        ),
+        rel=1e-5,
+    )
     with pytest.raises(ValueError, match="real must hold one target per frame of test"):
         ex.reference_errors(test, real[:1], "smoke", 0)
 
 
 def test_attached_trunk_takes_frames_like_the_precomputed_features(smoke):
-    gen = ex.attach_trunk(ex.train_generator("uvae", "smoke", 0, progress=False).model, "smoke", 0)
+    gen = ex.attach_trunk(
+        ex.train_generator("uvae", "smoke", 0, progress=False).model, "smoke", 0
+    )
     rows = [3, 4]
-    frames = torch.from_numpy(np.ascontiguousarray(smoke.ds.array("frames")[rows])).permute(0, 3, 1, 2).float() / 255
+    frames = (
+        torch.from_numpy(np.ascontiguousarray(smoke.ds.array("frames")[rows]))
+        .permute(0, 3, 1, 2)
+        .float()
+        / 255
+    )
     feats = torch.from_numpy(np.asarray(smoke.feats[rows], np.float32))
     with torch.no_grad():
         a = gen.visual_map(frames)
@@ -271,13 +408,21 @@ def test_attached_trunk_takes_frames_like_the_precomputed_features(smoke):
 def test_classifier_windows_and_a_cached_classifier(smoke):
     real, y = ex.classifier_windows("real", "test", "smoke", 0)
     tiled, y2 = ex.classifier_windows("tiled", "test", "smoke", 0)
-    assert real.shape == tiled.shape and real.shape[1:] == (12, 12, 36, 48) and torch.equal(y, y2)
+    assert (
+        real.shape == tiled.shape
+        and real.shape[1:] == (12, 12, 36, 48)
+        and torch.equal(y, y2)
+    )
     assert float(real.amin()) >= 0.0 and float(real.amax()) <= 1.0
     from acousticlib.models import generator_inputs
 
-    x = generator_inputs(ex.generator_data("smoke", 0, "test", windows=True, background=False).tensors)
+    x = generator_inputs(
+        ex.generator_data("smoke", 0, "test", windows=True, background=False).tensors
+    )
     assert real.dtype == tiled.dtype == torch.float16
-    assert torch.equal(real, x["target"].reshape(real.shape).half()) and torch.equal(tiled, x["audio"].reshape(tiled.shape).half())
+    assert torch.equal(real, x["target"].reshape(real.shape).half()) and torch.equal(
+        tiled, x["audio"].reshape(tiled.shape).half()
+    )
     # a tiled window is constant over the grid
     assert torch.equal(tiled[0, 0], tiled[0, 0, :, :1, :1].expand(12, 36, 48))
     clf = ex.train_classifier("real", "smoke", 0, progress=False)
@@ -290,32 +435,60 @@ def test_judge_windows_are_random_mirrored_windows_of_one_recording(smoke):
     jw = ex.JudgeWindows("smoke", 0, "train")
     ds = smoke.ds
     rows = ds.frames_of("train", include_background=False)
-    assert len(jw) == jw.frames.shape[0] * jw.per_recording == ex.JUDGE_DRAWS * jw.frames.shape[0] and jw.frames.shape[2:] == (12, 36, 48)
-    assert jw.labels.tolist() == [int(ds.index["label"][rows[ds.index["recording"][rows] == r][0]])
-                                  for r in np.unique(ds.index["recording"][rows])]
+    assert len(jw) == jw.frames.shape[
+        0
+    ] * jw.per_recording == ex.JUDGE_DRAWS * jw.frames.shape[0] and jw.frames.shape[
+        2:
+    ] == (12, 36, 48)
+    assert jw.labels.tolist() == [
+        int(ds.index["label"][rows[ds.index["recording"][rows] == r][0]])
+        for r in np.unique(ds.index["recording"][rows])
+    ]
     torch.manual_seed(3)
     items = [jw[i] for i in range(len(jw))]
     torch.manual_seed(3)
     again = [jw[i] for i in range(len(jw))]
-    assert all(torch.equal(a["acoustic"], b["acoustic"]) for a, b in zip(items, again))  # seeded: repeatable
+    # seeded: repeatable
+    assert all(
+        torch.equal(a["acoustic"], b["acoustic"])
+        for a, b in zip(items, again, strict=False)
+    )
     for i, item in enumerate(items):
         w, r = item["acoustic"], i // jw.per_recording
         assert w.shape == (12, 12, 36, 48) and int(item["label"]) == int(jw.labels[r])
         # a window of its own recording, as it is or mirrored left-right
         starts = range(jw.frames.shape[1] - 12 + 1)
-        assert any(torch.equal(w, jw.frames[r, s:s + 12]) or torch.equal(w, jw.frames[r, s:s + 12].flip(-1))
-                   for s in starts)
+        assert any(
+            torch.equal(w, jw.frames[r, s : s + 12])
+            or torch.equal(w, jw.frames[r, s : s + 12].flip(-1))
+            for s in starts
+        )
     n = len(jw)
-    mirrored = [any(torch.equal(jw[i % n]["acoustic"], jw.frames[(i % n) // jw.per_recording, s:s + 12].flip(-1))
-                    for s in range(jw.frames.shape[1] - 11)) for i in range(8 * n)]
+    mirrored = [
+        any(
+            torch.equal(
+                jw[i % n]["acoustic"],
+                jw.frames[(i % n) // jw.per_recording, s : s + 12].flip(-1),
+            )
+            for s in range(jw.frames.shape[1] - 11)
+        )
+        for i in range(8 * n)
+    ]
     assert 0 < sum(mirrored) < len(mirrored)
-    # the judge's data key names the augmentation; the shipped weights' name the profile and seed
-    assert ex.classifier_data_key("real", "smoke", 0).endswith(f"|augmented=random-start+mirror|draws={ex.JUDGE_DRAWS}")
-    assert len(ex.JudgeWindows("smoke", 0, "train", draws=3)) == 3 * jw.frames.shape[0] * (jw.frames.shape[1] // 12)
+    # the judge's data key names the augmentation; the shipped weights' name the profile
+    # and seed
+    assert ex.classifier_data_key("real", "smoke", 0).endswith(
+        f"|augmented=random-start+mirror|draws={ex.JUDGE_DRAWS}"
+    )
+    assert len(ex.JudgeWindows("smoke", 0, "train", draws=3)) == 3 * jw.frames.shape[
+        0
+    ] * (jw.frames.shape[1] // 12)
     assert ex.judge_weights("book", 0) == "judge-book-seed0"
 
 
-def test_judge_loads_shipped_weights_for_its_key_and_retrains_on_request(smoke, tmp_path, monkeypatch):
+def test_judge_loads_shipped_weights_for_its_key_and_retrains_on_request(
+    smoke, tmp_path, monkeypatch
+):
     from acousticlib import training
 
     trained = ex.train_classifier("real", "smoke", 0, progress=False)
@@ -323,16 +496,28 @@ def test_judge_loads_shipped_weights_for_its_key_and_retrains_on_request(smoke, 
     ship.mkdir(parents=True)
     for name in ("model.pt", "history.json"):
         (ship / name).write_bytes((trained.path / name).read_bytes())
-    key = training.model_cache_key(trained.spec, ex.judge_config("smoke", 0), ex.classifier_data_key("real", "smoke", 0))
+    key = training.model_cache_key(
+        trained.spec,
+        ex.judge_config("smoke", 0),
+        ex.classifier_data_key("real", "smoke", 0),
+    )
     assert key == trained.path.name
     (ship / "shipped.json").write_text(json.dumps({"key": key}))
     monkeypatch.setattr(training, "SHIPPED_WEIGHTS", tmp_path / "weights")
     monkeypatch.setenv("ACOUSTICLIB_CACHE", str(tmp_path / "fresh-cache"))
-    monkeypatch.setattr(ex, "JudgeWindows", None)  # loading the shipped weights must not need training data
+    # loading the shipped weights must not need training data
+    monkeypatch.setattr(ex, "JudgeWindows", None)
     monkeypatch.setattr(ex, "camera_data", lambda *a, **k: smoke.ds)
     got = ex.train_classifier("real", "smoke", 0, progress=False)
     assert got.origin == "shipped"
-    assert all(torch.equal(a, b) for a, b in zip(got.model.state_dict().values(), trained.model.state_dict().values()))
+    assert all(
+        torch.equal(a, b)
+        for a, b in zip(
+            got.model.state_dict().values(),
+            trained.model.state_dict().values(),
+            strict=False,
+        )
+    )
     monkeypatch.undo()
     again = ex.train_classifier("real", "smoke", 0, progress=False, retrain=True)
     assert again.origin == "trained" and again.path != trained.path
@@ -348,9 +533,19 @@ def test_lazy_training_data_is_not_loaded_for_a_cached_model(tmp_path):
 
     spec = model_spec("dualcamnet", "smoke", num_classes=2)
     cfg = TrainConfig(epochs=1, batch_size=4)
-    a = train_cached(spec, data, None, cfg, data_key="toy", progress=False, root=tmp_path)
-    b = train_cached(spec, data, None, cfg, data_key="toy", progress=False, root=tmp_path)
+    a = train_cached(
+        spec, data, None, cfg, data_key="toy", progress=False, root=tmp_path
+    )
+    b = train_cached(
+        spec, data, None, cfg, data_key="toy", progress=False, root=tmp_path
+    )
     assert calls == [1] and a.path == b.path
     with pytest.raises(ValueError, match="val_data must be None"):
-        train_cached(spec, data, DictDataset(acoustic=torch.rand(2, 1), label=torch.zeros(2)), cfg, data_key="toy",
-                     root=tmp_path)
+        train_cached(
+            spec,
+            data,
+            DictDataset(acoustic=torch.rand(2, 1), label=torch.zeros(2)),
+            cfg,
+            data_key="toy",
+            root=tmp_path,
+        )

@@ -1,4 +1,5 @@
-"""acousticlib.geometry: arrays, files, beam patterns and the camera, checked against physics."""
+"""acousticlib.geometry: arrays, files, beam patterns and the camera, checked against
+physics."""
 
 from __future__ import annotations
 
@@ -57,7 +58,10 @@ def test_optimization_lowers_the_peak_sidelobe():
     start = G.spiral_array(128, 0.5)
     best = G.optimized_aperiodic_array()
     kw = dict(extent=1.5, n=81)
-    assert np.max(G.peak_sidelobe_level_db(best, freqs, **kw)) < np.max(G.peak_sidelobe_level_db(start, freqs, **kw)) - 1.0
+    assert (
+        np.max(G.peak_sidelobe_level_db(best, freqs, **kw))
+        < np.max(G.peak_sidelobe_level_db(start, freqs, **kw)) - 1.0
+    )
 
 
 def test_micarray_rejects_bad_input():
@@ -96,7 +100,9 @@ def test_reads_an_acoular_style_file(tmp_path):
     )
     (tmp_path / "tiny.xml").write_text(text)
     a = G.read_acoular_xml(tmp_path / "tiny.xml")
-    np.testing.assert_allclose(a.positions, [[0.1, -0.2, 0], [-0.05, 0.03, 0], [0, 0, 0]])
+    np.testing.assert_allclose(
+        a.positions, [[0.1, -0.2, 0], [-0.05, 0.03, 0], [0, 0, 0]]
+    )
 
 
 def test_file_readers_reject_bad_files(tmp_path):
@@ -114,7 +120,12 @@ def test_file_readers_reject_bad_files(tmp_path):
 
 
 @settings(max_examples=20, deadline=None)
-@given(seed=st.integers(0, 10_000), theta=st.floats(0, 60), phi=st.floats(0, 360), f=st.floats(200, 8000))
+@given(
+    seed=st.integers(0, 10_000),
+    theta=st.floats(0, 60),
+    phi=st.floats(0, 360),
+    f=st.floats(200, 8000),
+)
 def test_array_factor_is_one_at_the_steering_direction_and_bounded(seed, theta, phi, f):
     pos = random_planar(seed)
     t, p = math.radians(theta), math.radians(phi)
@@ -128,8 +139,12 @@ def test_steering_shifts_the_pattern_in_direction_cosines():
     pos = random_planar(1)
     u, v, _ = G.uv_grid(21, extent=0.5)
     d0 = np.array([0.3, -0.2, math.sqrt(1 - 0.13)])
-    steered = G.array_factor(pos, np.stack([u, v, np.zeros_like(u)], -1), 3000.0, steer=d0)
-    shifted = G.array_factor(pos, np.stack([u - 0.3, v + 0.2, np.zeros_like(u)], -1), 3000.0)
+    steered = G.array_factor(
+        pos, np.stack([u, v, np.zeros_like(u)], -1), 3000.0, steer=d0
+    )
+    shifted = G.array_factor(
+        pos, np.stack([u - 0.3, v + 0.2, np.zeros_like(u)], -1), 3000.0
+    )
     np.testing.assert_allclose(steered, shifted, atol=1e-12)
 
 
@@ -137,10 +152,13 @@ def test_regular_sparse_array_has_grating_lobes_and_aperiodic_does_not():
     f = 6000.0
     regular = G.uniform_rectangular_array(8, 8, 0.07)  # pitch 7 cm > lambda = 5.7 cm
     assert G.grating_lobe_frequency(0.07) < f
-    assert G.peak_sidelobe_level_db(regular, f) > -1.0  # a full-height copy of the main lobe
+    # a full-height copy of the main lobe
+    assert G.peak_sidelobe_level_db(regular, f) > -1.0
     # the grating lobe sits where the theory says: u = lambda / d
     lam = G.wavelength(f)
-    af = abs(G.array_factor(regular, [lam / 0.07, 0.0, math.sqrt(1 - (lam / 0.07) ** 2)], f))
+    af = abs(
+        G.array_factor(regular, [lam / 0.07, 0.0, math.sqrt(1 - (lam / 0.07) ** 2)], f)
+    )
     assert af == pytest.approx(1.0, abs=1e-9)
     aperiodic = G.optimized_aperiodic_array()
     assert np.max(G.peak_sidelobe_level_db(aperiodic, [2000.0, 4000.0, 6000.0])) < -10.0
@@ -151,7 +169,8 @@ def test_main_lobe_width_follows_lambda_over_d():
     for f in (2000.0, 4000.0):
         u = np.linspace(0, 0.5, 2001)
         af = np.abs(G.array_factor(a, np.stack([u, 0 * u, np.sqrt(1 - u**2)], -1), f))
-        first_null = u[np.argmax(np.diff(af) > 0)]  # the pattern stops decreasing at the first null
+        # the pattern stops decreasing at the first null
+        first_null = u[np.argmax(np.diff(af) > 0)]
         assert first_null == pytest.approx(G.wavelength(f) / a.aperture, rel=0.05)
     assert G.beamwidth_deg(6400.0, 0.5) == pytest.approx(6.1, abs=0.1)
 
@@ -206,7 +225,9 @@ def test_pixel_to_direction_inverts_project(x, y, z):
 
 def test_camera_rejects_bad_input():
     cam = G.Camera()
-    with pytest.raises(ValueError, match=r"points must lie in front of the camera \(z > 0 m\)"):
+    with pytest.raises(
+        ValueError, match=r"points must lie in front of the camera \(z > 0 m\)"
+    ):
         cam.project([0.1, 0.0, -1.0])
     with pytest.raises(ValueError, match="hfov_deg must lie in"):
         G.Camera(480, 640, 180.0)

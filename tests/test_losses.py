@@ -6,11 +6,17 @@ import math
 
 import pytest
 import torch
-from torch.distributions import Normal, kl_divergence as torch_kl
+from torch.distributions import Normal
+from torch.distributions import kl_divergence as torch_kl
 
 from acousticlib.losses import (
-    adversarial_generator_loss, discriminator_loss, elbo_loss, generator_adversarial_loss, kl_divergence,
-    reconstruction_loss, spatial_loss,
+    adversarial_generator_loss,
+    discriminator_loss,
+    elbo_loss,
+    generator_adversarial_loss,
+    kl_divergence,
+    reconstruction_loss,
+    spatial_loss,
 )
 
 
@@ -18,12 +24,20 @@ def test_kl_matches_torch_distributions():
     g = torch.Generator().manual_seed(0)
     mu = torch.randn(5, 7, generator=g)
     sigma = torch.rand(5, 7, generator=g) + 0.1
-    ref = torch_kl(Normal(mu, sigma), Normal(torch.zeros_like(mu), torch.ones_like(sigma))).sum(1).mean()
+    ref = (
+        torch_kl(
+            Normal(mu, sigma), Normal(torch.zeros_like(mu), torch.ones_like(sigma))
+        )
+        .sum(1)
+        .mean()
+    )
     assert torch.allclose(kl_divergence(mu, sigma), ref, atol=1e-6)
 
 
 def test_kl_is_zero_only_at_the_prior():
-    assert float(kl_divergence(torch.zeros(3, 4), torch.ones(3, 4))) == pytest.approx(0.0, abs=1e-7)
+    assert float(kl_divergence(torch.zeros(3, 4), torch.ones(3, 4))) == pytest.approx(
+        0.0, abs=1e-7
+    )
     assert float(kl_divergence(torch.full((3, 4), 0.1), torch.ones(3, 4))) > 0
     assert float(kl_divergence(torch.zeros(3, 4), torch.full((3, 4), 0.5))) > 0
     # one dimension with sigma = e: 0.5 * (e^2 - 1) - 1
@@ -33,7 +47,10 @@ def test_kl_is_zero_only_at_the_prior():
 
 def test_reconstruction_is_mse_plus_huber():
     g = torch.Generator().manual_seed(1)
-    a, b = torch.rand(2, 12, 36, 48, generator=g), torch.rand(2, 12, 36, 48, generator=g)
+    a, b = (
+        torch.rand(2, 12, 36, 48, generator=g),
+        torch.rand(2, 12, 36, 48, generator=g),
+    )
     mse = ((a - b) ** 2).mean()
     # all errors are below delta = 1, where Huber = 0.5 * err^2
     assert torch.allclose(reconstruction_loss(a, b), 1.5 * mse)
@@ -44,7 +61,10 @@ def test_reconstruction_is_mse_plus_huber():
 
 def test_elbo_weights_kl_by_beta():
     g = torch.Generator().manual_seed(2)
-    a, b = torch.rand(2, 12, 36, 48, generator=g), torch.rand(2, 12, 36, 48, generator=g)
+    a, b = (
+        torch.rand(2, 12, 36, 48, generator=g),
+        torch.rand(2, 12, 36, 48, generator=g),
+    )
     mu, sigma = torch.randn(2, 8, generator=g), torch.rand(2, 8, generator=g) + 0.5
     l0, l1 = elbo_loss(a, b, mu, sigma, beta=0.0), elbo_loss(a, b, mu, sigma, beta=0.25)
     assert torch.allclose(l0["loss"], l0["recon"])
@@ -56,13 +76,21 @@ def test_elbo_weights_kl_by_beta():
 def test_gan_losses_sign_conventions():
     high, low = torch.full((4, 1), 5.0), torch.full((4, 1), -5.0)
     # discriminator: real -> 1, fake -> 0
-    assert float(discriminator_loss(high, low)) < 0.01 < float(discriminator_loss(low, high))
-    assert float(discriminator_loss(torch.zeros(4, 1), torch.zeros(4, 1))) == pytest.approx(math.log(2))
+    assert (
+        float(discriminator_loss(high, low))
+        < 0.01
+        < float(discriminator_loss(low, high))
+    )
+    assert float(
+        discriminator_loss(torch.zeros(4, 1), torch.zeros(4, 1))
+    ) == pytest.approx(math.log(2))
     # generator: wants fake -> 1, so its loss falls as the fake logit rises
     logit = torch.zeros(3, 1, requires_grad=True)
     generator_adversarial_loss(logit).backward()
     assert bool((logit.grad < 0).all())
-    assert float(generator_adversarial_loss(high)) < float(generator_adversarial_loss(low))
+    assert float(generator_adversarial_loss(high)) < float(
+        generator_adversarial_loss(low)
+    )
     # discriminator's gradient pushes real logits up and fake logits down
     r, f = torch.zeros(3, 1, requires_grad=True), torch.zeros(3, 1, requires_grad=True)
     discriminator_loss(r, f).backward()
@@ -94,14 +122,21 @@ def test_spatial_loss_ignores_a_constant_per_map_and_sees_layout():
     moved = torch.roll(blob, shifts=(20, 30), dims=(-2, -1))
     assert torch.allclose(moved.mean(dim=(-2, -1)), blob.mean(dim=(-2, -1)))
     diff = moved - blob
-    assert float(spatial_loss(moved, blob)) == pytest.approx(float((diff ** 2).mean()), rel=1e-6)
+    assert float(spatial_loss(moved, blob)) == pytest.approx(
+        float((diff**2).mean()), rel=1e-6
+    )
 
 
 def test_spatial_weight_adds_the_spatial_term():
     g = torch.Generator().manual_seed(3)
-    a, b = torch.rand(2, 12, 36, 48, generator=g), torch.rand(2, 12, 36, 48, generator=g)
+    a, b = (
+        torch.rand(2, 12, 36, 48, generator=g),
+        torch.rand(2, 12, 36, 48, generator=g),
+    )
     base = reconstruction_loss(a, b)
-    assert torch.allclose(reconstruction_loss(a, b, spatial_weight=30.0), base + 30.0 * spatial_loss(a, b))
+    assert torch.allclose(
+        reconstruction_loss(a, b, spatial_weight=30.0), base + 30.0 * spatial_loss(a, b)
+    )
     mu, sigma = torch.zeros(2, 4), torch.ones(2, 4)
     out = elbo_loss(a, b, mu, sigma, spatial_weight=2.0)
     assert torch.allclose(out["loss"], base + 2.0 * spatial_loss(a, b))

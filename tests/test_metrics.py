@@ -5,22 +5,42 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from _toy import TINY, toy_frames
 from torch.utils.data import Subset
 
-from acousticlib.metrics import (
-    auc, binarize, ciou, ciou_summary, cmc, consensus_map, energy_iou, energy_maps, energy_spread, evaluate_generator,
-    gan_test, gan_train, generate, iou, knn_accuracy, predict, mean_std, mse, peak_in_mask, success_auc, success_curve, tiled_mfcc,
-)
 from acousticlib.features import energy_map
+from acousticlib.metrics import (
+    auc,
+    binarize,
+    ciou,
+    ciou_summary,
+    cmc,
+    consensus_map,
+    energy_iou,
+    energy_maps,
+    energy_spread,
+    evaluate_generator,
+    gan_test,
+    gan_train,
+    generate,
+    iou,
+    knn_accuracy,
+    mean_std,
+    mse,
+    peak_in_mask,
+    predict,
+    success_auc,
+    success_curve,
+    tiled_mfcc,
+)
 from acousticlib.models import MCGAN, UVAE
-from _toy import TINY, toy_frames
 
 torch.set_num_threads(1)
 
 
 def _square(r, c, size=2, shape=(6, 6)):
     m = np.zeros(shape)
-    m[r:r + size, c:c + size] = 1
+    m[r : r + size, c : c + size] = 1
     return m
 
 
@@ -35,7 +55,8 @@ def test_energy_iou_binarizes_each_map_at_its_mean():
     pred = 0.1 + 5 * _square(0, 0)
     true = 3 * _square(1, 1) - 1  # different scale and offset, same shape of the peak
     assert energy_iou(pred, true) == pytest.approx(1 / 7)
-    assert binarize(np.ones((4, 4))).sum() == 16  # a flat map covers everything (authors' >= mean)
+    # a flat map covers everything (authors' >= mean)
+    assert binarize(np.ones((4, 4))).sum() == 16
 
 
 def test_median_binarization_keeps_the_upper_half():
@@ -47,8 +68,10 @@ def test_success_curve_and_auc_of_a_known_case():
     t, rates = success_curve(np.array([0.55, 0.55]))
     assert np.allclose(t, np.linspace(0, 1, 11))
     assert np.allclose(rates, [1] * 6 + [0] * 5)
-    assert success_auc([0.55, 0.55]) == pytest.approx(0.55)  # 0.5 full + half of the 0.5 -> 0.6 step
-    # strict (> t) vs inclusive (>= t): an IoU of exactly 0.5 fails t = 0.5 in the authors' rule only
+    # 0.5 full + half of the 0.5 -> 0.6 step
+    assert success_auc([0.55, 0.55]) == pytest.approx(0.55)
+    # strict (> t) vs inclusive (>= t): an IoU of exactly 0.5 fails t = 0.5 in the
+    # authors' rule only
     assert success_curve([0.5])[1][5] == 0 and success_curve([0.5], "lvs")[1][10] == 1
     assert auc([0, 0.5, 1], [1, 1, 0]) == pytest.approx(0.75)
     with pytest.raises(ValueError, match="thresholds"):
@@ -58,13 +81,16 @@ def test_success_curve_and_auc_of_a_known_case():
 def test_consensus_of_three_annotators():
     boxes = [[(0, 0, 4, 4)], [(2, 2, 6, 6)], [(2, 2, 4, 4), (5, 5, 6, 6)]]
     g = consensus_map(boxes, (6, 6))
-    assert g[0, 0] == 0.5 and g[3, 3] == 1.0 and g[2, 2] == 1.0  # one vote; three; three
-    assert g[5, 5] == 1.0 and g[4, 4] == 0.5 and g[0, 5] == 0.0  # two votes clip at 1; one; none
+    # one vote; three; three
+    assert g[0, 0] == 0.5 and g[3, 3] == 1.0 and g[2, 2] == 1.0
+    # two votes clip at 1; one; none
+    assert g[5, 5] == 1.0 and g[4, 4] == 0.5 and g[0, 5] == 0.0
     assert set(np.unique(g)) <= {0.0, 0.5, 1.0}
 
 
 def test_ciou_on_hand_built_maps():
-    g = consensus_map([[(0, 0, 2, 2)], [(0, 0, 2, 2)], [(0, 0, 4, 2)]], (4, 4))  # 4 cells 1.0, 4 cells 0.5
+    # 4 cells 1.0, 4 cells 0.5
+    g = consensus_map([[(0, 0, 2, 2)], [(0, 0, 2, 2)], [(0, 0, 4, 2)]], (4, 4))
     pred = np.zeros((4, 4))
     pred[0:2, 0:2] = 1  # hits the 4 full-consensus cells, nothing outside
     assert ciou(pred, g) == pytest.approx(4 / (4 + 2))
@@ -81,8 +107,8 @@ def test_cmc_on_a_toy_embedding():
     g_labels = np.array([0, 1, 1, 2])
     query = np.array([[0.1], [9.0], [1.6]])
     q_labels = np.array([1, 0, 0])
-    # query 0 (class 1): nearest 0 (c0), 1 (c1) -> rank 2; query 1 (class 0): order 3, 2, 1, 0 -> rank 4;
-    # query 2 (class 0): order 2, 1, 0 -> rank 3
+    # query 0 (class 1): nearest 0 (c0), 1 (c1) -> rank 2; query 1 (class 0): order 3,
+    # 2, 1, 0 -> rank 4; query 2 (class 0): order 2, 1, 0 -> rank 3
     res = cmc(query, q_labels, gallery, g_labels, ranks=(1, 2, 3, 4))
     assert res == {1: 0.0, 2: pytest.approx(1 / 3), 3: pytest.approx(2 / 3), 4: 1.0}
 
@@ -103,27 +129,46 @@ def test_mse_spread_and_aggregation():
     a, b = np.zeros((2, 3)), np.full((2, 3), 0.5)
     assert mse(a, b) == pytest.approx(0.25)
     assert energy_spread(np.ones((5, 5))) == 0 and energy_spread(_square(0, 0)) > 0
-    assert mean_std([1.0, 2.0, 3.0, 4.0, 100.0], drop_extremes=True) == pytest.approx((3.0, np.std([2, 3, 4])))
+    assert mean_std([1.0, 2.0, 3.0, 4.0, 100.0], drop_extremes=True) == pytest.approx(
+        (3.0, np.std([2, 3, 4]))
+    )
     with pytest.raises(ValueError, match="pred and target"):
         mse(a, b.T)
 
 
 def test_tiled_mfcc_baseline_is_flat_in_space():
     t = tiled_mfcc(torch.tensor([[3.0] + [1.0] * 11]))
-    assert t.shape == (1, 12, 36, 48) and float(t[0, 0].min()) == 1.0 and float(t[0, 1:].max()) == 0.0
+    assert (
+        t.shape == (1, 12, 36, 48)
+        and float(t[0, 0].min()) == 1.0
+        and float(t[0, 1:].max()) == 0.0
+    )
 
 
 def test_generate_folds_windows_and_returns_latents():
     torch.manual_seed(0)
     data = toy_frames(3, frames=2)
     out = generate(UVAE(TINY), data, batch_size=2)
-    assert out["generated"].shape == out["real"].shape == out["tiled"].shape == (3, 2, 12, 36, 48)
-    assert out["latent"].shape == (3, 2, TINY.latent) and out["label"].tolist() == [0, 1, 0]
+    assert (
+        out["generated"].shape
+        == out["real"].shape
+        == out["tiled"].shape
+        == (3, 2, 12, 36, 48)
+    )
+    assert out["latent"].shape == (3, 2, TINY.latent) and out["label"].tolist() == [
+        0,
+        1,
+        0,
+    ]
     only = generate(UVAE(TINY), data, batch_size=2, keep=("generated",))
     assert set(only) == {"generated"}
-    model = UVAE(TINY)  # the batch size (and a last, partial batch) does not change the result
+    # the batch size (and a last, partial batch) does not change the result
+    model = UVAE(TINY)
     one, many = generate(model, data, batch_size=1), generate(model, data, batch_size=2)
-    assert all(torch.allclose(one[k], many[k], atol=1e-6) for k in ("generated", "real", "tiled", "latent"))
+    assert all(
+        torch.allclose(one[k], many[k], atol=1e-6)
+        for k in ("generated", "real", "tiled", "latent")
+    )
     mc = MCGAN(TINY, disc_channels=(4, 8))
     a, b, c = (generate(mc, data, seed=s)["generated"] for s in (0, 0, 1))
     assert torch.equal(a, b) and not torch.equal(a, c)
@@ -135,8 +180,12 @@ def test_generate_stores_in_the_requested_dtype():
     full = generate(model, data, batch_size=2)
     half = generate(model, data, batch_size=2, dtype=torch.float16)
     for k in ("generated", "real", "tiled", "latent"):
-        assert half[k].dtype == torch.float16 and torch.equal(half[k], full[k].to(torch.float16))
-    assert half["label"].dtype == full["label"].dtype and torch.equal(half["label"], full["label"])
+        assert half[k].dtype == torch.float16 and torch.equal(
+            half[k], full[k].to(torch.float16)
+        )
+    assert half["label"].dtype == full["label"].dtype and torch.equal(
+        half["label"], full["label"]
+    )
     with pytest.raises(TypeError, match="dtype must be a floating-point torch.dtype"):
         generate(model, data, dtype=torch.int8)
 
@@ -146,10 +195,17 @@ def test_generate_in_parts_with_one_rng_draws_the_same_noise_as_one_pass():
     data, mc = toy_frames(4, frames=2), MCGAN(TINY, disc_channels=(4, 8))
     whole = generate(mc, data, batch_size=2, seed=3)["generated"]
     rng = torch.Generator().manual_seed(3)
-    parts = [generate(mc, Subset(data, range(a, a + 2)), batch_size=2, rng=rng)["generated"] for a in (0, 2)]
+    parts = [
+        generate(mc, Subset(data, range(a, a + 2)), batch_size=2, rng=rng)["generated"]
+        for a in (0, 2)
+    ]
     assert torch.equal(torch.cat(parts), whole)
-    fresh = [generate(mc, Subset(data, range(a, a + 2)), batch_size=2, seed=3)["generated"] for a in (0, 2)]
-    assert not torch.equal(torch.cat(fresh), whole)          # restarting the stream per part draws other z
+    fresh = [
+        generate(mc, Subset(data, range(a, a + 2)), batch_size=2, seed=3)["generated"]
+        for a in (0, 2)
+    ]
+    # restarting the stream per part draws other z
+    assert not torch.equal(torch.cat(fresh), whole)
     with pytest.raises(TypeError, match="rng must be a torch.Generator"):
         generate(mc, data, rng=3)
 
@@ -171,14 +227,20 @@ def test_evaluate_generator_matches_one_pass_of_generate():
     model = UVAE(TINY)
     rec = evaluate_generator(model, data, chunk=2)
     full = generate(model, data)
-    per_frame = ((full["generated"] - full["real"]) ** 2).mean(dim=(1, 2, 3)).double().numpy()
+    per_frame = (
+        ((full["generated"] - full["real"]) ** 2).mean(dim=(1, 2, 3)).double().numpy()
+    )
     np.testing.assert_allclose(rec["frame_mse"], per_frame, rtol=1e-6)
     assert rec["mse"] == pytest.approx(float(per_frame.mean()), rel=1e-6)
     np.testing.assert_allclose(rec["energy"], energy_maps(full["generated"]), rtol=1e-6)
     torch.testing.assert_close(rec["latent"], full["latent"])
-    # the same image to the last bit or two: a batch of 2 and one of 5 may take other kernels (AVX-512)
-    np.testing.assert_allclose(rec["example"], full["generated"][0].numpy(), rtol=1e-6, atol=1e-7)
-    mc = MCGAN(TINY, disc_channels=(4, 8))  # MCGAN: chunk a draws its noise from seed + a
+    # the same image to the last bit or two: a batch of 2 and one of 5 may take other
+    # kernels (AVX-512)
+    np.testing.assert_allclose(
+        rec["example"], full["generated"][0].numpy(), rtol=1e-6, atol=1e-7
+    )
+    # MCGAN: chunk a draws its noise from seed + a
+    mc = MCGAN(TINY, disc_channels=(4, 8))
     rec = evaluate_generator(mc, Subset(data, range(5)), seed=7, chunk=2)
     assert rec["latent"] is None
     second = generate(mc, Subset(data, range(2, 4)), seed=9)["generated"]
@@ -199,14 +261,20 @@ def test_peak_in_mask_is_the_pointing_game():
 
 def test_mse_in_chunks_equals_the_direct_mean():
     rng = np.random.default_rng(0)
-    a, b = rng.random((300, 3, 40, 50)).astype(np.float32), rng.random((300, 3, 40, 50)).astype(np.float32)
-    assert mse(a, b) == pytest.approx(float(np.mean((a.astype(np.float64) - b) ** 2)), rel=1e-12)
+    a, b = (
+        rng.random((300, 3, 40, 50)).astype(np.float32),
+        rng.random((300, 3, 40, 50)).astype(np.float32),
+    )
+    assert mse(a, b) == pytest.approx(
+        float(np.mean((a.astype(np.float64) - b) ** 2)), rel=1e-12
+    )
     assert mse(torch.from_numpy(a), torch.from_numpy(b)) == mse(a, b)
     assert mse(np.float32(2.0), np.float32(1.0)) == 1.0
 
 
 class _Oracle(torch.nn.Module):
-    """Says class 1 when channel 0 outweighs channel 11 (the toy's spectral signature)."""
+    """Says class 1 when channel 0 outweighs channel 11 (the toy's spectral
+    signature)."""
 
     def forward(self, x):
         s = x[:, :, 0].mean(dim=(1, 2, 3)) - x[:, :, 11].mean(dim=(1, 2, 3))
@@ -233,6 +301,11 @@ def test_gan_test_and_gan_train_on_separable_windows():
     assert gan_test(_Oracle(), x, y) == 1.0 and gan_test(_Oracle(), x, 1 - y) == 0.0
     from acousticlib.training import TrainConfig
 
-    accs = gan_train(x, y, {"real": (x, y), "flipped": (x, 1 - y)}, profile="smoke",
-                     config=TrainConfig(epochs=25, batch_size=8, lr=1e-2))
+    accs = gan_train(
+        x,
+        y,
+        {"real": (x, y), "flipped": (x, 1 - y)},
+        profile="smoke",
+        config=TrainConfig(epochs=25, batch_size=8, lr=1e-2),
+    )
     assert accs["real"] == 1.0 and accs["flipped"] == 0.0

@@ -1,4 +1,5 @@
-"""Chapter 11's additive helpers: confusion matrix, ground-truth box masks and their figures."""
+"""Chapter 11's additive helpers: confusion matrix, ground-truth box masks and their
+figures."""
 
 from __future__ import annotations
 
@@ -16,9 +17,11 @@ from acousticlib.geometry import Camera
 
 
 @settings(max_examples=40, deadline=None)
-@given(st.lists(st.tuples(st.integers(0, 4), st.integers(0, 4)), min_size=1, max_size=60))
+@given(
+    st.lists(st.tuples(st.integers(0, 4), st.integers(0, 4)), min_size=1, max_size=60)
+)
 def test_confusion_matrix_counts_and_accuracy(pairs):
-    true, pred = (np.array(v) for v in zip(*pairs))
+    true, pred = (np.array(v) for v in zip(*pairs, strict=False))
     c = metrics.confusion_matrix(true, pred, num_classes=5)
     assert c.shape == (5, 5) and c.sum() == len(true)
     assert np.array_equal(c.sum(1), np.bincount(true, minlength=5))
@@ -41,7 +44,7 @@ def test_box_mask_matches_a_pixel_loop():
     centres = cam.grid_pixel_centres()
     boxes = np.full((3, 2, 4), np.nan)
     boxes[0, 0] = (20, 30, 70, 90)
-    boxes[1, 0] = (0, 0, 144, 192)     # the whole frame
+    boxes[1, 0] = (0, 0, 144, 192)  # the whole frame
     boxes[1, 1] = (10, 10, 20, 20)
     # sample 2: no source at all
     masks = metrics.box_mask(boxes, centres)
@@ -50,7 +53,10 @@ def test_box_mask_matches_a_pixel_loop():
         for i in range(centres.shape[0]):
             for j in range(centres.shape[1]):
                 r, c = centres[i, j]
-                want = any(np.isfinite(b).all() and b[0] <= r < b[2] and b[1] <= c < b[3] for b in boxes[n])
+                want = any(
+                    np.isfinite(b).all() and b[0] <= r < b[2] and b[1] <= c < b[3]
+                    for b in boxes[n]
+                )
                 assert masks[n, i, j] == want
     assert masks[1].all() and not masks[2].any() and 0 < masks[0].sum() < masks[0].size
 
@@ -70,14 +76,18 @@ def test_box_mask_rejects_bad_shapes():
 def test_plot_confusion_and_paired_bars():
     ax = plotting.plot_confusion(np.array([[3, 1], [0, 4]]), ["a", "b"], title="t")
     img = ax.images[0].get_array()
-    assert np.allclose(img, [[0.75, 0.25], [0, 1]])           # rows normalised to shares
+    # rows normalised to shares
+    assert np.allclose(img, [[0.75, 0.25], [0, 1]])
     assert ax.get_xlabel() == "predicted class" and ax.get_ylabel() == "true class"
     with pytest.raises(ValueError, match="labels"):
         plotting.plot_confusion(np.eye(3), ["a", "b"])
-    ax = plotting.plot_paired_bars({"m1": {"paper": 0.8, "ours": 0.6}, "m2": {"ours": 0.3, "paper": float("nan")}},
-                                   ylabel="accuracy", ylim=(0, 1))
+    ax = plotting.plot_paired_bars(
+        {"m1": {"paper": 0.8, "ours": 0.6}, "m2": {"ours": 0.3, "paper": float("nan")}},
+        ylabel="accuracy",
+        ylim=(0, 1),
+    )
     heights = sorted(round(p.get_height(), 3) for p in ax.patches)
-    assert heights == [0.3, 0.6, 0.8]                          # the NaN bar is a gap
+    assert heights == [0.3, 0.6, 0.8]  # the NaN bar is a gap
     assert ax.get_ylabel() == "accuracy"
     with pytest.raises(TypeError, match="groups"):
         plotting.plot_paired_bars({}, ylabel="x")

@@ -7,12 +7,22 @@ import math
 import pytest
 import torch
 import torchvision
+from _toy import TINY, toy_frames
 
 from acousticlib.models import (
-    ALIGN_SHIFT, AUVAE, MCGAN, UVAE, DualCamNet, GeneratorConfig, MCGANGenerator, VisualBackbone, build_model, generator_inputs,
-    model_spec, receptive_field,
+    ALIGN_SHIFT,
+    AUVAE,
+    MCGAN,
+    UVAE,
+    DualCamNet,
+    GeneratorConfig,
+    MCGANGenerator,
+    VisualBackbone,
+    build_model,
+    generator_inputs,
+    model_spec,
+    receptive_field,
 )
-from _toy import TINY, toy_frames
 
 torch.set_num_threads(1)
 
@@ -31,31 +41,41 @@ def test_backbone_map_is_12x16_for_both_frame_sizes(backbone, size):
 
 @pytest.mark.parametrize("size", [(144, 192), (480, 640)])
 def test_prepared_frame_is_shifted_half_a_cell(size):
-    # a block exactly covering visual cell (i, j) = 3 x 3 acoustic pixels lands on rows 16i-8..16i+7
+    # a block exactly covering visual cell (i, j) = 3 x 3 acoustic pixels lands on rows
+    # 16i-8..16i+7
     h, w = size
     i, j = 5, 9
     frames = torch.zeros(1, 3, h, w)
-    frames[..., i * h // 12:(i + 1) * h // 12, j * w // 16:(j + 1) * w // 16] = 1.0
+    frames[..., i * h // 12 : (i + 1) * h // 12, j * w // 16 : (j + 1) * w // 16] = 1.0
     vb = VisualBackbone("resnet18", 4, imagenet_normalization=False)
     x = vb.prepare(frames)[0, 0]
     assert x.shape == (192, 256)
     rows = torch.nonzero(x.max(1).values > 0.5).flatten()
     cols = torch.nonzero(x.max(0).values > 0.5).flatten()
-    assert rows.min() == 16 * i - ALIGN_SHIFT and rows.max() == 16 * i + 15 - ALIGN_SHIFT
-    assert cols.min() == 16 * j - ALIGN_SHIFT and cols.max() == 16 * j + 15 - ALIGN_SHIFT
+    assert (
+        rows.min() == 16 * i - ALIGN_SHIFT and rows.max() == 16 * i + 15 - ALIGN_SHIFT
+    )
+    assert (
+        cols.min() == 16 * j - ALIGN_SHIFT and cols.max() == 16 * j + 15 - ALIGN_SHIFT
+    )
 
 
 def _box_filter_backbone():
-    """A ResNet-18 backbone (scale 2: 384 x 512 input, so interior receptive fields are not cut by the
-    border) whose convolutions all average and whose batch norms are identities: its receptive
-    fields are symmetric about each cell's sampling point."""
+    """A ResNet-18 backbone (scale 2: 384 x 512 input, so interior receptive fields are
+    not cut by the border) whose convolutions all average and whose batch norms are
+    identities: its receptive fields are symmetric about each cell's sampling point."""
     vb = VisualBackbone("resnet18", 4, scale=2, imagenet_normalization=False).eval()
     with torch.no_grad():
         for m in vb.modules():
             if isinstance(m, torch.nn.Conv2d):
                 m.weight.fill_(1.0 / m.weight[0].numel())
             elif isinstance(m, torch.nn.BatchNorm2d):
-                m.weight.fill_(1.0), m.bias.zero_(), m.running_mean.zero_(), m.running_var.fill_(1.0)
+                (
+                    m.weight.fill_(1.0),
+                    m.bias.zero_(),
+                    m.running_mean.zero_(),
+                    m.running_var.fill_(1.0),
+                )
     # same window geometry as the max-pool, without its tie-breaking toward the top-left
     vb.trunk[3] = torch.nn.AvgPool2d(kernel_size=3, stride=2, padding=1)
     return vb
@@ -63,21 +83,25 @@ def _box_filter_backbone():
 
 @pytest.mark.parametrize("cell", [(5, 8), (4, 6), (6, 9)])
 def test_each_trunk_cell_is_centred_on_its_block_of_the_frame(cell):
-    # gradient centre of mass of one trunk cell w.r.t. the frame pixels (its effective receptive field)
+    # gradient centre of mass of one trunk cell w.r.t. the frame pixels (its effective
+    # receptive field)
     vb = _box_filter_backbone()
     frame = torch.full((1, 3, 384, 512), 0.5, requires_grad=True)
     vb.trunk_features(frame)[0, :, cell[0], cell[1]].sum().backward()
     g = frame.grad.abs().sum(dim=(0, 1))
     r = (g.sum(1) * torch.arange(384)).sum() / g.sum()
     c = (g.sum(0) * torch.arange(512)).sum() / g.sum()
-    assert abs(float(r) - (32 * cell[0] + 15.5)) <= 1.0  # the centre of the cell's 32 x 32 block
+    # the centre of the cell's 32 x 32 block
+    assert abs(float(r) - (32 * cell[0] + 15.5)) <= 1.0
     assert abs(float(c) - (32 * cell[1] + 15.5)) <= 1.0
 
 
 def test_backbone_accepts_precomputed_trunk_features(backbone):
     frames = torch.rand(2, 3, 144, 192)
     with torch.no_grad():
-        assert torch.allclose(backbone(frames), backbone(backbone.trunk_features(frames)))
+        assert torch.allclose(
+            backbone(frames), backbone(backbone.trunk_features(frames))
+        )
 
 
 def test_resnet50_trunk_is_output_stride_16():
@@ -133,7 +157,8 @@ def test_skip_variants_differ_in_structure_and_in_what_the_decoder_reads():
     assert "decoder.merge1" not in names[0] and "decoder.merge2" not in names[0]
     assert "decoder.merge1" in names[1] and "decoder.merge2" not in names[1]
     assert {"decoder.merge1", "decoder.merge2"} <= names[2]
-    # functionally: with 0 skips the decoder ignores the skip tensors; with 1 it reads the 36 x 48 one
+    # functionally: with 0 skips the decoder ignores the skip tensors; with 1 it reads
+    # the 36 x 48 one
     torch.manual_seed(0)
     z = torch.randn(2, TINY.latent)
     skips = [torch.rand(2, 4, 36, 48), torch.rand(2, 4, 12, 16)]
@@ -148,7 +173,9 @@ def test_uvae_samples_in_training_and_uses_the_mean_in_eval():
     model = UVAE(TINY)
     audio, vis = torch.rand(3, 12, 36, 48), torch.rand(3, 2, 12, 16)
     out = model(audio, vis)
-    assert out["mu"].shape == out["sigma"].shape == (3, TINY.latent) and bool((out["sigma"] > 0).all())
+    assert out["mu"].shape == out["sigma"].shape == (3, TINY.latent) and bool(
+        (out["sigma"] > 0).all()
+    )
     assert not torch.equal(out["z"], out["mu"])
     model.eval()
     a, b = model(audio, vis), model(audio, vis)
@@ -160,9 +187,16 @@ def test_mcgan_output_depends_on_the_noise_and_has_no_skips():
     model = MCGAN(TINY, disc_channels=(4, 8)).eval()
     audio, vis = torch.rand(2, 12, 36, 48), torch.rand(2, 2, 12, 16)
     z1, z2 = torch.randn(2, TINY.noise), torch.randn(2, TINY.noise)
-    assert torch.equal(model(audio, vis, z=z1)["recon"], model(audio, vis, z=z1)["recon"])
-    assert not torch.allclose(model(audio, vis, z=z1)["recon"], model(audio, vis, z=z2)["recon"])
-    assert model.generator.decoder.merge1 is None and model.generator.decoder.merge2 is None
+    assert torch.equal(
+        model(audio, vis, z=z1)["recon"], model(audio, vis, z=z1)["recon"]
+    )
+    assert not torch.allclose(
+        model(audio, vis, z=z1)["recon"], model(audio, vis, z=z2)["recon"]
+    )
+    assert (
+        model.generator.decoder.merge1 is None
+        and model.generator.decoder.merge2 is None
+    )
     with pytest.raises(ValueError, match="z must"):
         model(audio, vis, z=torch.randn(2, TINY.noise + 1))
 
@@ -173,9 +207,11 @@ def test_dualcamnet_windows_frames_and_scale_invariance():
     x = torch.rand(3, 12, 12, 36, 48)
     assert net(x).shape == (3, 10) and net.feature_map(x).shape == (3, 12, 16, 12, 16)
     assert net(x[:, 0]).shape == (3, 10)
-    # per-frame min-max normalisation: an affine change of each frame's scale changes nothing
+    # per-frame min-max normalisation: an affine change of each frame's scale changes
+    # nothing
     assert torch.allclose(net(3.0 * x + 2.0), net(x), atol=1e-5)
-    # the temporal conv mixes frames: changing frame 0 changes frame 3's features (within 7 // 2 frames)
+    # the temporal conv mixes frames: changing frame 0 changes frame 3's features
+    # (within 7 // 2 frames)
     y = x.clone()
     y[:, 0] = torch.rand(3, 12, 36, 48)
     assert not torch.allclose(net.feature_map(x)[:, 3], net.feature_map(y)[:, 3])
@@ -188,7 +224,10 @@ def test_dualcamnet_batch_norm_option():
     assert sum(isinstance(m, torch.nn.BatchNorm2d) for m in normed.modules()) == 2
     assert normed.eval()(torch.rand(2, 12, 12, 36, 48)).shape == (2, 10)
     spec = model_spec("dualcamnet", "book", batch_norm=True)
-    assert build_model(spec).batch_norm and not build_model(model_spec("dualcamnet", "book")).batch_norm
+    assert (
+        build_model(spec).batch_norm
+        and not build_model(model_spec("dualcamnet", "book")).batch_norm
+    )
     with pytest.raises(TypeError, match="batch_norm"):
         DualCamNet(10, (8, 16), batch_norm="yes")
 
@@ -218,30 +257,45 @@ def test_generator_inputs_are_normalised_and_fold_windows():
     data = toy_frames(4, frames=3)
     batch = {k: torch.stack([data[i][k] for i in range(4)]) for k in data[0]}
     x = generator_inputs(batch)
-    assert x["lead"] == (4, 3) and x["audio"].shape == (12, 12, 36, 48) and x["visual"].shape == (12, 2, 12, 16)
+    assert (
+        x["lead"] == (4, 3)
+        and x["audio"].shape == (12, 12, 36, 48)
+        and x["visual"].shape == (12, 2, 12, 16)
+    )
     flat = x["target"].flatten(1)
-    assert torch.allclose(flat.min(1).values, torch.zeros(12)) and torch.allclose(flat.max(1).values, torch.ones(12))
+    assert torch.allclose(flat.min(1).values, torch.zeros(12)) and torch.allclose(
+        flat.max(1).values, torch.ones(12)
+    )
     assert torch.equal(x["audio"][:, :, 0, 0], x["audio"][:, :, 35, 47])
 
 
 def test_profiles_carry_the_paper_sizes_and_build_reproducibly():
     full = model_spec("uvae", "full")["generator"]
-    assert (full["enc_channels"], full["mid_channels"], full["latent"], full["arch"]) == (128, 133, 150, "resnet50")
+    assert (
+        full["enc_channels"],
+        full["mid_channels"],
+        full["latent"],
+        full["arch"],
+    ) == (128, 133, 150, "resnet50")
     assert model_spec("dualcamnet", "full")["channels"] == [32, 128]
     spec = model_spec("mcgan", "smoke", arch=None)
     torch.manual_seed(3)
     a = build_model(spec)
     torch.manual_seed(3)
     b = build_model(spec)
-    assert all(torch.equal(p, q) for p, q in zip(a.state_dict().values(), b.state_dict().values()))
+    assert all(
+        torch.equal(p, q)
+        for p, q in zip(a.state_dict().values(), b.state_dict().values(), strict=False)
+    )
     with pytest.raises(ValueError, match="name"):
         model_spec("vae")
 
 
 @pytest.mark.parametrize("name", ["uvae", "auvae", "mcgan"])
 def test_full_profile_generators_train_one_step_at_the_paper_sizes(name):
-    """The ``full`` profile (a GPU's run) builds and takes one training step on CPU at its real widths:
-    ResNet-50 trunk features in, 128/133 channels, latent 150, the paper's DualCamNet discriminator."""
+    """The ``full`` profile (a GPU's run) builds and takes one training step on CPU at
+    its real widths: ResNet-50 trunk features in, 128/133 channels, latent 150, the
+    paper's DualCamNet discriminator."""
     from acousticlib.models.visual import TRUNK_CHANNELS
     from acousticlib.training import TrainConfig, task_for
 
@@ -251,16 +305,20 @@ def test_full_profile_generators_train_one_step_at_the_paper_sizes(name):
     config = model.config if hasattr(model, "config") else model.generator.config
     assert (config.enc_channels, config.mid_channels, config.latent) == (128, 133, 150)
     g = torch.Generator().manual_seed(1)
-    batch = {"acoustic": torch.rand(2, 12, 36, 48, generator=g),
-             "frame": torch.rand(2, TRUNK_CHANNELS[config.arch], 12, 16, generator=g),
-             "mfcc_mono": torch.rand(2, 12, generator=g), "label": torch.tensor([0, 1])}
+    batch = {
+        "acoustic": torch.rand(2, 12, 36, 48, generator=g),
+        "frame": torch.rand(2, TRUNK_CHANNELS[config.arch], 12, 16, generator=g),
+        "mfcc_mono": torch.rand(2, 12, generator=g),
+        "label": torch.tensor([0, 1]),
+    }
     task = task_for(model)
     opts = task.optimizers(TrainConfig(epochs=1, batch_size=2, lr=1e-4))
     before = [p.detach().clone() for p in model.parameters() if p.requires_grad]
     logs = task.train_step(batch, opts)
     assert logs and all(math.isfinite(v) for v in logs.values())
     after = [p for p in model.parameters() if p.requires_grad]
-    assert any(not torch.equal(a, b) for a, b in zip(before, after))   # the step changed the weights
+    # the step changed the weights
+    assert any(not torch.equal(a, b) for a, b in zip(before, after, strict=False))
     model.eval()
     with torch.no_grad():
         assert math.isfinite(task.val_step(batch)["loss"])

@@ -1,4 +1,5 @@
-"""The phrase makers of acousticlib.reporting: every branch, and the errors for bad input."""
+"""The phrase makers of acousticlib.reporting: every branch, and the errors for bad
+input."""
 
 import numpy as np
 import pytest
@@ -8,25 +9,32 @@ from acousticlib import reporting as R
 from acousticlib.models import count_parameters
 
 
-@pytest.mark.parametrize("values, phrase", [
-    ([3.0, 2.0, 1.0], "falls in every epoch"),
-    ([1.0, 2.0, 3.0], "rises in every epoch"),
-    ([1.0, 2.0, 1.5], "goes up and down"),
-    ([1.0, 1.0], "goes up and down"),            # a flat step is neither a fall nor a rise
-    ([1.0], R.ONE_EPOCH),
-])
+@pytest.mark.parametrize(
+    "values, phrase",
+    [
+        ([3.0, 2.0, 1.0], "falls in every epoch"),
+        ([1.0, 2.0, 3.0], "rises in every epoch"),
+        ([1.0, 2.0, 1.5], "goes up and down"),
+        # a flat step is neither a fall nor a rise
+        ([1.0, 1.0], "goes up and down"),
+        ([1.0], R.ONE_EPOCH),
+    ],
+)
 def test_epoch_trend(values, phrase):
     assert R.epoch_trend(values) == phrase
 
 
-@pytest.mark.parametrize("values, phrase", [
-    ([1.0, 1.005], "hardly changes"),
-    ([1.0, 0.97], "falls a little"),
-    ([1.0, 1.03], "rises a little"),
-    ([1.0, 0.5], "falls"),
-    ([1.0, 2.0, 2.5], "rises"),                  # only the last two epochs count
-    (np.array([4.0]), R.ONE_EPOCH),
-])
+@pytest.mark.parametrize(
+    "values, phrase",
+    [
+        ([1.0, 1.005], "hardly changes"),
+        ([1.0, 0.97], "falls a little"),
+        ([1.0, 1.03], "rises a little"),
+        ([1.0, 0.5], "falls"),
+        ([1.0, 2.0, 2.5], "rises"),  # only the last two epochs count
+        (np.array([4.0]), R.ONE_EPOCH),
+    ],
+)
 def test_last_step(values, phrase):
     assert R.last_step(values) == phrase
 
@@ -34,44 +42,82 @@ def test_last_step(values, phrase):
 def test_epoch_path_names_each_epoch():
     assert R.epoch_path([1.0, 0.9], [1, 2]) == "fell in epoch 2"
     assert R.epoch_path([1.0, 0.9, 0.905, 1.2], [1, 2, 3, 4]) == (
-        "fell in epoch 2, stayed about level in epoch 3 and rose in epoch 4")
-    assert R.epoch_path([1.0, 0.9, 0.905], [5, 6, 7], tol=1e-4) == "fell in epoch 6 and rose in epoch 7"
+        "fell in epoch 2, stayed about level in epoch 3 and rose in epoch 4"
+    )
+    assert (
+        R.epoch_path([1.0, 0.9, 0.905], [5, 6, 7], tol=1e-4)
+        == "fell in epoch 6 and rose in epoch 7"
+    )
 
 
 def test_epoch_path_sums_up_long_runs():
-    assert R.epoch_path([5.0, 4, 3, 2, 1], range(1, 6)) == "fell between the first epoch and the last"
-    assert R.epoch_path([5.0, 4, 3, 4, 1], range(1, 6)) == "moved between the first epoch and the last"
+    assert (
+        R.epoch_path([5.0, 4, 3, 2, 1], range(1, 6))
+        == "fell between the first epoch and the last"
+    )
+    assert (
+        R.epoch_path([5.0, 4, 3, 4, 1], range(1, 6))
+        == "moved between the first epoch and the last"
+    )
     assert R.epoch_path([5.0], [1]) == R.ONE_EPOCH
 
 
 def test_versus_reference_groups_epochs():
     ref = [1.0, 1.0, 1.0]
-    assert R.versus_reference([2.0, 2.0, 2.0], ref, [1, 2, 3], "the training MSE") == "above the training MSE after every epoch"
-    assert R.versus_reference([0.5, 2.0, 1.001], ref, [1, 2, 3], "the training MSE") == (
-        "below the training MSE after epoch 1 and above it after epoch 2 and level with it after epoch 3")
-    assert R.versus_reference([0.5, 2.0, 3.0], ref, [1, 2, 3], "it0") == "below it0 after epoch 1 and above it after epochs 2 and 3"
+    assert (
+        R.versus_reference([2.0, 2.0, 2.0], ref, [1, 2, 3], "the training MSE")
+        == "above the training MSE after every epoch"
+    )
+    assert R.versus_reference(
+        [0.5, 2.0, 1.001], ref, [1, 2, 3], "the training MSE"
+    ) == (
+        "below the training MSE after epoch 1 and above it after epoch 2 and level "
+        "with it after epoch 3"
+    )
+    assert (
+        R.versus_reference([0.5, 2.0, 3.0], ref, [1, 2, 3], "it0")
+        == "below it0 after epoch 1 and above it after epochs 2 and 3"
+    )
 
 
-@pytest.mark.parametrize("values, phrase", [
-    ([1.0, 1.005], "level with"),
-    ([0.95, 0.93], "a little below"),
-    ([1.05, 1.002], "a little above"),          # one level with it, the other a little above
-    ([0.5, 0.95], "below"),
-    (1.3, "above"),
-    ([0.9, 1.1], "on either side of"),
-])
+@pytest.mark.parametrize(
+    "values, phrase",
+    [
+        ([1.0, 1.005], "level with"),
+        ([0.95, 0.93], "a little below"),
+        # one level with it, the other a little above
+        ([1.05, 1.002], "a little above"),
+        ([0.5, 0.95], "below"),
+        (1.3, "above"),
+        ([0.9, 1.1], "on either side of"),
+    ],
+)
 def test_standing(values, phrase):
     assert R.standing(values, 1.0) == phrase
 
 
 def test_versus_chance_in_standard_errors():
-    se = np.sqrt(0.1 * 0.9 / 100)                                  # 0.03 for 100 items, 10 classes
-    assert R.versus_chance(0.1 + 3 * se, 100, 10) == "more than two standard errors above chance"
-    assert R.versus_chance(0.1 + 2.2 * se, 100, 10) == "just beyond two standard errors above chance"
-    assert R.versus_chance(0.1 + 1.9 * se, 100, 10) == "within two standard errors of chance"
-    assert R.versus_chance(0.1 - 1.9 * se, 100, 10) == "within two standard errors of chance"
+    # 0.03 for 100 items, 10 classes
+    se = np.sqrt(0.1 * 0.9 / 100)
+    assert (
+        R.versus_chance(0.1 + 3 * se, 100, 10)
+        == "more than two standard errors above chance"
+    )
+    assert (
+        R.versus_chance(0.1 + 2.2 * se, 100, 10)
+        == "just beyond two standard errors above chance"
+    )
+    assert (
+        R.versus_chance(0.1 + 1.9 * se, 100, 10)
+        == "within two standard errors of chance"
+    )
+    assert (
+        R.versus_chance(0.1 - 1.9 * se, 100, 10)
+        == "within two standard errors of chance"
+    )
     assert R.versus_chance(0.0, 100, 10) == "more than two standard errors below chance"
-    assert R.versus_chance(0.6, 100, 2) == "within two standard errors of chance"     # 2 classes: se 0.05
+    # 2 classes: se 0.05
+    assert R.versus_chance(0.6, 100, 2) == "within two standard errors of chance"
     with pytest.raises(ValueError, match="accuracy must lie in"):
         R.versus_chance(1.5, 100, 10)
     with pytest.raises(ValueError, match="n_classes must be at least 2"):
@@ -83,11 +129,15 @@ def test_claim_verdicts():
     assert R.claim_verdict(-0.3, 0.1) == "does not hold"
     assert R.claim_verdict(0.15, 0.1) == "inconclusive"
     assert R.claim_verdict(0.0, 0.0) == "inconclusive"
-    assert R.claim_verdict(0.3, float("nan")) == "inconclusive"          # unknown uncertainty
+    # unknown uncertainty
+    assert R.claim_verdict(0.3, float("nan")) == "inconclusive"
     assert R.claim_verdict(float("nan"), 0.1) == "inconclusive"
     assert R.combined_verdict(["holds", "holds"]) == "holds"
     assert R.combined_verdict(["holds", "inconclusive"]) == "inconclusive"
-    assert R.combined_verdict(["inconclusive", "does not hold", "holds"]) == "does not hold"
+    assert (
+        R.combined_verdict(["inconclusive", "does not hold", "holds"])
+        == "does not hold"
+    )
 
 
 def test_bad_input_names_the_parameter():
@@ -114,8 +164,10 @@ def test_bad_input_names_the_parameter():
 
 
 def test_count_parameters():
-    net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Linear(4, 2))   # 16 + 10 parameters
-    net[0].weight.requires_grad_(False)                                         # 12 frozen
+    # 16 + 10 parameters
+    net = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.Linear(4, 2))
+    # 12 frozen
+    net[0].weight.requires_grad_(False)
     assert count_parameters(net) == 26
     assert count_parameters(net, trainable=True) == 14
     with pytest.raises(TypeError, match="module must be a torch.nn.Module"):

@@ -9,8 +9,9 @@ import pytest
 
 from acousticlib import runtime
 
-# Allocates and frees a 24 MiB block (by default glibc maps it, then raises its mmap threshold to 24 MiB),
-# then a 16 MiB one: how many MiB stay resident after both frees (inside the block, and after it)?
+# Allocates and frees a 24 MiB block (by default glibc maps it, then raises its mmap
+# threshold to 24 MiB), then a 16 MiB one: how many MiB stay resident after both frees
+# (inside the block, and after it)?
 PROBE = """
 import contextlib, sys, numpy as np, psutil
 from acousticlib import runtime
@@ -31,18 +32,21 @@ print(inside, (p.memory_info().rss - before) / 2**20)
 
 def _resident_after_free(mode: str) -> tuple[float, float]:
     """MiB still resident after the frees: inside the (speed) block, and after it."""
-    out = subprocess.run([sys.executable, "-c", PROBE, mode], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE, mode], capture_output=True, text=True, check=True
+    )
     inside, after = map(float, out.stdout.split())
     return inside, after
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="glibc's mallopt")
 def test_fixed_mmap_threshold_gives_freed_blocks_back():
-    # glibc's default (dynamic threshold) keeps the 16 MiB block in the heap after its free; the fixed one does not
+    # glibc's default (dynamic threshold) keeps the 16 MiB block in the heap after its
+    # free; the fixed one does not
     assert _resident_after_free("default")[0] > 8
     assert _resident_after_free("fixed")[0] < 1
-    # inside heap_for_speed the heap keeps freed blocks for reuse (no fresh mapping per training step); on
-    # exit they are given back
+    # inside heap_for_speed the heap keeps freed blocks for reuse (no fresh mapping per
+    # training step); on exit they are given back
     inside, after = _resident_after_free("speed")
     assert inside > 8 and after < 1
 
@@ -57,7 +61,12 @@ def test_configure_sets_threads_and_rejects_bad_input():
     import torch
 
     run = runtime.configure("smoke", 3, "cpu", threads=1)
-    assert run.profile == "smoke" and run.seed == 3 and run.threads == 1 and torch.get_num_threads() == 1
+    assert (
+        run.profile == "smoke"
+        and run.seed == 3
+        and run.threads == 1
+        and torch.get_num_threads() == 1
+    )
     with pytest.raises(ValueError, match="profile"):
         runtime.configure("huge")
     with pytest.raises(ValueError, match="threads"):

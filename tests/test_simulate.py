@@ -1,4 +1,5 @@
-"""acousticlib.simulate against the analytic free field s(t - r/c) / (4 pi r) and room acoustics."""
+"""acousticlib.simulate against the analytic free field s(t - r/c) / (4 pi r) and
+room acoustics."""
 
 from __future__ import annotations
 
@@ -34,20 +35,29 @@ MICS = G.spiral_array(12, 0.5).positions
 @settings(max_examples=15, deadline=None)
 @given(x=st.floats(-1, 1), y=st.floats(-1, 1), z=st.floats(0.3, 4))
 def test_free_field_delays_and_attenuation(x, y, z):
-    """The pulse arrives at r/c seconds with amplitude 1/(4 pi r) at every microphone."""
+    """The pulse arrives at r/c seconds with amplitude 1/(4 pi r) at every
+    microphone."""
     src = np.array([x, y, z])
     n = 2048
     out = S.free_field(gaussian_pulse(n, 200), FS, src, MICS)
     r = np.linalg.norm(MICS - src, axis=1)
     t = np.arange(n)
-    # centroid of the arriving pulse = emission time + delay; its area = pulse area / (4 pi r)
+    # centroid of the arriving pulse = emission time + delay; its area = pulse area / (4
+    # pi r)
     centroid = (out * t).sum(1) / out.sum(1)
     np.testing.assert_allclose(centroid, 200 + r / C * FS, atol=1e-3)
-    np.testing.assert_allclose(out.sum(1), math.sqrt(2 * math.pi) * 2.0 / (4 * math.pi * r), rtol=1e-4)
+    np.testing.assert_allclose(
+        out.sum(1), math.sqrt(2 * math.pi) * 2.0 / (4 * math.pi * r), rtol=1e-4
+    )
 
 
 @settings(max_examples=6, deadline=None)
-@given(x=st.floats(-1, 1), y=st.floats(-1, 1), z=st.floats(0.5, 3), seed=st.integers(0, 100))
+@given(
+    x=st.floats(-1, 1),
+    y=st.floats(-1, 1),
+    z=st.floats(0.5, 3),
+    seed=st.integers(0, 100),
+)
 def test_pyroomacoustics_anechoic_matches_the_analytic_free_field(x, y, z, seed):
     s = bandlimited_noise(3000, seed)
     src = np.array([x, y, z])
@@ -103,7 +113,9 @@ def test_moving_source_in_a_room_without_reflections_approximates_free_field():
     sim = S.record(S.Source(s, traj), FS, MICS[:4], room=room)
     ref = S.free_field(s, FS, traj, MICS[:4])
     core = slice(200, 5800)
-    corr = np.sum(sim[:, core] * ref[:, core]) / np.sqrt(np.sum(sim[:, core] ** 2) * np.sum(ref[:, core] ** 2))
+    corr = np.sum(sim[:, core] * ref[:, core]) / np.sqrt(
+        np.sum(sim[:, core] ** 2) * np.sum(ref[:, core] ** 2)
+    )
     assert corr > 0.99
     # anechoic moving sources use the exact model
     np.testing.assert_allclose(S.record(S.Source(s, traj), FS, MICS[:4]), ref)
@@ -144,7 +156,9 @@ def test_simulate_rejects_bad_input():
         S.free_field(np.array([0.0, np.nan]), FS, [0, 0, 1], MICS)
     with pytest.raises(ValueError, match=r"signal must be 1-D"):
         S.free_field(np.ones((2, 10)), FS, [0, 0, 1], MICS)
-    with pytest.raises(ValueError, match=r"position must have shape \(3,\) or \(K, 3\)"):
+    with pytest.raises(
+        ValueError, match=r"position must have shape \(3,\) or \(K, 3\)"
+    ):
         S.free_field(s, FS, [0, 1], MICS)
     with pytest.raises(ValueError, match="position must stay at least 1 mm"):
         S.free_field(s, FS, MICS[0], MICS)
@@ -152,10 +166,19 @@ def test_simulate_rejects_bad_input():
         S.record("drone", FS, MICS)
     with pytest.raises(ValueError, match="room must be 'anechoic' or a Shoebox"):
         S.record(S.Source(s, [0, 0, 1]), FS, MICS, room="hall")
-    with pytest.raises(ValueError, match="room.array_position must lie inside the room"):
+    with pytest.raises(
+        ValueError, match="room.array_position must lie inside the room"
+    ):
         S.Shoebox((4.0, 4.0, 3.0), 0.3, (5.0, 1.0, 1.0))
-    with pytest.raises(ValueError, match="sources and microphones must lie inside the room"):
-        S.record(S.Source(s, [0, 0, 10.0]), FS, MICS, room=S.Shoebox((4.0, 4.0, 3.0), 0.3, (2.0, 1.0, 1.0)))
+    with pytest.raises(
+        ValueError, match="sources and microphones must lie inside the room"
+    ):
+        S.record(
+            S.Source(s, [0, 0, 10.0]),
+            FS,
+            MICS,
+            room=S.Shoebox((4.0, 4.0, 3.0), 0.3, (2.0, 1.0, 1.0)),
+        )
     with pytest.raises(ValueError, match="room.rt60 must be finite and > 0"):
         S.Shoebox((4.0, 4.0, 3.0), -0.3, (2.0, 1.0, 1.0))
     with pytest.raises(ValueError, match="recording must not be silent"):

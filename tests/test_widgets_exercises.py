@@ -1,4 +1,5 @@
-"""Widgets are driven by setting their values; exercise checkers accept right answers and reject wrong ones."""
+"""Widgets are driven by setting their values; exercise checkers accept right answers
+and reject wrong ones."""
 
 from __future__ import annotations
 
@@ -20,19 +21,33 @@ def explorer():
     fs = 12288.0
     rng = np.random.default_rng(0)
     noise = rng.standard_normal(2048)  # broadband: every direction is well defined
-    return SourceExplorer(spiral_array(32, 0.5), Camera().resized(144, 192), noise, fs,
-                          grid_shape=(18, 24), depth=1.5, band=(1000.0, 5000.0))
+    return SourceExplorer(
+        spiral_array(32, 0.5),
+        Camera().resized(144, 192),
+        noise,
+        fs,
+        grid_shape=(18, 24),
+        depth=1.5,
+        band=(1000.0, 5000.0),
+    )
 
 
 def test_source_explorer_follows_the_sliders(explorer):
     start = explorer.result
-    assert max(abs(a - b) for a, b in zip(start.peak, start.true_pixel)) <= 1
+    assert (
+        max(abs(a - b) for a, b in zip(start.peak, start.true_pixel, strict=False)) <= 1
+    )
     for x, y in [(0.5, -0.2), (-0.6, 0.3)]:
         explorer.controls["x"].value = x
         explorer.controls["y"].value = y
         r = explorer.result
         assert r.position[:2] == pytest.approx((x, y), abs=0.006)
-        assert max(abs(a - b) for a, b in zip(r.peak, r.true_pixel)) <= 1, (r.peak, r.true_pixel)
+        assert (
+            max(abs(a - b) for a, b in zip(r.peak, r.true_pixel, strict=False)) <= 1
+        ), (
+            r.peak,
+            r.true_pixel,
+        )
         assert r.peak != start.peak
 
 
@@ -41,7 +56,8 @@ def test_source_explorer_band_changes_the_image(explorer):
     low = explorer.result.energy / explorer.result.energy.max()
     explorer.controls["band"].value = (4000.0, 6000.0)
     high = explorer.result.energy / explorer.result.energy.max()
-    # Low frequencies give a wide main lobe: more of the image is within 3 dB of the peak.
+    # Low frequencies give a wide main lobe: more of the image is within 3 dB of the
+    # peak.
     assert (low > 0.5).sum() > 3 * (high > 0.5).sum()
 
 
@@ -62,13 +78,18 @@ def test_beamwidth_checker():
     wrong = exercises.check("01.1", right * 2, frequency=2000.0, aperture=0.5)
     assert not wrong and "too large" in wrong.message
     assert not exercises.check("01.1", "twenty", frequency=2000.0, aperture=0.5)
-    assert not exercises.check("01.1", math.radians(right), frequency=2000.0, aperture=0.5)  # radians, not degrees
+    # radians, not degrees
+    assert not exercises.check(
+        "01.1", math.radians(right), frequency=2000.0, aperture=0.5
+    )
 
 
 def test_peak_pixel_checker_and_grading():
     assert exercises.check("01.2", (10, 20), expected_pixel=(10, 21))
     assert not exercises.check("01.2", (3, 20), expected_pixel=(10, 21))
-    table = exercises.grade({"ada": {"01.2": (10, 21)}, "bob": {"01.2": "?"}}, expected_pixel=(10, 21))
+    table = exercises.grade(
+        {"ada": {"01.2": (10, 21)}, "bob": {"01.2": "?"}}, expected_pixel=(10, 21)
+    )
     assert table == {"ada": {"01.2": True}, "bob": {"01.2": False}}
     with pytest.raises(ValueError, match="unknown exercise"):
         exercises.check("99.9", 1)
@@ -76,14 +97,18 @@ def test_peak_pixel_checker_and_grading():
 
 
 def test_explorer_draws_its_figure_into_an_image_widget(explorer):
-    # The live figure is PNG bytes in an Image widget (an image inside an Output widget stalls
-    # papermill for the whole cell timeout); a control change redraws it.
+    # The live figure is PNG bytes in an Image widget (an image inside an Output widget
+    # stalls papermill for the whole cell timeout); a control change redraws it.
     import matplotlib.pyplot as plt
 
     explorer.update()
     first = explorer.image.value
     assert first[:8] == b"\x89PNG\r\n\x1a\n" and not plt.get_fignums()
-    name, control = next((n, c) for n, c in explorer.controls.items() if hasattr(c, "max") and c.value != c.max)
+    name, control = next(
+        (n, c)
+        for n, c in explorer.controls.items()
+        if hasattr(c, "max") and c.value != c.max
+    )
     control.value = control.max
     assert explorer.image.value != first
     assert explorer.image in explorer.widget().children

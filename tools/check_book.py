@@ -7,26 +7,30 @@ Usage::
 
 What it does:
 
-1. Serves the HTML folder on ``127.0.0.1`` (an ephemeral port, ``http.server`` in a thread).
-2. Statically parses every book page (every ``.html`` under the folder except Sphinx internals:
-   ``genindex``, ``search``, ``py-modindex`` and folders starting with ``_``) and checks
-   * every local link (``<a href>``, stylesheets, scripts, downloads): the target file exists,
-     and a ``#fragment`` names an ``id`` (or ``<a name>``) on the target page;
+1. Serves the HTML folder on ``127.0.0.1`` (an ephemeral port, ``http.server`` in a
+   thread).
+2. Statically parses every book page (every ``.html`` under the folder except Sphinx
+   internals: ``genindex``, ``search``, ``py-modindex`` and folders starting with ``_``)
+       and checks
+   * every local link (``<a href>``, stylesheets, scripts, downloads): the target file
+     exists, and a ``#fragment`` names an ``id`` (or ``<a name>``) on the target page;
    * every local image (``<img src>``, ``srcset``): the file exists and is not empty.
-3. Opens every page in headless Chromium -- the **system** browser ``/usr/bin/chromium`` driven
-   by Playwright (no browser download). Requests to any host other than the local server are
-   aborted (the check runs offline: MathJax, require.js, thebe, Binder live on CDNs) and are not
-   failures. It fails on
-   * console errors that come from the book's own pages/assets on ``127.0.0.1``, and uncaught
-     page errors;
+3. Opens every page in headless Chromium -- the **system** browser ``/usr/bin/chromium``
+   driven by Playwright (no browser download). Requests to any host other than the local
+   server are aborted (the check runs offline: MathJax, require.js, thebe, Binder live
+   on CDNs) and are not failures. It fails on
+   * console errors that come from the book's own pages/assets on ``127.0.0.1``, and
+     uncaught page errors;
    * local requests that fail or answer HTTP >= 400;
-   * ``<img>`` elements pointing to local files that did not decode (``naturalWidth == 0``);
+   * ``<img>`` elements pointing to local files that did not decode (``naturalWidth ==
+     0``);
    and saves a full-page screenshot of each page.
-4. Opens ``search.html?q=WORD`` for a word taken from the book's first page (or ``--search-word``)
-   and fails if the search finds nothing.
+4. Opens ``search.html?q=WORD`` for a word taken from the book's first page (or
+   ``--search-word``) and fails if the search finds nothing.
 
-Exit status: 0 when everything passes, 1 with a list of failures, 2 on a usage error (missing
-folder, no browser). A summary table (pages, links, images, failures) is always printed.
+Exit status: 0 when everything passes, 1 with a list of failures, 2 on a usage error
+(missing folder, no browser). A summary table (pages, links, images, failures) is always
+printed.
 """
 
 from __future__ import annotations
@@ -43,9 +47,9 @@ import shutil
 import sys
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import Iterable, Iterator
 from urllib.parse import quote, unquote, urljoin, urlsplit
 
 CHROMIUM = "/usr/bin/chromium"
@@ -61,22 +65,57 @@ CHROMIUM_ARGS = [
 ]
 LOCAL_HOSTS = {"127.0.0.1"}
 
-# Pages that are Sphinx machinery rather than book content (the search page gets its own check).
+# Pages that are Sphinx machinery rather than book content (the search page gets its own
+# check).
 SKIP_PAGES = {"genindex.html", "search.html", "py-modindex.html"}
 
 # Words that appear on every page as theme chrome; never a good search probe.
 _CHROME_WORDS = {
-    "search", "contents", "previous", "next", "download", "binder", "colab", "launch",
-    "jupyterhub", "repository", "theme", "content", "print", "fullscreen", "sidebar",
-    "toggle", "navigation", "skip", "copyright", "powered", "jupyter", "notebook",
-    "notebooks", "markdown", "python", "section", "chapter", "should", "these", "their",
-    "there", "which", "where", "would", "about", "other", "while", "within", "without",
+    "search",
+    "contents",
+    "previous",
+    "next",
+    "download",
+    "binder",
+    "colab",
+    "launch",
+    "jupyterhub",
+    "repository",
+    "theme",
+    "content",
+    "print",
+    "fullscreen",
+    "sidebar",
+    "toggle",
+    "navigation",
+    "skip",
+    "copyright",
+    "powered",
+    "jupyter",
+    "notebook",
+    "notebooks",
+    "markdown",
+    "python",
+    "section",
+    "chapter",
+    "should",
+    "these",
+    "their",
+    "there",
+    "which",
+    "where",
+    "would",
+    "about",
+    "other",
+    "while",
+    "within",
+    "without",
 }
 
 
-# --------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------
 # Static HTML parsing (no browser)
-# --------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -86,8 +125,10 @@ class PageInfo:
     ids: set[str] = field(default_factory=set)  # id="..." and <a name="...">
     links: list[str] = field(default_factory=list)  # <a href>, <area href>
     resources: list[str] = field(default_factory=list)  # <link href>, <script src>, ...
-    images: list[str] = field(default_factory=list)  # <img src>, srcset entries, <source srcset>
-    text: list[str] = field(default_factory=list)  # text inside <main>/<article> (or body)
+    # <img src>, srcset entries, <source srcset>
+    images: list[str] = field(default_factory=list)
+    # text inside <main>/<article> (or body)
+    text: list[str] = field(default_factory=list)
     refresh: str | None = None  # target of <meta http-equiv="refresh">
 
 
@@ -110,9 +151,19 @@ class _Parser(html.parser.HTMLParser):
             self.info.links.append(a["href"])
         elif tag == "link" and a.get("href"):
             rel = a.get("rel", "").lower().split()
-            if {"stylesheet", "icon", "shortcut", "prev", "next", "index", "search"} & set(rel) or not rel:
+            if {
+                "stylesheet",
+                "icon",
+                "shortcut",
+                "prev",
+                "next",
+                "index",
+                "search",
+            } & set(rel) or not rel:
                 self.info.resources.append(a["href"])
-        elif tag in ("script", "iframe", "embed", "audio", "video", "track") and a.get("src"):
+        elif tag in ("script", "iframe", "embed", "audio", "video", "track") and a.get(
+            "src"
+        ):
             self.info.resources.append(a["src"])
         elif tag == "source":
             if a.get("src"):
@@ -146,12 +197,27 @@ class _Parser(html.parser.HTMLParser):
                     break
 
     def handle_data(self, data: str) -> None:
-        if self._skip_depth == 0 and ("main" in self._stack or "article" in self._stack):
+        if self._skip_depth == 0 and (
+            "main" in self._stack or "article" in self._stack
+        ):
             self.info.text.append(data)
 
 
-_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-         "track", "wbr"}
+_VOID = {
+    "area",
+    "base",
+    "br",
+    "col",
+    "embed",
+    "hr",
+    "img",
+    "input",
+    "link",
+    "meta",
+    "source",
+    "track",
+    "wbr",
+}
 
 
 def _srcset_urls(srcset: str) -> list[str]:
@@ -166,13 +232,14 @@ def parse_html(text: str) -> PageInfo:
     return p.info
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _parse_file(path: Path) -> PageInfo:
     return parse_html(path.read_text(encoding="utf-8", errors="replace"))
 
 
 def list_pages(root: Path) -> list[Path]:
-    """Every book page under ``root``: ``*.html`` except Sphinx internals (sorted, relative)."""
+    """Every book page under ``root``: ``*.html`` except Sphinx internals (sorted,
+    relative)."""
     pages = []
     for p in sorted(root.rglob("*.html")):
         rel = p.relative_to(root)
@@ -198,7 +265,8 @@ class Target:
 
 
 def resolve(root: Path, page: Path, url: str) -> Target:
-    """Resolve a local ``url`` found on ``page`` (relative to ``root``) to a file + fragment."""
+    """Resolve a local ``url`` found on ``page`` (relative to ``root``) to a file +
+    fragment."""
     parts = urlsplit(url)
     fragment = unquote(parts.fragment)
     if not parts.path:
@@ -244,7 +312,8 @@ class StaticReport:
 
 
 def check_static(root: Path, pages: Iterable[Path]) -> StaticReport:
-    """Check local links, anchors, resources and image files of ``pages`` without a browser."""
+    """Check local links, anchors, resources and image files of ``pages`` without a
+    browser."""
     root = Path(root)
     report = StaticReport()
     for page in pages:
@@ -261,18 +330,27 @@ def check_static(root: Path, pages: Iterable[Path]) -> StaticReport:
             report.links += 1
             t = resolve(root, page, url)
             if t.escapes_root:
-                report.failures.append(Failure(name, "link", f"{url!r} points outside the book"))
+                report.failures.append(
+                    Failure(name, "link", f"{url!r} points outside the book")
+                )
                 continue
             if not t.path.is_file():
                 report.failures.append(
-                    Failure(name, "link", f"{url!r} -> missing file {_rel(root, t.path)}"))
+                    Failure(
+                        name, "link", f"{url!r} -> missing file {_rel(root, t.path)}"
+                    )
+                )
                 continue
             if t.fragment and t.path.suffix == ".html":
                 ids = _parse_file(t.path).ids
                 if t.fragment not in ids:
-                    report.failures.append(Failure(
-                        name, "anchor",
-                        f"{url!r}: no id {t.fragment!r} on {_rel(root, t.path)}"))
+                    report.failures.append(
+                        Failure(
+                            name,
+                            "anchor",
+                            f"{url!r}: no id {t.fragment!r} on {_rel(root, t.path)}",
+                        )
+                    )
         for url in dict.fromkeys(u.strip() for u in info.images):
             if not url or not is_local(url) or url.startswith("data:"):
                 continue
@@ -280,10 +358,16 @@ def check_static(root: Path, pages: Iterable[Path]) -> StaticReport:
             t = resolve(root, page, url)
             if not t.path.is_file():
                 report.failures.append(
-                    Failure(name, "image", f"{url!r} -> missing file {_rel(root, t.path)}"))
+                    Failure(
+                        name, "image", f"{url!r} -> missing file {_rel(root, t.path)}"
+                    )
+                )
             elif t.path.stat().st_size == 0:
                 report.failures.append(
-                    Failure(name, "image", f"{url!r} -> empty file {_rel(root, t.path)}"))
+                    Failure(
+                        name, "image", f"{url!r} -> empty file {_rel(root, t.path)}"
+                    )
+                )
     return report
 
 
@@ -295,7 +379,8 @@ def _rel(root: Path, p: Path) -> str:
 
 
 def first_page(root: Path, pages: list[Path]) -> Path | None:
-    """The book's landing page: where ``index.html`` redirects to, else the first page."""
+    """The book's landing page: where ``index.html`` redirects to, else the first
+    page."""
     index = root / "index.html"
     if index.is_file():
         info = _parse_file(index)
@@ -309,8 +394,8 @@ def first_page(root: Path, pages: list[Path]) -> Path | None:
 
 
 def pick_search_word(text: str) -> str | None:
-    """A distinctive word of ``text`` to search for: the most frequent alphabetic word of at
-    least 6 letters that is not theme chrome (ties broken by first appearance)."""
+    """A distinctive word of ``text`` to search for: the most frequent alphabetic word
+    of at least 6 letters that is not theme chrome (ties broken by first appearance)."""
     words = [w.lower() for w in re.findall(r"[A-Za-z]{6,}", text)]
     words = [w for w in words if w not in _CHROME_WORDS]
     if not words:
@@ -320,9 +405,9 @@ def pick_search_word(text: str) -> str | None:
     return max(counts, key=lambda w: (counts[w], -first[w]))
 
 
-# --------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------
 # Local server
-# --------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------
 
 
 class _QuietHandler(http.server.SimpleHTTPRequestHandler):
@@ -346,13 +431,14 @@ def serve(root: Path) -> Iterator[str]:
         thread.join(timeout=5)
 
 
-# --------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------
 # Browser checks
-# --------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------
 
 
 def is_local_url(url: str) -> bool:
-    """True when an absolute URL points at the local test server (or is a data:/blob: URL)."""
+    """True when an absolute URL points at the local test server (or is a data:/blob:
+    URL)."""
     parts = urlsplit(url)
     if parts.scheme in ("data", "blob", "about"):
         return True
@@ -394,23 +480,32 @@ _SEARCH_DONE_JS = """
 }
 """
 
-_SEARCH_COUNT_JS = "() => document.querySelectorAll('#search-results ul.search li').length"
+_SEARCH_COUNT_JS = (
+    "() => document.querySelectorAll('#search-results ul.search li').length"
+)
 
 
 def launch_browser(playwright, executable: str = CHROMIUM):  # type: ignore[no-untyped-def]
     """Launch the system Chromium headless with the project's fixed arguments."""
     return playwright.chromium.launch(
-        executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        executable_path=executable, headless=True, args=CHROMIUM_ARGS
+    )
 
 
 def screenshot_name(page: Path) -> str:
     return page.with_suffix("").as_posix().replace("/", "__") + ".png"
 
 
-def check_in_browser(root: Path, pages: list[Path], screenshots: Path | None,
-                     search_word: str | None, executable: str = CHROMIUM,
-                     timeout_ms: int = 30000) -> BrowserReport:
-    """Open every page (and the search page) in headless Chromium and collect failures."""
+def check_in_browser(
+    root: Path,
+    pages: list[Path],
+    screenshots: Path | None,
+    search_word: str | None,
+    executable: str = CHROMIUM,
+    timeout_ms: int = 30000,
+) -> BrowserReport:
+    """Open every page (and the search page) in headless Chromium and collect
+    failures."""
     from playwright.sync_api import sync_playwright
 
     report = BrowserReport(search_word=search_word)
@@ -419,8 +514,9 @@ def check_in_browser(root: Path, pages: list[Path], screenshots: Path | None,
         screenshots.mkdir(parents=True, exist_ok=True)
     with serve(root) as base, sync_playwright() as pw:
         browser = launch_browser(pw, executable)
-        context = browser.new_context(viewport={"width": 1280, "height": 900},
-                                      service_workers="block")
+        context = browser.new_context(
+            viewport={"width": 1280, "height": 900}, service_workers="block"
+        )
 
         def route(r):  # type: ignore[no-untyped-def]
             if is_local_url(r.request.url):
@@ -442,10 +538,13 @@ def check_in_browser(root: Path, pages: list[Path], screenshots: Path | None,
             if loc and not is_local_url(loc):
                 return  # message about (or from) a blocked external resource
             text = msg.text
-            if "net::ERR_BLOCKED_BY_CLIENT" in text and (not loc or loc in blocked_urls):
+            if "net::ERR_BLOCKED_BY_CLIENT" in text and (
+                not loc or loc in blocked_urls
+            ):
                 return
-            report.failures.append(Failure(current["name"], "console",
-                                           f"{text} (at {loc or 'unknown'})"))
+            report.failures.append(
+                Failure(current["name"], "console", f"{text} (at {loc or 'unknown'})")
+            )
 
         def on_pageerror(err):  # type: ignore[no-untyped-def]
             report.failures.append(Failure(current["name"], "pageerror", str(err)))
@@ -454,13 +553,17 @@ def check_in_browser(root: Path, pages: list[Path], screenshots: Path | None,
             if not is_local_url(req.url):
                 blocked_urls.add(req.url)
                 return
-            report.failures.append(Failure(current["name"], "request",
-                                           f"{req.url} failed: {req.failure}"))
+            report.failures.append(
+                Failure(current["name"], "request", f"{req.url} failed: {req.failure}")
+            )
 
         def on_response(resp):  # type: ignore[no-untyped-def]
             if is_local_url(resp.url) and resp.status >= 400:
-                report.failures.append(Failure(current["name"], "request",
-                                               f"{resp.url} -> HTTP {resp.status}"))
+                report.failures.append(
+                    Failure(
+                        current["name"], "request", f"{resp.url} -> HTTP {resp.status}"
+                    )
+                )
 
         page.on("console", on_console)
         page.on("pageerror", on_pageerror)
@@ -478,7 +581,9 @@ def check_in_browser(root: Path, pages: list[Path], screenshots: Path | None,
                     page.wait_for_load_state("networkidle", timeout=5000)
                 images = _evaluate_settled(page, _IMAGES_JS)
             except Exception as exc:  # noqa: BLE001 - report any navigation failure
-                report.failures.append(Failure(name, "load", f"{type(exc).__name__}: {exc}"))
+                report.failures.append(
+                    Failure(name, "load", f"{type(exc).__name__}: {exc}")
+                )
                 continue
             report.pages += 1
             for img in images:
@@ -487,24 +592,34 @@ def check_in_browser(root: Path, pages: list[Path], screenshots: Path | None,
                     continue
                 report.images += 1
                 if img["w"] == 0 and not _svg_ok(root, base, src):
-                    report.failures.append(Failure(name, "image",
-                                                   f"{src} did not load (naturalWidth 0)"))
+                    report.failures.append(
+                        Failure(name, "image", f"{src} did not load (naturalWidth 0)")
+                    )
             if screenshots is not None:
                 try:
-                    page.screenshot(path=str(screenshots / screenshot_name(rel)),
-                                    full_page=True, animations="disabled")
+                    page.screenshot(
+                        path=str(screenshots / screenshot_name(rel)),
+                        full_page=True,
+                        animations="disabled",
+                    )
                 except Exception as exc:  # noqa: BLE001
                     report.failures.append(Failure(name, "screenshot", str(exc)))
             status = "ok" if len(report.failures) == n_failures else "FAIL"
-            print(f"  {status:<4} {time.perf_counter() - t_page:5.1f} s  {name}", flush=True)
+            print(
+                f"  {status:<4} {time.perf_counter() - t_page:5.1f} s  {name}",
+                flush=True,
+            )
 
         # Search page.
         current["name"] = "search.html"
         if not (root / "search.html").is_file():
-            report.failures.append(Failure("search.html", "search", "no search.html in the book"))
+            report.failures.append(
+                Failure("search.html", "search", "no search.html in the book")
+            )
         elif not search_word:
-            report.failures.append(Failure("search.html", "search",
-                                           "could not pick a word to search for"))
+            report.failures.append(
+                Failure("search.html", "search", "could not pick a word to search for")
+            )
         else:
             url = urljoin(base, f"search.html?q={quote(search_word)}")
             try:
@@ -512,16 +627,28 @@ def check_in_browser(root: Path, pages: list[Path], screenshots: Path | None,
                 page.wait_for_function(_SEARCH_DONE_JS, timeout=timeout_ms)
                 report.search_hits = page.evaluate(_SEARCH_COUNT_JS)
                 if screenshots is not None:
-                    page.screenshot(path=str(screenshots / "search.png"), full_page=True)
+                    page.screenshot(
+                        path=str(screenshots / "search.png"), full_page=True
+                    )
             except Exception as exc:  # noqa: BLE001
-                report.failures.append(Failure("search.html", "search",
-                                               f"search for {search_word!r} did not finish: "
-                                               f"{type(exc).__name__}: {exc}".splitlines()[0]))
+                report.failures.append(
+                    Failure(
+                        "search.html",
+                        "search",
+                        f"search for {search_word!r} did not finish: "
+                        f"{type(exc).__name__}: {exc}".splitlines()[0],
+                    )
+                )
             else:
                 if not report.search_hits:
-                    report.failures.append(Failure(
-                        "search.html", "search",
-                        f"searching for {search_word!r} (a word of the book) found no page"))
+                    report.failures.append(
+                        Failure(
+                            "search.html",
+                            "search",
+                            f"searching for {search_word!r} (a word of the book) found "
+                            f"no page",
+                        )
+                    )
         context.close()
         browser.close()
     report.seconds = time.perf_counter() - t0
@@ -529,8 +656,8 @@ def check_in_browser(root: Path, pages: list[Path], screenshots: Path | None,
 
 
 def _evaluate_settled(page, script: str):  # type: ignore[no-untyped-def]
-    """Evaluate ``script``, retrying once if a redirect (index.html's meta refresh) replaced the
-    document while it ran."""
+    """Evaluate ``script``, retrying once if a redirect (index.html's meta refresh)
+    replaced the document while it ran."""
     for attempt in range(3):
         try:
             return page.evaluate(script)
@@ -543,7 +670,8 @@ def _evaluate_settled(page, script: str):  # type: ignore[no-untyped-def]
 
 
 def _svg_ok(root: Path, base: str, src: str) -> bool:
-    """An SVG without intrinsic size reports naturalWidth 0 in Chromium; accept a non-empty file."""
+    """An SVG without intrinsic size reports naturalWidth 0 in Chromium; accept a
+    non-empty file."""
     path = urlsplit(src).path
     if not path.lower().endswith(".svg"):
         return False
@@ -551,9 +679,9 @@ def _svg_ok(root: Path, base: str, src: str) -> bool:
     return f.is_file() and f.stat().st_size > 0
 
 
-# --------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------
 # Command line
-# --------------------------------------------------------------------------------------------
+# --------------------------------------------------------------------------------------
 
 
 def summary_table(rows: list[tuple[str, object]]) -> str:
@@ -566,19 +694,33 @@ def summary_table(rows: list[tuple[str, object]]) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("html", type=Path, help="built HTML folder, e.g. _build/html")
-    ap.add_argument("--screenshots", type=Path, default=None,
-                    help="folder for full-page screenshots (e.g. _build/screenshots)")
-    ap.add_argument("--search-word", default=None,
-                    help="word to search for (default: picked from the book's first page)")
-    ap.add_argument("--browser", default=CHROMIUM, help=f"Chromium binary (default {CHROMIUM})")
-    ap.add_argument("--no-browser", action="store_true",
-                    help="only the static link/anchor/image checks")
+    ap.add_argument(
+        "--screenshots",
+        type=Path,
+        default=None,
+        help="folder for full-page screenshots (e.g. _build/screenshots)",
+    )
+    ap.add_argument(
+        "--search-word",
+        default=None,
+        help="word to search for (default: picked from the book's first page)",
+    )
+    ap.add_argument(
+        "--browser", default=CHROMIUM, help=f"Chromium binary (default {CHROMIUM})"
+    )
+    ap.add_argument(
+        "--no-browser",
+        action="store_true",
+        help="only the static link/anchor/image checks",
+    )
     args = ap.parse_args(argv)
 
     root: Path = args.html.resolve()
     if not (root / "index.html").is_file() and not any(root.glob("*.html")):
-        print(f"check_book: {args.html} is not a built HTML book (no .html files)",
-              file=sys.stderr)
+        print(
+            f"check_book: {args.html} is not a built HTML book (no .html files)",
+            file=sys.stderr,
+        )
         return 2
     pages = list_pages(root)
     landing = first_page(root, pages)
@@ -591,14 +733,21 @@ def main(argv: list[str] | None = None) -> int:
     browser: BrowserReport | None = None
     if not args.no_browser:
         if not (os.access(args.browser, os.X_OK) or shutil.which(args.browser)):
-            print(f"check_book: no browser at {args.browser}; install Debian 'chromium' "
-                  "(tools/install_chromium.sh) or pass --no-browser", file=sys.stderr)
+            print(
+                f"check_book: no browser at {args.browser}; install Debian 'chromium' "
+                "(tools/install_chromium.sh) or pass --no-browser",
+                file=sys.stderr,
+            )
             return 2
         try:
             import playwright.sync_api  # noqa: F401
         except ImportError:
-            print("check_book: Playwright for Python is not installed in this environment "
-                  "(it is in requirements.txt; run make venv)", file=sys.stderr)
+            print(
+                "check_book: Playwright for Python is not installed in this "
+                "environment "
+                "(it is in requirements.txt; run make venv)",
+                file=sys.stderr,
+            )
             return 2
         if args.screenshots is not None and args.screenshots.is_dir():
             for old in args.screenshots.glob("*.png"):  # stale shots of removed pages

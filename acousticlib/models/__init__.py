@@ -2,7 +2,8 @@
 
 Chapters 07-11 teach them. Every model can be rebuilt from a plain JSON-like *spec* with
 :func:`build_model` (that spec is part of the cache key of a trained model, see
-:mod:`acousticlib.training`), and :func:`model_spec` gives the spec of each run profile::
+:mod:`acousticlib.training`), and :func:`model_spec` gives the spec of each run
+profile::
 
     spec = model_spec("uvae", "book", skips=0)       # narrow widths for a CPU
     model = build_model(spec)                         # random weights, seeded by torch
@@ -20,11 +21,34 @@ from torch import nn
 from .._checks import one_of
 from ..runtime import check_profile
 from .dualcamnet import PAPER_CHANNELS, PROFILE_CHANNELS, DualCamNet
-from .gan import AUVAE, LAMBDA_ADV, LAMBDA_REC, MCGAN, AdversarialGenerator, MCGANGenerator, discriminator
-from .uvae import (UVAE, AcousticDecoder, ConditionEncoder, GeneratorConfig, generator_inputs,
-                   minmax_per_sample, tile_mfcc)
-from .visual import (ACOUSTIC_GRID, ALIGN_SHIFT, OUTPUT_STRIDE, TRUNK_CHANNELS, VISUAL_GRID, VisualBackbone, VisualClassifier,
-                     receptive_field)
+from .gan import (
+    AUVAE,
+    LAMBDA_ADV,
+    LAMBDA_REC,
+    MCGAN,
+    AdversarialGenerator,
+    MCGANGenerator,
+    discriminator,
+)
+from .uvae import (
+    UVAE,
+    AcousticDecoder,
+    ConditionEncoder,
+    GeneratorConfig,
+    generator_inputs,
+    minmax_per_sample,
+    tile_mfcc,
+)
+from .visual import (
+    ACOUSTIC_GRID,
+    ALIGN_SHIFT,
+    OUTPUT_STRIDE,
+    TRUNK_CHANNELS,
+    VISUAL_GRID,
+    VisualBackbone,
+    VisualClassifier,
+    receptive_field,
+)
 
 #: Model names understood by :func:`model_spec` and :func:`build_model`.
 MODEL_NAMES: tuple[str, ...] = ("uvae", "auvae", "mcgan", "dualcamnet", "visual")
@@ -34,70 +58,146 @@ def model_spec(name: str, profile: str = "book", **overrides: Any) -> dict[str, 
     """The JSON-ready spec of model ``name`` at the widths of ``profile``.
 
     Generator overrides (``skips``, ``latent``, ``beta``, ``arch`` ...) go to
-    :class:`GeneratorConfig`; ``disc_channels``/``channels``, ``num_classes``, ``lambda_adv``
-    and ``lambda_rec`` are recognised too.
+    :class:`GeneratorConfig`; ``disc_channels``/``channels``, ``num_classes``,
+    ``lambda_adv`` and ``lambda_rec`` are recognised too.
     """
     one_of("name", name, MODEL_NAMES)
     check_profile(profile)
-    if name == "visual":  # the frame classifier that pretrains the visual backbone (chapter 07)
+    # the frame classifier that pretrains the visual backbone (chapter 07)
+    if name == "visual":
         gen = GeneratorConfig.for_profile(profile)
-        spec = {"name": name, "arch": gen.arch, "out_channels": gen.visual_channels, "scale": gen.scale,
-                "num_classes": 10, "freeze_trunk": False, "crops": True}
+        spec = {
+            "name": name,
+            "arch": gen.arch,
+            "out_channels": gen.visual_channels,
+            "scale": gen.scale,
+            "num_classes": 10,
+            "freeze_trunk": False,
+            "crops": True,
+        }
         unknown = set(overrides) - (set(spec) - {"name"})
         if unknown:
-            raise ValueError(f"overrides for visual must be among {sorted(set(spec) - {'name'})}; got {sorted(unknown)}")
+            raise ValueError(
+                f"overrides for visual must be among {sorted(set(spec) - {'name'})}; "
+                f"got {sorted(unknown)}"
+            )
         spec.update(overrides)
         return spec
     if name == "dualcamnet":
-        spec = {"name": name, "num_classes": 10, "channels": list(PROFILE_CHANNELS[profile])}
+        spec = {
+            "name": name,
+            "num_classes": 10,
+            "channels": list(PROFILE_CHANNELS[profile]),
+        }
         unknown = set(overrides) - {"num_classes", "channels", "batch_norm"}
         if unknown:
-            raise ValueError(f"overrides for dualcamnet must be num_classes, channels or batch_norm; got {sorted(unknown)}")
-        spec.update({k: list(v) if k == "channels" else v for k, v in overrides.items()})
+            raise ValueError(
+                f"overrides for dualcamnet must be num_classes, channels or "
+                f"batch_norm; got {sorted(unknown)}"
+            )
+        spec.update(
+            {k: list(v) if k == "channels" else v for k, v in overrides.items()}
+        )
         return spec
-    extra = {k: overrides.pop(k) for k in ("disc_channels", "lambda_adv", "lambda_rec") if k in overrides}
-    spec = {"name": name, "generator": GeneratorConfig.for_profile(profile, **overrides).to_dict()}
+    extra = {
+        k: overrides.pop(k)
+        for k in ("disc_channels", "lambda_adv", "lambda_rec")
+        if k in overrides
+    }
+    spec = {
+        "name": name,
+        "generator": GeneratorConfig.for_profile(profile, **overrides).to_dict(),
+    }
     if name in ("auvae", "mcgan"):
-        spec.update(disc_channels=list(extra.get("disc_channels", PROFILE_CHANNELS[profile])),
-                    lambda_adv=float(extra.get("lambda_adv", LAMBDA_ADV)),
-                    lambda_rec=float(extra.get("lambda_rec", LAMBDA_REC)))
+        spec.update(
+            disc_channels=list(extra.get("disc_channels", PROFILE_CHANNELS[profile])),
+            lambda_adv=float(extra.get("lambda_adv", LAMBDA_ADV)),
+            lambda_rec=float(extra.get("lambda_rec", LAMBDA_REC)),
+        )
     elif extra:
-        raise ValueError(f"{sorted(extra)} apply only to 'auvae' and 'mcgan'; got name={name!r}")
+        raise ValueError(
+            f"{sorted(extra)} apply only to 'auvae' and 'mcgan'; got name={name!r}"
+        )
     return spec
 
 
 def count_parameters(module: nn.Module, *, trainable: bool = False) -> int:
-    """Number of parameters (weights and biases) of ``module``; only those that learn (``requires_grad``)
-    when ``trainable``. Chapters 08-10 count each part of a generator with it."""
+    """Number of parameters (weights and biases) of ``module``; only those that learn
+    (``requires_grad``) when ``trainable``. Chapters 08-10 count each part of a
+    generator with it."""
     if not isinstance(module, nn.Module):
-        raise TypeError(f"module must be a torch.nn.Module; got {type(module).__name__}")
-    return sum(p.numel() for p in module.parameters() if p.requires_grad or not trainable)
+        raise TypeError(
+            f"module must be a torch.nn.Module; got {type(module).__name__}"
+        )
+    return sum(
+        p.numel() for p in module.parameters() if p.requires_grad or not trainable
+    )
 
 
 def build_model(spec: Mapping[str, Any]) -> nn.Module:
-    """Build a freshly initialised model from a spec of :func:`model_spec` (uses torch's global RNG)."""
+    """Build a freshly initialised model from a spec of :func:`model_spec` (uses
+    torch's global RNG)."""
     if not isinstance(spec, Mapping) or "name" not in spec:
-        raise ValueError(f"spec must be a mapping with a 'name' entry (see model_spec); got {spec!r}")
+        raise ValueError(
+            f"spec must be a mapping with a 'name' entry (see model_spec); got {spec!r}"
+        )
     name = one_of("spec['name']", spec["name"], MODEL_NAMES)
     if name == "dualcamnet":
-        return DualCamNet(spec.get("num_classes", 10), tuple(spec.get("channels", PAPER_CHANNELS)),
-                          batch_norm=spec.get("batch_norm", False))
+        return DualCamNet(
+            spec.get("num_classes", 10),
+            tuple(spec.get("channels", PAPER_CHANNELS)),
+            batch_norm=spec.get("batch_norm", False),
+        )
     if name == "visual":
-        backbone = VisualBackbone(spec.get("arch", "resnet18"), spec.get("out_channels", 12), scale=spec.get("scale", 1),
-                                  freeze_trunk=spec.get("freeze_trunk", False))
-        return VisualClassifier(backbone, spec.get("num_classes", 10), crops=spec.get("crops", False))
+        backbone = VisualBackbone(
+            spec.get("arch", "resnet18"),
+            spec.get("out_channels", 12),
+            scale=spec.get("scale", 1),
+            freeze_trunk=spec.get("freeze_trunk", False),
+        )
+        return VisualClassifier(
+            backbone, spec.get("num_classes", 10), crops=spec.get("crops", False)
+        )
     config = GeneratorConfig(**spec.get("generator", {}))
     if name == "uvae":
         return UVAE(config)
     cls = AUVAE if name == "auvae" else MCGAN
-    return cls(config, tuple(spec.get("disc_channels", PAPER_CHANNELS)),
-               lambda_adv=spec.get("lambda_adv", LAMBDA_ADV), lambda_rec=spec.get("lambda_rec", LAMBDA_REC))
+    return cls(
+        config,
+        tuple(spec.get("disc_channels", PAPER_CHANNELS)),
+        lambda_adv=spec.get("lambda_adv", LAMBDA_ADV),
+        lambda_rec=spec.get("lambda_rec", LAMBDA_REC),
+    )
 
 
 __all__ = [
-    "ACOUSTIC_GRID", "ALIGN_SHIFT", "AUVAE", "AcousticDecoder", "AdversarialGenerator", "ConditionEncoder", "DualCamNet",
-    "GeneratorConfig", "LAMBDA_ADV", "LAMBDA_REC", "MCGAN", "MCGANGenerator", "MODEL_NAMES", "OUTPUT_STRIDE", "PAPER_CHANNELS",
-    "PROFILE_CHANNELS", "TRUNK_CHANNELS", "UVAE", "VISUAL_GRID", "VisualBackbone", "VisualClassifier",
-    "build_model", "count_parameters", "discriminator", "generator_inputs", "minmax_per_sample", "model_spec", "receptive_field",
+    "ACOUSTIC_GRID",
+    "ALIGN_SHIFT",
+    "AUVAE",
+    "AcousticDecoder",
+    "AdversarialGenerator",
+    "ConditionEncoder",
+    "DualCamNet",
+    "GeneratorConfig",
+    "LAMBDA_ADV",
+    "LAMBDA_REC",
+    "MCGAN",
+    "MCGANGenerator",
+    "MODEL_NAMES",
+    "OUTPUT_STRIDE",
+    "PAPER_CHANNELS",
+    "PROFILE_CHANNELS",
+    "TRUNK_CHANNELS",
+    "UVAE",
+    "VISUAL_GRID",
+    "VisualBackbone",
+    "VisualClassifier",
+    "build_model",
+    "count_parameters",
+    "discriminator",
+    "generator_inputs",
+    "minmax_per_sample",
+    "model_spec",
+    "receptive_field",
     "tile_mfcc",
 ]

@@ -1,21 +1,23 @@
-"""DualCamNet: the acoustic-image classifier of seed 002, used as GAN-test/GAN-train judge.
+"""DualCamNet: the acoustic-image classifier of seed 002, used as GAN-test/GAN-train
+judge.
 
 Chapters 09-11 use it (seed 000 Sec. V-B; seed 002 Fig. 3; ``REFERENCE.md`` section 4):
-a temporal 3-D convolution ``7 x 1 x 1`` over the frames of a window ("same" zero padding, so
-any number of frames T works), then per frame a ``5 x 5`` conv to 32 channels, max-pool
-``3 x 3`` stride 3 (36 x 48 -> 12 x 16), a ``5 x 5`` conv to 128 channels: the
-``12 x 16 x 128`` map of seed 002. The classification head averages that map over time and
-space and applies a linear layer (seed 002: "a simple average pooling layer followed by a
-fully connected layer").
+a temporal 3-D convolution ``7 x 1 x 1`` over the frames of a window ("same" zero
+padding, so any number of frames T works), then per frame a ``5 x 5`` conv to 32
+channels, max-pool ``3 x 3`` stride 3 (36 x 48 -> 12 x 16), a ``5 x 5`` conv to 128
+channels: the ``12 x 16 x 128`` map of seed 002. The classification head averages that
+    map over time and
+space and applies a linear layer (seed 002: "a simple average pooling layer followed by
+a fully connected layer").
 
 With ``num_classes=1`` and single frames (T = 1, where the temporal kernel sees only its
 centre tap) the same network is the discriminator of AU-VAE and MCGAN
 (:func:`~acousticlib.models.gan.discriminator`).
 
-``batch_norm=True`` adds batch normalization after each 5 x 5 convolution. The seeds do not
-describe normalization layers; the book's GAN-test/GAN-train judges use it (chapter 11): on the
-book's 160 training windows the plain network reached 0.15-0.2 validation accuracy after 20
-epochs, the normalized one 0.4-0.5. The discriminators stay plain.
+``batch_norm=True`` adds batch normalization after each 5 x 5 convolution. The seeds do
+not describe normalization layers; the book's GAN-test/GAN-train judges use it (chapter
+11): on the book's 160 training windows the plain network reached 0.15-0.2 validation
+accuracy after 20 epochs, the normalized one 0.4-0.5. The discriminators stay plain.
 """
 
 from __future__ import annotations
@@ -31,8 +33,13 @@ from .visual import ACOUSTIC_GRID
 
 #: Channels of the two 5 x 5 convolutions in seed 002 (the ``full`` profile).
 PAPER_CHANNELS: tuple[int, int] = (32, 128)
-#: Widths per run profile (``full`` = seed 002); used for classifiers and discriminators alike.
-PROFILE_CHANNELS: dict[str, tuple[int, int]] = {"smoke": (8, 16), "book": (16, 32), "full": PAPER_CHANNELS}
+#: Widths per run profile (``full`` = seed 002); used for classifiers and discriminators
+#: alike.
+PROFILE_CHANNELS: dict[str, tuple[int, int]] = {
+    "smoke": (8, 16),
+    "book": (16, 32),
+    "full": PAPER_CHANNELS,
+}
 
 
 class DualCamNet(nn.Module):
@@ -43,15 +50,17 @@ class DualCamNet(nn.Module):
     num_classes:
         Output logits (10 classes in the book; 1 for a discriminator).
     channels:
-        Channels of the two 5 x 5 convolutions: ``(32, 128)`` in seed 002; narrower in the
-        ``book`` profile for CPU speed.
+        Channels of the two 5 x 5 convolutions: ``(32, 128)`` in seed 002; narrower in
+        the ``book`` profile for CPU speed.
     temporal_kernel:
         Length (frames) of the temporal convolution, 7 in seed 002.
     normalize:
-        Min-max normalise each frame to [0, 1] first, so real, generated and tiled-MFCC images
-        are seen on the same scale (the generators' targets are normalised this way).
+        Min-max normalise each frame to [0, 1] first, so real, generated and tiled-MFCC
+        images are seen on the same scale (the generators' targets are normalised this
+        way).
     batch_norm:
-        Batch normalization after each 5 x 5 convolution (not in the seeds; the book's judges).
+        Batch normalization after each 5 x 5 convolution (not in the seeds; the book's
+        judges).
 
     ``forward`` takes ``(B, T, 12, 36, 48)`` windows (T = 12 for 1 s) or single frames
     ``(B, 12, 36, 48)`` and returns logits ``(B, num_classes)``.
@@ -70,15 +79,21 @@ class DualCamNet(nn.Module):
         super().__init__()
         self.num_classes = positive("num_classes", num_classes, integer=True)
         if len(channels) != 2:
-            raise ValueError(f"channels must be two widths (conv 1, conv 2); got {tuple(channels)}")
+            raise ValueError(
+                f"channels must be two widths (conv 1, conv 2); got {tuple(channels)}"
+            )
         c1, c2 = (positive("channels", c, integer=True) for c in channels)
         k = positive("temporal_kernel", temporal_kernel, integer=True)
         if k % 2 == 0:
-            raise ValueError(f"temporal_kernel must be odd (centred 'same' padding); got {k}")
+            raise ValueError(
+                f"temporal_kernel must be odd (centred 'same' padding); got {k}"
+            )
         self.in_channels = positive("in_channels", in_channels, integer=True)
         self.normalize = bool(normalize)
-        self.temporal = nn.Sequential(nn.Conv3d(in_channels, in_channels, (k, 1, 1), padding=(k // 2, 0, 0)),
-                                      nn.ReLU(inplace=True))
+        self.temporal = nn.Sequential(
+            nn.Conv3d(in_channels, in_channels, (k, 1, 1), padding=(k // 2, 0, 0)),
+            nn.ReLU(inplace=True),
+        )
         if not isinstance(batch_norm, bool):
             raise TypeError(f"batch_norm must be True or False; got {batch_norm!r}")
         self.batch_norm = batch_norm
@@ -87,9 +102,13 @@ class DualCamNet(nn.Module):
             return [nn.BatchNorm2d(c)] if batch_norm else []
 
         self.spatial = nn.Sequential(
-            nn.Conv2d(in_channels, c1, 5, padding=2), *norm(c1), nn.ReLU(inplace=True),
+            nn.Conv2d(in_channels, c1, 5, padding=2),
+            *norm(c1),
+            nn.ReLU(inplace=True),
             nn.MaxPool2d(3, stride=3),
-            nn.Conv2d(c1, c2, 5, padding=2), *norm(c2), nn.ReLU(inplace=True),
+            nn.Conv2d(c1, c2, 5, padding=2),
+            *norm(c2),
+            nn.ReLU(inplace=True),
         )
         self.head = nn.Linear(c2, self.num_classes)
         self.embedding_size = c2
@@ -100,22 +119,30 @@ class DualCamNet(nn.Module):
         if x.ndim == 4:
             x = x[:, None]
         if x.ndim != 5 or tuple(x.shape[2:]) != (self.in_channels, *ACOUSTIC_GRID):
-            raise ValueError(f"x must have shape (B, T, {self.in_channels}, 36, 48) or (B, {self.in_channels}, 36, 48); "
-                             f"got {tuple(x.shape)}")
-        return x.float()  # float16 windows (the book's stored images) are computed in float32
+            raise ValueError(
+                f"x must have shape (B, T, {self.in_channels}, 36, 48) or (B, "
+                f"{self.in_channels}, 36, 48); "
+                f"got {tuple(x.shape)}"
+            )
+        # float16 windows (the book's stored images) are computed in float32
+        return x.float()
 
     def feature_map(self, x: torch.Tensor) -> torch.Tensor:
-        """Per-frame feature maps ``(B, T, channels[1], 12, 16)`` of windows or frames."""
+        """Per-frame feature maps ``(B, T, channels[1], 12, 16)`` of windows or
+        frames."""
         x = self._windows(x)
         b, t = x.shape[:2]
         if self.normalize:
             x = minmax_per_sample(x, start_dim=2)
         h = self.temporal(x.transpose(1, 2))  # (B, C, T, H, W)
-        h = self.spatial(h.transpose(1, 2).reshape(b * t, self.in_channels, *ACOUSTIC_GRID))
+        h = self.spatial(
+            h.transpose(1, 2).reshape(b * t, self.in_channels, *ACOUSTIC_GRID)
+        )
         return h.view(b, t, *h.shape[1:])
 
     def embed(self, x: torch.Tensor) -> torch.Tensor:
-        """Embedding ``(B, channels[1])``: the feature map averaged over time and space."""
+        """Embedding ``(B, channels[1])``: the feature map averaged over time and
+        space."""
         return self.feature_map(x).mean(dim=(1, 3, 4))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
