@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from ._checks import as_array, positive
+from ._checks import as_array, one_of, positive
 from .geometry import SPEED_OF_SOUND, as_positions, distances
 from .simulate import check_fs, check_recording, fractional_delay
 
@@ -298,10 +298,10 @@ def _images_numpy(
 
 #: Bins per exact anchor of the kernel's phase recurrence (also its bins per task).
 ANCHOR_BINS = 8
-#: Which CPU engine :func:`acoustic_images` uses without ``device``: ``"auto"`` (the
-#: vector kernel threaded by numba when numba is installed, else numpy), ``"numba"`` or
-#: ``"numpy"`` (tests and the benchmark set it).
-CPU_ENGINE = "auto"
+#: The CPU engines of :func:`acoustic_images` (its ``engine`` parameter): ``"auto"``
+#: (the default: the vector kernel threaded by numba when numba is installed, else
+#: numpy), ``"numba"`` or ``"numpy"``.
+CPU_ENGINES = ("auto", "numba", "numpy")
 #: Seconds spent compiling the vector kernel and its numba driver in this process (0
 #: until the first call); reported by the benchmark.
 NUMBA_COMPILE_S = 0.0
@@ -476,6 +476,7 @@ def acoustic_images(
     window: Any = "hann",
     c: float = SPEED_OF_SOUND,
     device: str | None = None,
+    engine: str = "auto",
 ) -> np.ndarray:
     """Acoustic images: beamformed power per focus point and frequency bin, ``float32
     (T, H, W, L/2)``.
@@ -495,10 +496,13 @@ def acoustic_images(
     c: speed of sound, m/s.
     device: ``None`` for the numpy path, else a torch device (``"cpu"``, ``"cuda"``,
         ``"auto"``).
+    engine: the CPU engine without ``device`` (one of :data:`CPU_ENGINES`):
+        ``"auto"`` (the vector kernel when numba is installed, else numpy), ``"numba"``
+        (an error without numba) or ``"numpy"``.
 
     The power is ``|Y|^2 / sum(w^2)`` of the near-field filter-and-sum output (module
     docstring). Fast: the 0.9 GB steering tensor of all bins never exists. With numba
-    (the default CPU engine, :data:`CPU_ENGINE`) one compiled kernel steps every
+    (the default CPU engine, ``engine="auto"``) one compiled kernel steps every
     steering phase bin by bin in float32, re-anchored from exact phases every
     :data:`ANCHOR_BINS` bins, and accumulates all frames while the phases sit in the L1
     cache, 8 or 16 focus points per vector instruction
@@ -513,6 +517,7 @@ def acoustic_images(
     x, fs, mics, fp, L, hop, c = _check_common(
         signals, fs, mic_positions, focus_points, frame_length, hop, c
     )
+    one_of("engine", engine, CPU_ENGINES)
     H, W, _ = fp.shape
     points = np.ascontiguousarray(fp.reshape(-1, 3))
     if device is not None:
@@ -521,9 +526,9 @@ def acoustic_images(
         device = resolve_device(device)
     spec, norm = _spectra(x, L, hop, window)  # (M, T, K)
     T = spec.shape[1]
-    kernel = _numba_kernel() if device is None and CPU_ENGINE != "numpy" else None
-    if device is None and CPU_ENGINE == "numba" and kernel is None:
-        raise RuntimeError("CPU_ENGINE is 'numba' but numba is not installed")
+    kernel = _numba_kernel() if device is None and engine != "numpy" else None
+    if device is None and engine == "numba" and kernel is None:
+        raise RuntimeError("engine is 'numba' but numba is not installed")
     if kernel is not None:
         lanes, drive = kernel
         plan = _numba_plan(mics, points, fs, L, c, lanes)

@@ -134,6 +134,28 @@ def cache_key(
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
+def joined_key(head: str, fields: Mapping[str, Any]) -> str:
+    """``head|name=value|name=value...``: the string naming what a cached entry was
+    made from, as the experiments give it to :func:`acousticlib.training.train_cached`
+    (``data_key``).
+
+    ``fields`` in their order, each value written with ``str``; a field whose value is
+    ``None`` is written as its name alone (a bare tag, e.g. a code version). The one
+    place such strings are joined: the strings, and so the cache keys hashed from them,
+    must stay the same byte for byte (``tests/test_cache.py`` pins them).
+    """
+    if not isinstance(head, str) or not head:
+        raise ValueError(f"head must be a non-empty string; got {head!r}")
+    parts = [head]
+    for name, value in fields.items():
+        if not isinstance(name, str) or not name or "|" in name:
+            raise ValueError(
+                f"field names must be non-empty strings without '|'; got {name!r}"
+            )
+        parts.append(name if value is None else f"{name}={value}")
+    return "|".join(parts)
+
+
 def _check_kind(kind: str) -> None:
     if (
         not isinstance(kind, str)
@@ -146,32 +168,47 @@ def _check_kind(kind: str) -> None:
         )
 
 
-def write_json_atomic(
-    path: str | os.PathLike[str], data: Any, *, indent: int = 1
-) -> Path:
-    """Write ``data`` as JSON to ``path`` atomically: a temporary file in the same
-    folder, then ``os.replace``.
+def write_atomic(path: str | os.PathLike[str], write: Callable[[Path], Any]) -> Path:
+    """Write the file ``path`` atomically: ``write(tmp)`` fills a temporary file beside
+    it, which then replaces ``path`` (``os.replace``).
 
-    A crash leaves the old file (or none), never half a file. Used for the results files
-    of ``benchmarks/`` and ``tools/`` that the chapters read. Returns the path.
+    A crash leaves the old file (or none), never half a file; the temporary file is
+    removed on failure. Its name is ``.{name}.tmp-{pid}-{random}``: everything after
+    the name's last dot is the only part that varies, so writers that derive something
+    from the stem (``torch.save`` names its archive after it) write the same bytes in
+    every process. The one atomic writer of the package (dataset shards, training
+    checkpoints, results files). Returns the path.
     """
-    import tempfile
-
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
     try:
-        with os.fdopen(fd, "w") as fh:
-            json.dump(data, fh, indent=indent)
-            fh.write("\n")
+        write(tmp)
         os.replace(tmp, path)
-    except BaseException:
-        os.unlink(tmp)
-        raise
+    finally:
+        if tmp.exists():
+            tmp.unlink()
     return path
 
 
-def file_sha256(path: Path) -> str:
+def write_json_atomic(
+    path: str | os.PathLike[str], data: Any, *, indent: int = 1
+) -> Path:
+    """Write ``data`` as JSON to ``path`` atomically (:func:`write_atomic`).
+
+    Used for the results files of ``benchmarks/`` and ``tools/`` that the chapters
+    read. Returns the path.
+    """
+
+    def write(tmp: Path) -> None:
+        with open(tmp, "w") as fh:
+            json.dump(data, fh, indent=indent)
+            fh.write("\n")
+
+    return write_atomic(path, write)
+
+
+def file_sha256(path: str | os.PathLike[str]) -> str:
     """SHA-256 of a file's bytes, read in 1 MiB chunks."""
     h = hashlib.sha256()
     with open(path, "rb") as f:

@@ -764,11 +764,12 @@ def _limit_threads() -> None:
         sys.modules["torch"].set_num_threads(1)
 
 
-def _save_atomic(path: Path, arrays: dict[str, np.ndarray]) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as f:
-        np.savez(f, **arrays)
-    os.replace(tmp, path)
+def _save_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    def write(tmp: Path) -> None:
+        with open(tmp, "wb") as f:
+            np.savez(f, **arrays)
+
+    cache.write_atomic(path, write)
 
 
 def _shard(staging: Path, index: int) -> Path:
@@ -779,7 +780,7 @@ def _work(job: tuple[dict[str, Any], dict[str, Any], str]) -> int:
     """Worker body: simulate one recording into its staging shard; return its index."""
     spec, cfg, staging = job
     config = DatasetConfig(**cfg)
-    _save_atomic(_shard(Path(staging), spec["index"]), simulate_recording(spec, config))
+    _save_npz(_shard(Path(staging), spec["index"]), simulate_recording(spec, config))
     return spec["index"]
 
 
@@ -1468,17 +1469,8 @@ def peaks_in_boxes(energy: Any, boxes: Any, height: int, width: int) -> np.ndarr
         raise ValueError(
             f"boxes must have shape ({e.shape[0]}, 4) to match energy; got {b.shape}"
         )
-    # (36 * 48, 2)
-    centres = (
-        geometry.Camera().resized(height, width).grid_pixel_centres().reshape(-1, 2)
-    )
-    rc = centres[e.reshape(len(e), -1).argmax(axis=1)]
-    return (
-        (rc[:, 0] >= b[:, 0])
-        & (rc[:, 0] < b[:, 2])
-        & (rc[:, 1] >= b[:, 1])
-        & (rc[:, 1] < b[:, 3])
-    )
+    centres = geometry.Camera().resized(height, width).grid_pixel_centres()
+    return features.peak_in_mask(e, features.box_mask(b[:, None], centres)).astype(bool)
 
 
 # --------------------------------------------------------------------------------------

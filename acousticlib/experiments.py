@@ -50,7 +50,7 @@ import torch
 
 from . import datasets
 from ._checks import one_of, positive
-from .cache import cached
+from .cache import cached, file_sha256, joined_key
 from .datasets import CLASSES, SimulatedDataset
 from .features import GRID_SHAPE
 from .geometry import Camera
@@ -86,7 +86,7 @@ BACKGROUND_LABEL = len(CLASSES)
 CLASSIFIER_SOURCES: tuple[str, ...] = ("real", "tiled", "uvae", "auvae", "mcgan")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class Settings:
     """Sizes of the shared experiments for one profile.
 
@@ -112,11 +112,44 @@ class Settings:
 #: ``full`` carries the paper's batch size and learning rate (Adam 1e-4, batch 64) for a
 #: GPU.
 SETTINGS: dict[str, Settings] = {
-    "smoke": Settings(1, 1, 1e-3, 1, 16, 1e-3, 6, 2, 16, 1e-3),
+    "smoke": Settings(
+        pretrain_epochs=1,
+        pretrain_frames_per_clip=1,
+        pretrain_lr=1e-3,
+        generator_epochs=1,
+        generator_batch=16,
+        generator_lr=1e-3,
+        frame_step=6,
+        classifier_epochs=2,
+        classifier_batch=16,
+        classifier_lr=1e-3,
+    ),
     # book: 580 training clips with a sound (29 locations); epochs and frame_step keep
     # the number of gradient steps to what 2 CPU cores train in a chapter's budget
-    "book": Settings(2, 4, 1e-3, 3, 32, 1e-3, 6, 4, 16, 1e-3),
-    "full": Settings(30, 12, 1e-3, 100, 64, 1e-4, 1, 50, 16, 1e-4),
+    "book": Settings(
+        pretrain_epochs=2,
+        pretrain_frames_per_clip=4,
+        pretrain_lr=1e-3,
+        generator_epochs=3,
+        generator_batch=32,
+        generator_lr=1e-3,
+        frame_step=6,
+        classifier_epochs=4,
+        classifier_batch=16,
+        classifier_lr=1e-3,
+    ),
+    "full": Settings(
+        pretrain_epochs=30,
+        pretrain_frames_per_clip=12,
+        pretrain_lr=1e-3,
+        generator_epochs=100,
+        generator_batch=64,
+        generator_lr=1e-4,
+        frame_step=1,
+        classifier_epochs=50,
+        classifier_batch=16,
+        classifier_lr=1e-4,
+    ),
 }
 
 
@@ -174,14 +207,6 @@ def _key(ds: SimulatedDataset) -> str:
 
 # ------------------------------------------------------------------------------ visual
 # backbone
-def _file_sha256(path: str | os.PathLike[str]) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
-
-
 def clip_frames(ds: SimulatedDataset, split: str, per_clip: int) -> np.ndarray:
     """Indices of ``per_clip`` evenly spaced frames of every sound clip of ``split``."""
     rows = ds.frames_of(split, include_background=False)
@@ -342,9 +367,12 @@ def pretrained_backbone(
             _crop_set(ds, clip_frames(ds, "val", s.pretrain_frames_per_clip), seed),
         )
 
-    data_key = (
-        _key(ds)
-        + f"|crops={CROP_SIZE}+background|frames/clip={s.pretrain_frames_per_clip}"
+    data_key = joined_key(
+        _key(ds),
+        {
+            "crops": f"{CROP_SIZE}+background",
+            "frames/clip": s.pretrain_frames_per_clip,
+        },
     )
     return train_cached(
         spec, data, None, config, data_key=data_key, device=device, progress=progress
@@ -426,7 +454,7 @@ def trunk_features(
         backbone = VisualBackbone(
             spec["arch"], spec["out_channels"], scale=spec["scale"], weights=weights
         )
-        source = f"file/{_file_sha256(weights)}"
+        source = f"file/{file_sha256(weights)}"
 
     def build(folder: Path) -> None:
         n = len(ds)
@@ -682,9 +710,15 @@ def train_generator(
     # built here (with its progress bar) when missing
     trunk_features(profile, seed, device=device, progress=progress)
     pre = pretrained_backbone(profile, seed, device=device, progress=False)
-    data_key = (
-        f"{_key(ds)}|trunk=pretrained/{pre.path.name}|{FEATURES_CODE_VERSION}|background={background}|condition={condition}"
-        f"|frame_step={step}"
+    data_key = joined_key(
+        _key(ds),
+        {
+            "trunk": f"pretrained/{pre.path.name}",
+            FEATURES_CODE_VERSION: None,
+            "background": background,
+            "condition": condition,
+            "frame_step": step,
+        },
     )
 
     def data() -> tuple[DictDataset, DictDataset]:
@@ -706,21 +740,24 @@ def train_generator(
 
 
 def attach_trunk(
-    generator: torch.nn.Module, profile: str = "book", seed: int = 0
+    model: torch.nn.Module, profile: str = "book", seed: int = 0
 ) -> torch.nn.Module:
     """Put chapter 07's pretrained trunk into a trained generator, so it takes camera
     frames directly.
 
     The generators are trained on precomputed trunk features; with the trunk attached
-    they accept frames ``(B, 3, H, W)`` too (and still accept trunk features). Returns
-    ``generator``.
+    they accept frames ``(B, 3, H, W)`` too (and still accept trunk features).
+    ``model``: a trained generator network (or an adversarial pair holding one as
+    ``.generator``). Returns ``model``.
     """
-    gen = getattr(generator, "generator", generator)
+    gen = getattr(model, "generator", model)
     if getattr(gen, "backbone", None) is None:
-        raise ValueError("generator has no visual backbone to attach a trunk to")
+        raise ValueError(
+            "model must be a generator with a visual backbone to attach a trunk to"
+        )
     pre = pretrained_backbone(profile, seed, progress=False)
     gen.backbone.trunk.load_state_dict(pre.model.backbone.trunk.state_dict())
-    return generator
+    return model
 
 
 def mean_training_image(profile: str = "book", seed: int = 0) -> torch.Tensor:
@@ -1012,13 +1049,13 @@ def classifier_data_key(
     (:func:`train_classifier`)."""
     one_of("source", source, CLASSIFIER_SOURCES)
     ds = camera_data(profile, seed, progress=False)
-    key = f"{_key(ds)}|windows={source}"
+    fields: dict[str, Any] = {"windows": source}
     if source == "real":
-        key += f"|augmented=random-start+mirror|draws={JUDGE_DRAWS}"
+        fields.update(augmented="random-start+mirror", draws=JUDGE_DRAWS)
     elif source != "tiled":
         gen = train_generator(source, profile, seed, device=device, progress=False)
-        key += f"|generator={gen.path.name}"
-    return key
+        fields["generator"] = gen.path.name
+    return joined_key(_key(ds), fields)
 
 
 def train_classifier(
@@ -1067,7 +1104,7 @@ def train_classifier(
     )
     # an entry of its own: never the shipped weights, nor a cached copy of them
     if retrain:
-        data_key += "|retrained"
+        data_key = joined_key(data_key, {"retrained": None})
 
     def data() -> tuple[torch.utils.data.Dataset, DictDataset]:
         val = DictDataset(

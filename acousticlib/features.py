@@ -17,7 +17,9 @@ spectrum (512 bins of ``fs / 1024`` Hz):
 :func:`energy_map` inverts it approximately (the paper's localization map): per-image
 min-max normalization, undo the lifter, inverse DCT without c0, exp, sum over bands and
 take the **reciprocal**. Chapter 05 investigates why the reciprocal is there and when it
-fails; :func:`direct_energy_map` is the uncompressed comparison.
+fails; :func:`direct_energy_map` is the uncompressed comparison. :func:`box_mask` and
+:func:`peak_in_mask` ask whether a map's peak lies on a box (chapters 06 and 11; also
+importable from :mod:`acousticlib.metrics`).
 """
 
 from __future__ import annotations
@@ -277,6 +279,50 @@ def direct_energy_map(
     if not band.any():
         raise ValueError(f"no frequency bin lies in [fmin, fmax] = [{fmin}, {fmax}] Hz")
     return x[..., band].sum(axis=-1).astype(np.float32)
+
+
+def peak_in_mask(maps: Any, masks: Any) -> np.ndarray:
+    """Per map ``(N, H, W)``: 1.0 if its maximum lies inside the mask ``(N, H, W)``
+    (e.g. :func:`box_mask`), else 0.0.
+
+    The "pointing game" of chapter 11: does the energy peak on a true source? Also the
+    test behind :func:`acousticlib.datasets.peaks_in_boxes` (chapter 06).
+    """
+    m = as_array("maps", maps, ndim=3, dtype=np.float64)
+    k = as_array(
+        "masks", masks, shape=m.shape, what="the maps' shape (N, H, W)"
+    ).astype(bool)
+    peak = m.reshape(len(m), -1).argmax(axis=1)
+    return k.reshape(len(k), -1)[np.arange(len(k)), peak].astype(float)
+
+
+def box_mask(boxes: Any, centres: Any) -> np.ndarray:
+    """Ground-truth masks ``(N, H, W)`` bool of boxes on a grid (chapter 11's extra IoU
+    column; chapter 06's alignment).
+
+    ``boxes`` ``(N, S, 4)``: up to ``S`` boxes per sample, (top, left, bottom, right) in
+    video pixels, rows of NaN for absent sources (the dataset's ``boxes`` array);
+    ``centres`` ``(H, W, 2)``: the (row, column) video pixel of each grid cell's centre
+    (``Camera.grid_pixel_centres()``). A cell is in the mask when its centre lies in one
+    of the boxes (half-open: top <= row < bottom).
+    """
+    b = as_array("boxes", boxes, ndim=3, dtype=np.float64, finite=False)
+    c = as_array("centres", centres, ndim=3, dtype=np.float64)
+    if b.shape[-1] != 4:
+        raise ValueError(
+            f"boxes must have shape (N, S, 4) (top, left, bottom, right); got {b.shape}"
+        )
+    if c.shape[-1] != 2:
+        raise ValueError(
+            f"centres must have shape (H, W, 2) (row, column); got {c.shape}"
+        )
+    if np.isinf(b).any():
+        raise ValueError("boxes must be finite or NaN (absent); got an infinite value")
+    r, col = c[None, None, :, :, 0], c[None, None, :, :, 1]
+    lo_r, lo_c, hi_r, hi_c = (b[:, :, i, None, None] for i in range(4))
+    with np.errstate(invalid="ignore"):  # NaN boxes compare False: absent
+        inside = (r >= lo_r) & (r < hi_r) & (col >= lo_c) & (col < hi_c)
+    return inside.any(axis=1)
 
 
 def power_share_below(signal: Any, fs: float, cutoff_hz: float) -> float:

@@ -25,7 +25,7 @@ from torch import nn
 from torch.utils.data import DataLoader, Dataset
 
 from ._checks import as_array, one_of, positive
-from .features import energy_map
+from .features import box_mask, energy_map, peak_in_mask  # noqa: F401 (their home is features)
 from .models import (
     UVAE,
     AdversarialGenerator,
@@ -55,16 +55,10 @@ AUC_CONVENTIONS: dict[str, dict[str, Any]] = {
 
 # ------------------------------------------------------------------------------------
 # generators
-def tiled_mfcc(mfcc_mono: Any) -> torch.Tensor:
-    """Tiled-MFCC baseline: the mono MFCC ``(..., 12)`` min-max normalised and
-    replicated to ``(..., 12, 36, 48)``."""
-    return tile_mfcc(
-        torch.as_tensor(
-            np.asarray(mfcc_mono)
-            if not isinstance(mfcc_mono, torch.Tensor)
-            else mfcc_mono
-        )
-    )
+#: Tiled-MFCC baseline: the mono MFCC ``(..., 12)`` min-max normalised and replicated to
+#: ``(..., 12, 36, 48)`` (:func:`acousticlib.models.tile_mfcc`, of which it is another
+#: name).
+tiled_mfcc = tile_mfcc
 
 
 @torch.no_grad()
@@ -623,46 +617,3 @@ def confusion_matrix(
             f"{int(max(t.max(), p.max()))}"
         )
     return np.bincount(t * k + p, minlength=k * k).reshape(k, k)
-
-
-def peak_in_mask(maps: Any, masks: Any) -> np.ndarray:
-    """Per map ``(N, H, W)``: 1.0 if its maximum lies inside the mask ``(N, H, W)``
-    (e.g. :func:`box_mask`), else 0.0.
-
-    The "pointing game" of chapter 11: does the energy peak on a true source?
-    """
-    m = as_array("maps", maps, ndim=3, dtype=np.float64)
-    k = as_array(
-        "masks", masks, shape=m.shape, what="the maps' shape (N, H, W)"
-    ).astype(bool)
-    peak = m.reshape(len(m), -1).argmax(axis=1)
-    return k.reshape(len(k), -1)[np.arange(len(k)), peak].astype(float)
-
-
-def box_mask(boxes: Any, centres: Any) -> np.ndarray:
-    """Ground-truth masks ``(N, H, W)`` bool of boxes on a grid (chapter 11's extra IoU
-    column).
-
-    ``boxes`` ``(N, S, 4)``: up to ``S`` boxes per sample, (top, left, bottom, right) in
-    video pixels, rows of NaN for absent sources (the dataset's ``boxes`` array);
-    ``centres`` ``(H, W, 2)``: the (row, column) video pixel of each grid cell's centre
-    (``Camera.grid_pixel_centres()``). A cell is in the mask when its centre lies in one
-    of the boxes (half-open: top <= row < bottom).
-    """
-    b = as_array("boxes", boxes, ndim=3, dtype=np.float64, finite=False)
-    c = as_array("centres", centres, ndim=3, dtype=np.float64)
-    if b.shape[-1] != 4:
-        raise ValueError(
-            f"boxes must have shape (N, S, 4) (top, left, bottom, right); got {b.shape}"
-        )
-    if c.shape[-1] != 2:
-        raise ValueError(
-            f"centres must have shape (H, W, 2) (row, column); got {c.shape}"
-        )
-    if np.isinf(b).any():
-        raise ValueError("boxes must be finite or NaN (absent); got an infinite value")
-    r, col = c[None, None, :, :, 0], c[None, None, :, :, 1]
-    lo_r, lo_c, hi_r, hi_c = (b[:, :, i, None, None] for i in range(4))
-    with np.errstate(invalid="ignore"):  # NaN boxes compare False: absent
-        inside = (r >= lo_r) & (r < hi_r) & (col >= lo_c) & (col < hi_c)
-    return inside.any(axis=1)

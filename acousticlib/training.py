@@ -42,7 +42,7 @@ from torch.utils.data import DataLoader, Dataset
 from tqdm.auto import tqdm
 
 from ._checks import positive
-from .cache import cache_key, cache_root, cached
+from .cache import cache_key, cache_root, cached, write_atomic
 from .losses import (
     adversarial_generator_loss,
     discriminator_loss,
@@ -347,15 +347,8 @@ class FitResult:
 
 
 def _save_atomic(obj: Any, path: Path) -> None:
-    """``torch.save`` to a temporary file in the same folder, then ``os.replace``
-    into place."""
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    try:
-        torch.save(obj, tmp)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+    """``torch.save`` through :func:`acousticlib.cache.write_atomic`."""
+    write_atomic(path, lambda tmp: torch.save(obj, tmp))
 
 
 def _cpu_state(module: nn.Module) -> dict[str, torch.Tensor]:

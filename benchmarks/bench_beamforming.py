@@ -91,15 +91,18 @@ def _worker(path: str, repeat: int, threads: int, queue: mp.Queue) -> None:
     grid = G.Camera().focus_grid((36, 48), 1.0)
     x = generator(0, "bench").standard_normal((mics.n_mics, int(FS)))
     one = x[:, :FRAME]
+    # the CPU engine of the numba and numpy paths; the others keep the default
+    engine = {"numba": "numba", "numba-jit": "numba", "numpy": "numpy"}.get(
+        path, "auto"
+    )
     if path in ("numba", "numba-jit", "numpy"):
-        BF.CPU_ENGINE = "numba" if path.startswith("numba") else "numpy"
-        if BF.CPU_ENGINE == "numba" and BF._numba_kernel() is None:
+        if engine == "numba" and BF._numba_kernel() is None:
             queue.put((path, None))
             return
     info: dict = {}
     if path == "numba-jit":
         t0 = time.perf_counter()
-        BF.acoustic_images(one, FS, mics, grid[:2, :2])
+        BF.acoustic_images(one, FS, mics, grid[:2, :2], engine=engine)
         info = dict(
             first_call_s=time.perf_counter() - t0, jit_compile_s=BF.NUMBA_COMPILE_S
         )
@@ -108,11 +111,11 @@ def _worker(path: str, repeat: int, threads: int, queue: mp.Queue) -> None:
         return
     t0 = time.perf_counter()
     # load lazy imports (and the numba kernel) before measuring memory
-    BF.acoustic_images(one, FS, mics, grid[:2, :2])
+    BF.acoustic_images(one, FS, mics, grid[:2, :2], engine=engine)
     info["first_small_call_s"] = time.perf_counter() - t0
     before = _rss_mb()
     if path in ("numba", "numpy"):
-        run = lambda s: BF.acoustic_images(s, FS, mics, grid)  # noqa: E731
+        run = lambda s: BF.acoustic_images(s, FS, mics, grid, engine=engine)  # noqa: E731
     elif path == "torch-cpu":
         run = lambda s: BF.acoustic_images(s, FS, mics, grid, device="cpu")  # noqa: E731
     elif path == "torch-cuda":

@@ -239,8 +239,9 @@ def test_numba_and_numpy_engines_agree_with_the_naive_product(monkeypatch, overl
     assert ref.shape[0] % 2 == 1
     images = {}
     for engine in ("numba", "numpy"):
-        monkeypatch.setattr(BF, "CPU_ENGINE", engine)
-        images[engine] = BF.acoustic_images(x, FS, mics, grid, frame_length=L, hop=hop)
+        images[engine] = BF.acoustic_images(
+            x, FS, mics, grid, frame_length=L, hop=hop, engine=engine
+        )
         assert images[engine].dtype == np.float32 and images[engine].shape == ref.shape
         np.testing.assert_allclose(
             images[engine], ref, rtol=1e-4, atol=1e-6 * ref.max()
@@ -249,31 +250,34 @@ def test_numba_and_numpy_engines_agree_with_the_naive_product(monkeypatch, overl
         images["numba"], images["numpy"], rtol=1e-4, atol=1e-6 * ref.max()
     )
     # a single frame (the kernel's one-frame loop)
-    one = BF.acoustic_images(x[:, :L], FS, mics, grid, frame_length=L)
-    monkeypatch.setattr(BF, "CPU_ENGINE", "numba")
+    one = BF.acoustic_images(x[:, :L], FS, mics, grid, frame_length=L, engine="numpy")
     np.testing.assert_allclose(
-        BF.acoustic_images(x[:, :L], FS, mics, grid, frame_length=L),
+        BF.acoustic_images(x[:, :L], FS, mics, grid, frame_length=L, engine="numba"),
         one,
         rtol=1e-4,
         atol=1e-6 * one.max(),
     )
 
 
-def test_numba_frame_images_do_not_depend_on_their_block(monkeypatch):
+def test_numba_frame_images_do_not_depend_on_their_block():
     """Seven frames run as a block of four and three lone frames; imaged two, one or
     three at a time they run in other blocks. Every output is the same sequence of fused
     multiply-adds either way, so the images are identical, bit for bit."""
     pytest.importorskip("numba")
-    monkeypatch.setattr(BF, "CPU_ENGINE", "numba")
     mics = random_planar(5, 19)
     grid = CAM.focus_grid((5, 7), 1.3)  # 35 points: the last block of lanes is padded
     L = 2 * (BF.ANCHOR_BINS * 2 + 3)
     x = generator(5, "n").standard_normal((19, 7 * L))
-    together = BF.acoustic_images(x, FS, mics, grid, frame_length=L)
+    together = BF.acoustic_images(x, FS, mics, grid, frame_length=L, engine="numba")
     for size in (1, 2, 3):
         parts = [
             BF.acoustic_images(
-                x[:, t * L : min(t + size, 7) * L], FS, mics, grid, frame_length=L
+                x[:, t * L : min(t + size, 7) * L],
+                FS,
+                mics,
+                grid,
+                frame_length=L,
+                engine="numba",
             )
             for t in range(0, 7, size)
         ]
@@ -342,9 +346,10 @@ def test_without_numba_the_numpy_engine_serves(monkeypatch):
     got = BF.acoustic_images(x, FS, mics, grid, frame_length=128)
     assert calls, "the numpy engine was not used"
     np.testing.assert_allclose(got, ref, rtol=1e-4, atol=1e-6 * ref.max())
-    monkeypatch.setattr(BF, "CPU_ENGINE", "numba")
     with pytest.raises(RuntimeError, match="numba is not installed"):
-        BF.acoustic_images(x, FS, mics, grid, frame_length=128)
+        BF.acoustic_images(x, FS, mics, grid, frame_length=128, engine="numba")
+    with pytest.raises(ValueError, match="engine"):
+        BF.acoustic_images(x, FS, mics, grid, frame_length=128, engine="fast")
 
 
 def test_steering_plans_are_cached_per_geometry():
@@ -397,8 +402,7 @@ def test_every_path_matches_exact_steering_on_the_dual_cam_geometry(
     else:
         if engine == "numba":
             pytest.importorskip("numba")
-        monkeypatch.setattr(bf, "CPU_ENGINE", engine)
-        out = bf.acoustic_images(x, 12288, arr, fp)[0][..., bins]
+        out = bf.acoustic_images(x, 12288, arr, fp, engine=engine)[0][..., bins]
     err = np.abs(out - exact) / np.maximum(exact, 1e-6 * exact.max())
     assert err.max() < 1e-4, f"{engine}: relative error {err.max():.2e}"
 

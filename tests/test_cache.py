@@ -201,3 +201,35 @@ def test_results_files_are_written_atomically(tmp_path):
     assert json.loads(path.read_text()) == {"fps": 97.0}
     # no temporary file left behind
     assert [p.name for p in path.parent.iterdir()] == ["figures.json"]
+
+
+def test_write_atomic_replaces_the_file_and_leaves_no_temporary(tmp_path):
+    target = tmp_path / "sub" / "out.bin"
+    assert cache.write_atomic(target, lambda tmp: tmp.write_bytes(b"one")) == target
+    cache.write_atomic(target, lambda tmp: tmp.write_bytes(b"two"))
+    assert target.read_bytes() == b"two"
+
+    def fails(tmp: Path) -> None:
+        tmp.write_bytes(b"half")
+        raise OSError("disk full")
+
+    with pytest.raises(OSError, match="disk full"):
+        cache.write_atomic(target, fails)
+    assert target.read_bytes() == b"two"  # the old file stays whole
+    assert sorted(p.name for p in target.parent.iterdir()) == ["out.bin"]
+
+
+def test_torch_checkpoints_name_their_archive_after_the_file_alone(tmp_path):
+    """torch.save names the zip archive after the file's stem: the temporary name of
+    write_atomic varies only after its last dot, so the bytes do not depend on the
+    process that wrote them."""
+    import zipfile
+
+    import torch
+
+    names = []
+    for sub in ("a", "b"):
+        path = tmp_path / sub / "model.pt"
+        cache.write_atomic(path, lambda tmp: torch.save({"w": torch.ones(2)}, tmp))
+        names.append(sorted(zipfile.ZipFile(path).namelist()))
+    assert names[0] == names[1] and names[0][0].startswith(".model.pt/")

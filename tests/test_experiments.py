@@ -549,3 +549,10 @@ def test_lazy_training_data_is_not_loaded_for_a_cached_model(tmp_path):
             data_key="toy",
             root=tmp_path,
         )
+
+
+def test_settings_are_keyword_only():
+    s = ex.settings("smoke")
+    assert ex.Settings(**{f: getattr(s, f) for f in s.__dataclass_fields__}) == s
+    with pytest.raises(TypeError):
+        ex.Settings(1, 1, 1e-3, 1, 16, 1e-3, 6, 2, 16, 1e-3)

@@ -143,6 +143,13 @@ def test_tiled_mfcc_baseline_is_flat_in_space():
         and float(t[0, 0].min()) == 1.0
         and float(t[0, 1:].max()) == 0.0
     )
+    # one tiling for the generators' condition and the baseline, from arrays too
+    from acousticlib.models import tile_mfcc
+
+    assert tiled_mfcc is tile_mfcc
+    torch.testing.assert_close(tiled_mfcc(np.array([[3.0] + [1.0] * 11])), t)
+    with pytest.raises(ValueError, match="mfcc must be"):
+        tiled_mfcc("not coefficients")
 
 
 def test_generate_folds_windows_and_returns_latents():

@@ -31,6 +31,7 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -71,12 +72,20 @@ def minmax_per_sample(
     return ((flat - lo) / (hi - lo).clamp_min(eps)).view_as(x)
 
 
-def tile_mfcc(mfcc: torch.Tensor) -> torch.Tensor:
-    """Mono MFCC ``(..., 12)`` min-max normalised to [0, 1] per vector and tiled to
-    ``(..., 12, 36, 48)``.
+def tile_mfcc(mfcc: Any) -> torch.Tensor:
+    """Mono MFCC ``(..., 12)`` (a tensor or an array) min-max normalised to [0, 1] per
+    vector and tiled to ``(..., 12, 36, 48)``: a broadcast view, float32.
 
-    The generators' audio condition and the tiled-MFCC baseline (seed 000; chapter 08).
+    The generators' audio condition and the tiled-MFCC baseline (seed 000; chapter 08;
+    also :func:`acousticlib.metrics.tiled_mfcc`, chapter 11). The NumPy tiling of
+    chapter 05, channels last and not normalised, is
+    :func:`acousticlib.features.tile_mfcc`.
     """
+    if not isinstance(mfcc, torch.Tensor):
+        try:
+            mfcc = torch.as_tensor(np.asarray(mfcc))
+        except (TypeError, ValueError, RuntimeError):
+            pass  # reported below as a wrong type
     if not isinstance(mfcc, torch.Tensor) or mfcc.ndim < 1 or mfcc.shape[-1] != N_MFCC:
         shape = (
             tuple(mfcc.shape) if isinstance(mfcc, torch.Tensor) else type(mfcc).__name__
