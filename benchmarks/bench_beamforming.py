@@ -96,7 +96,7 @@ def _worker(path: str, repeat: int, threads: int, queue: mp.Queue) -> None:
         path, "auto"
     )
     if path in ("numba", "numba-jit", "numpy"):
-        if engine == "numba" and BF._numba_kernel() is None:
+        if engine == "numba" and BF.fast._numba_kernel() is None:
             queue.put((path, None))
             return
     info: dict = {}

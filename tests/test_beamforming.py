@@ -167,7 +167,7 @@ def test_frame_signals_and_periodic_sinc():
     x = generator(1).standard_normal((3, 200))
     w = BF.window_values("hann", 32)
     for hop in (None, 7, 32):
-        spec, norm = BF._spectra(x, 32, hop, "hann")
+        spec, norm = BF.fast._spectra(x, 32, hop, "hann")
         frames = BF.frame_signals(x, 32, hop)
         np.testing.assert_allclose(
             spec, np.fft.rfft(frames * w, axis=-1)[..., :16], rtol=1e-12, atol=1e-12
@@ -289,17 +289,17 @@ def test_vector_kernel_bits_do_not_depend_on_lanes_or_threads():
     on one or two threads, computes the same bits: images made on another host are
     identical."""
     numba = pytest.importorskip("numba")
-    from acousticlib import _vector_kernel as VK
+    from acousticlib.beamforming import _vector_kernel as VK
 
     mics = random_planar(6, 21)  # 21 microphones: a block of MIC_BLOCK and a remainder
     points = CAM.focus_grid((5, 7), 1.3).reshape(-1, 3)
     L = 2 * (BF.ANCHOR_BINS * 3 + 5)
     x = generator(6, "n").standard_normal((21, 5 * L))
-    spec, norm = BF._spectra(x, L, None, "hann")
+    spec, norm = BF.fast._spectra(x, L, None, "hann")
     results = {}
     for lanes in (8, 16):
         drive = VK.make_driver(VK.compile_task(lanes))
-        plan = BF._numba_plan(mics, points, FS, L, 343.0, lanes)
+        plan = BF.fast._numba_plan(mics, points, FS, L, 343.0, lanes)
         for threads in (1, 2):
             before = numba.get_num_threads()
             numba.set_num_threads(min(threads, numba.config.NUMBA_NUM_THREADS))
@@ -307,7 +307,7 @@ def test_vector_kernel_bits_do_not_depend_on_lanes_or_threads():
                 out = np.full(
                     (spec.shape[1], len(points), L // 2), np.nan, dtype=np.float32
                 )
-                BF._images_numba(drive, spec, plan, out, norm)
+                BF.fast._images_numba(drive, spec, plan, out, norm)
             finally:
                 numba.set_num_threads(before)
             assert np.isfinite(out).all(), "some outputs were not written"
@@ -322,7 +322,7 @@ def test_vector_kernel_bits_do_not_depend_on_lanes_or_threads():
 
 
 def test_vector_kernel_lanes_follow_the_host_features():
-    from acousticlib import _vector_kernel as VK
+    from acousticlib.beamforming import _vector_kernel as VK
 
     assert VK.host_lanes("+avx2,+fma,+avx512f,-amx-tile") == 16
     assert VK.host_lanes("+avx2,+fma,-avx512f") == 8
@@ -335,14 +335,14 @@ def test_without_numba_the_numpy_engine_serves(monkeypatch):
     grid = CAM.focus_grid((3, 4))
     x = S.free_field(noise(1200, 4), FS, grid[1, 1], mics)
     ref = BF.naive_acoustic_images(x, FS, mics, grid, frame_length=128)
-    monkeypatch.setattr(BF, "_numba_kernel", lambda: None)
-    calls, original = [], BF._images_numpy
+    monkeypatch.setattr(BF.fast, "_numba_kernel", lambda: None)
+    calls, original = [], BF.fast._images_numpy
 
     def spy(*args):
         calls.append(args)
         return original(*args)
 
-    monkeypatch.setattr(BF, "_images_numpy", spy)
+    monkeypatch.setattr(BF.fast, "_images_numpy", spy)
     got = BF.acoustic_images(x, FS, mics, grid, frame_length=128)
     assert calls, "the numpy engine was not used"
     np.testing.assert_allclose(got, ref, rtol=1e-4, atol=1e-6 * ref.max())
@@ -359,7 +359,7 @@ def test_steering_plans_are_cached_per_geometry():
     x = noise(8 * 512).reshape(8, 512)
 
     def plan(grid):
-        return BF._numba_plan(
+        return BF.fast._numba_plan(
             np.asarray(mics.positions), grid.reshape(-1, 3), FS, 128, 343.0, 8
         )
 
@@ -370,8 +370,8 @@ def test_steering_plans_are_cached_per_geometry():
     assert plan(grids[0]) is not first
     BF.acoustic_images(x, FS, mics, grids[0], frame_length=128)
     assert all(
-        sum(k[0] == kind for k in BF._PLANS) <= BF._PLAN_SLOTS
-        for kind in {k[0] for k in BF._PLANS}
+        sum(k[0] == kind for k in BF.fast._PLANS) <= BF.fast._PLAN_SLOTS
+        for kind in {k[0] for k in BF.fast._PLANS}
     )
 
 

@@ -1,0 +1,79 @@
+"""Evaluation metrics, each with its convention stated (chapters 11, 13-15;
+``REFERENCE.md`` section 5).
+
+Generators (chapter 11): :func:`generate` (one pass giving generated, real and
+tiled-MFCC images and latents), :func:`mse`, :func:`gan_test` (a classifier trained on
+real acoustic images, tested on generated ones), :func:`gan_train` (a DualCamNet trained
+on generated or tiled-MFCC images, tested on real ones), :func:`tiled_mfcc` (the
+single-microphone baseline), :func:`knn_accuracy` (latent vectors, k = 15).
+
+Localization (chapters 11, 15): :func:`binarize`, :func:`iou`, :func:`energy_iou`,
+:func:`success_curve` / :func:`success_auc` (IoU > t over t = 0, 0.1, ..., 1, trapezoid;
+the authors' convention) and the Flickr-SoundNet :func:`consensus_map` / :func:`ciou` /
+:func:`ciou_summary` with both AUC conventions. Retrieval (chapter 14): :func:`cmc`.
+Aggregation over runs: :func:`mean_std`.
+
+One module per topic, every name importable from here as before:
+:mod:`~acousticlib.metrics.generation` (needs torch), and
+:mod:`~acousticlib.metrics.localization`, :mod:`~acousticlib.metrics.retrieval` and
+:mod:`~acousticlib.metrics.statistics`, which do not import torch themselves.
+"""
+
+from __future__ import annotations
+
+from ..features import box_mask, peak_in_mask
+from .generation import (
+    accuracy,
+    energy_maps,
+    evaluate_generator,
+    gan_test,
+    gan_train,
+    generate,
+    mse,
+    predict,
+    tiled_mfcc,
+)
+from .localization import (
+    AUC_CONVENTIONS,
+    auc,
+    binarize,
+    ciou,
+    ciou_summary,
+    consensus_map,
+    energy_iou,
+    energy_spread,
+    iou,
+    success_auc,
+    success_curve,
+)
+from .retrieval import cmc, knn_accuracy
+from .statistics import confusion_matrix, mean_std
+
+__all__ = [
+    "AUC_CONVENTIONS",
+    "accuracy",
+    "auc",
+    "binarize",
+    "box_mask",
+    "ciou",
+    "ciou_summary",
+    "cmc",
+    "confusion_matrix",
+    "consensus_map",
+    "energy_iou",
+    "energy_maps",
+    "energy_spread",
+    "evaluate_generator",
+    "gan_test",
+    "gan_train",
+    "generate",
+    "iou",
+    "knn_accuracy",
+    "mean_std",
+    "mse",
+    "peak_in_mask",
+    "predict",
+    "success_auc",
+    "success_curve",
+    "tiled_mfcc",
+]

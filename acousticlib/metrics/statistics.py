@@ -1,0 +1,50 @@
+"""Aggregation (chapter 11 and the appendix): means and spreads over runs, confusion
+matrices."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from .._checks import as_array, positive
+
+
+def mean_std(values: Any, drop_extremes: bool = False) -> tuple[float, float]:
+    """Mean and (population) standard deviation over runs; ``drop_extremes`` drops the
+    min and max first (the authors' aggregation over 5 runs)."""
+    v = np.sort(as_array("values", values, ndim=1, dtype=np.float64))
+    if drop_extremes:
+        if v.size < 3:
+            raise ValueError(
+                f"values must hold at least 3 runs to drop the extremes; got {v.size}"
+            )
+        v = v[1:-1]
+    return float(v.mean()), float(v.std())
+
+
+def confusion_matrix(
+    true: Any, pred: Any, num_classes: int | None = None
+) -> np.ndarray:
+    """Counts ``C[i, j]`` ``(K, K)`` int64 of samples of true class ``i`` predicted as
+    class ``j``.
+
+    ``true`` and ``pred`` are integer labels ``(N,)`` in ``[0, K)``; ``num_classes``
+    ``K`` defaults to ``max(label) + 1``. The accuracy (GAN-test, GAN-train) is
+    ``trace(C) / C.sum()`` (chapter 11).
+    """
+    t = as_array("true", true, ndim=1).astype(np.int64)
+    p = as_array("pred", pred, shape=(t.shape[0],)).astype(np.int64)
+    if (t < 0).any() or (p < 0).any():
+        raise ValueError("true and pred must hold class indices >= 0")
+    k = (
+        int(max(t.max(), p.max())) + 1
+        if num_classes is None
+        else positive("num_classes", num_classes, integer=True)
+    )
+    if t.max() >= k or p.max() >= k:
+        raise ValueError(
+            f"labels must be < num_classes = {k}; got up to "
+            f"{int(max(t.max(), p.max()))}"
+        )
+    return np.bincount(t * k + p, minlength=k * k).reshape(k, k)

@@ -1,0 +1,208 @@
+"""The exercises' machinery: feedback, the registry every chapter module fills, checking
+and grading, and the shared comparisons."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """The verdict on one answer: ``correct``, a message, and the expected value (for
+    teachers)."""
+
+    exercise: str
+    correct: bool
+    message: str
+    expected: Any = field(default=None, repr=False)
+
+    def __bool__(self) -> bool:
+        return self.correct
+
+    def __str__(self) -> str:
+        mark = "correct" if self.correct else "not yet"
+        return f"Exercise {self.exercise}: {mark}. {self.message}"
+
+    def _repr_markdown_(self) -> str:  # shown by Jupyter
+        icon = "✅" if self.correct else "❌"
+        return f"{icon} **Exercise {self.exercise}**: {self.message}"
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """An exercise: its identifier, a one-line statement, and its checker."""
+
+    id: str
+    chapter: str
+    statement: str
+    checker: Callable[..., Feedback]
+
+
+_REGISTRY: dict[str, Exercise] = {}
+
+
+def exercise(
+    id: str, chapter: str, statement: str
+) -> Callable[[Callable[..., Feedback]], Callable[..., Feedback]]:
+    """Decorator registering a checker under ``id``."""
+
+    def register(fn: Callable[..., Feedback]) -> Callable[..., Feedback]:
+        if id in _REGISTRY:
+            raise ValueError(f"exercise {id!r} is registered twice")
+        _REGISTRY[id] = Exercise(id, chapter, statement, fn)
+        return fn
+
+    return register
+
+
+def catalogue() -> list[Exercise]:
+    """All registered exercises, sorted by identifier."""
+    return [_REGISTRY[k] for k in sorted(_REGISTRY)]
+
+
+def check(id: str, answer: Any, **params: Any) -> Feedback:
+    """Check ``answer`` to exercise ``id`` (with the exercise's parameters as
+    keywords)."""
+    if id not in _REGISTRY:
+        known = ", ".join(sorted(_REGISTRY)) or "none"
+        raise ValueError(f"unknown exercise id {id!r}; known exercises: {known}")
+    return _REGISTRY[id].checker(answer, **params)
+
+
+def grade(
+    submissions: Mapping[str, Mapping[str, Any]], **params: Any
+) -> dict[str, dict[str, bool]]:
+    """Grade many students at once: ``{student: {exercise_id: answer}}`` → ``{student:
+    {id: correct}}``.
+
+    ``params`` are passed to every checker (only those it accepts)."""
+    import inspect
+
+    table: dict[str, dict[str, bool]] = {}
+    for student, answers in submissions.items():
+        row = {}
+        for ex_id, answer in answers.items():
+            fn = _REGISTRY[ex_id].checker if ex_id in _REGISTRY else None
+            if fn is None:
+                raise ValueError(
+                    f"student {student!r} answered unknown exercise {ex_id!r}"
+                )
+            accepted = inspect.signature(fn).parameters
+            kwargs = {k: v for k, v in params.items() if k in accepted}
+            try:
+                row[ex_id] = bool(fn(answer, **kwargs))
+            except (TypeError, ValueError):
+                row[ex_id] = False
+        table[student] = row
+    return table
+
+
+def compare_number(
+    exercise_id: str,
+    answer: Any,
+    expected: float,
+    *,
+    rtol: float = 0.05,
+    unit: str = "",
+    hint: str = "",
+) -> Feedback:
+    """Feedback for a numeric answer within a relative tolerance ``rtol`` of
+    ``expected``."""
+    try:
+        value = float(answer)
+    except (TypeError, ValueError):
+        return Feedback(
+            exercise_id,
+            False,
+            f"expected a number{f' in {unit}' if unit else ''}; got {answer!r}.",
+            expected,
+        )
+    if not math.isfinite(value):
+        return Feedback(
+            exercise_id, False, "the answer is not a finite number.", expected
+        )
+    ok = abs(value - expected) <= rtol * abs(expected)
+    u = f" {unit}" if unit else ""
+    if ok:
+        return Feedback(
+            exercise_id,
+            True,
+            f"{value:.4g}{u} is within {rtol:.0%} of the expected {expected:.4g}{u}.",
+            expected,
+        )
+    direction = "too large" if value > expected else "too small"
+    return Feedback(
+        exercise_id, False, f"{value:.4g}{u} is {direction}. {hint}".strip(), expected
+    )
+
+
+def compare_count(
+    exercise_id: str,
+    answer: Any,
+    expected: int,
+    *,
+    what: str,
+    right: str,
+    mistakes: Sequence[tuple[float, str]] = (),
+    hint: str = "",
+) -> Feedback:
+    """Feedback for a whole-number answer (a count of ``what``) that must equal
+    ``expected``; ``mistakes`` pairs the value a common mistake gives with the hint that
+    names it (the first match wins), ``hint`` is for any other wrong answer,
+    ``right`` the message when correct."""
+    try:
+        value = float(answer)
+    except (TypeError, ValueError):
+        return Feedback(
+            exercise_id,
+            False,
+            f"expected a whole number of {what}; got {answer!r}.",
+            expected,
+        )
+    if value == expected:
+        return Feedback(exercise_id, True, right, expected)
+    named = next(
+        (h for v, h in mistakes if v != expected and math.isclose(value, v)), hint
+    )
+    return Feedback(
+        exercise_id, False, f"{value:,.0f} is not right. {named}".strip(), expected
+    )
+
+
+def compare_pair(
+    exercise_id: str,
+    answer: Any,
+    expected: tuple[int, int],
+    *,
+    what: str,
+    right: str,
+    hint: str,
+) -> Feedback:
+    """Feedback for an answer that must equal the pair of integers ``expected``
+    (``what`` names it)."""
+    try:
+        got = tuple(int(x) for x in answer)
+    except (TypeError, ValueError):
+        return Feedback(
+            exercise_id,
+            False,
+            f"expected a pair {what} of integers; got {answer!r}.",
+            expected,
+        )
+    if got == tuple(expected):
+        return Feedback(exercise_id, True, right, expected)
+    return Feedback(exercise_id, False, f"{got} is not right. {hint}", expected)
+
+
+def _positive_ints(exercise_id: str, **values: Any) -> dict[str, int]:
+    out = {}
+    for name, v in values.items():
+        if int(v) < 1:
+            raise ValueError(
+                f"{name} must be a positive integer; got {v!r} (exercise {exercise_id})"
+            )
+        out[name] = int(v)
+    return out

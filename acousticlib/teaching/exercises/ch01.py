@@ -1,0 +1,68 @@
+"""Exercise checkers of chapter 01."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from ._core import Feedback, compare_number, exercise
+
+
+@exercise(
+    "01.1",
+    "01_acoustic_images_at_a_glance",
+    "Predict the width (degrees) of the main lobe of an array of aperture D at "
+    "frequency f.",
+)
+def check_beamwidth(
+    answer: Any, *, frequency: float, aperture: float, c: float = 343.0
+) -> Feedback:
+    """Beamwidth ≈ λ/D radians (the Rayleigh-like rule of thumb taught in chapter
+    01), in degrees."""
+    from ...geometry import beamwidth_deg
+
+    expected = float(beamwidth_deg(frequency, aperture, c=c))
+    return compare_number(
+        "01.1",
+        answer,
+        expected,
+        rtol=0.1,
+        unit="degrees",
+        hint="Use λ = c / f with c = 343 m/s, then θ ≈ λ / D in radians, and convert "
+        "to degrees.",
+    )
+
+
+@exercise(
+    "01.2",
+    "01_acoustic_images_at_a_glance",
+    "Find the pixel (row, column) of the acoustic image where the source is.",
+)
+def check_peak_pixel(
+    answer: Any, *, expected_pixel: tuple[int, int], tolerance: int = 1
+) -> Feedback:
+    """The answer is right when it lies within ``tolerance`` grid cells of the
+    expected pixel."""
+    try:
+        row, col = (int(v) for v in np.asarray(answer).ravel()[:2])
+    except (TypeError, ValueError):
+        return Feedback(
+            "01.2",
+            False,
+            f"expected a (row, column) pair of integers; got {answer!r}.",
+            expected_pixel,
+        )
+    er, ec = expected_pixel
+    dist = max(abs(row - er), abs(col - ec))
+    if dist <= tolerance:
+        return Feedback(
+            "01.2", True, f"({row}, {col}) is the source's pixel.", expected_pixel
+        )
+    return Feedback(
+        "01.2",
+        False,
+        f"({row}, {col}) is {dist} cells away from the source. Look for the maximum of "
+        "the energy map with np.unravel_index(np.argmax(...), shape).",
+        expected_pixel,
+    )

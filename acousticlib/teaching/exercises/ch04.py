@@ -1,0 +1,52 @@
+"""Exercise checkers of chapter 04."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._core import Feedback, _positive_ints, compare_number, exercise
+
+
+@exercise(
+    "04.1",
+    "04_beamforming",
+    "Count the complex multiply-adds of one acoustic image (M microphones, H x W "
+    "points, K bins).",
+)
+def check_image_operations(
+    answer: Any, *, n_mics: int, grid: tuple[int, int], n_bins: int
+) -> Feedback:
+    """One filter-and-sum image costs ``M`` complex multiply-adds per point and bin:
+    ``M H W K``."""
+    v = _positive_ints("04.1", n_mics=n_mics, rows=grid[0], cols=grid[1], n_bins=n_bins)
+    expected = float(v["n_mics"] * v["rows"] * v["cols"] * v["n_bins"])
+    return compare_number(
+        "04.1",
+        answer,
+        expected,
+        rtol=0.01,
+        unit="multiply-adds",
+        hint="Each output value Y_p(f_k) is a sum over all microphones of one product.",
+    )
+
+
+@exercise(
+    "04.2",
+    "04_beamforming",
+    "Size (MB) of the whole complex64 steering tensor for M microphones, H x W points "
+    "and K bins.",
+)
+def check_steering_memory_mb(
+    answer: Any, *, n_mics: int, grid: tuple[int, int], n_bins: int
+) -> Feedback:
+    """``K x H W x M`` complex64 values of 8 bytes each, in MB of 2^20 bytes."""
+    v = _positive_ints("04.2", n_mics=n_mics, rows=grid[0], cols=grid[1], n_bins=n_bins)
+    expected = v["n_bins"] * v["rows"] * v["cols"] * v["n_mics"] * 8 / 2**20
+    return compare_number(
+        "04.2",
+        answer,
+        expected,
+        rtol=0.02,
+        unit="MB",
+        hint="A complex64 number is two float32, 8 bytes; 1 MB = 2**20 bytes.",
+    )
