@@ -316,7 +316,7 @@ def test_a_killed_worker_stops_the_build_with_a_clear_error(tmp_path, monkeypatc
     """multiprocessing.Pool waited forever for the recording of a worker killed by a
     signal."""
     # pickled by name: the spawned workers run it
-    monkeypatch.setattr(datasets, "_work", _killed)
+    monkeypatch.setattr(datasets.build, "_work", _killed)
     with pytest.raises(
         RuntimeError,
         match=r"killed by signal 9 \(SIGKILL\).*nothing was cached.*out-of-memory",
@@ -330,7 +330,7 @@ def test_stuck_workers_trip_the_stall_timeout_and_are_stopped(tmp_path, monkeypa
     import multiprocessing as mp
 
     before = set(mp.active_children())
-    monkeypatch.setattr(datasets, "_work", _stuck)
+    monkeypatch.setattr(datasets.build, "_work", _stuck)
     with pytest.raises(
         TimeoutError,
         match=r"no recording of the dataset finished in 2 s \(stall_timeout\)",
