@@ -49,8 +49,8 @@ from .datasets import CLASSES, SimulatedDataset
 from .features import GRID_SHAPE
 from .geometry import Camera
 from .metrics import (box_mask, energy_iou, energy_maps, evaluate_generator, generate, mse, peak_in_mask,
-                      success_auc)
-from .models import PROFILE_CHANNELS, GeneratorConfig, minmax_per_sample, model_spec, tile_mfcc
+                      peak_near_border, success_auc)
+from .models import PADDINGS, PROFILE_CHANNELS, GeneratorConfig, minmax_per_sample, model_spec, tile_mfcc
 from .runtime import check_profile, generator, heap_for_speed, resolve_device
 from .training import DictDataset, TrainConfig, TrainedModel, shipped, train_cached
 
@@ -401,6 +401,8 @@ def train_generator(
     train_seed: int | None = None,
     widths: str | None = None,
     frame_step: int | None = None,
+    padding: str | None = None,
+    flip: bool = False,
     device: str = "cpu",
     progress: bool = True,
 ) -> TrainedModel:
@@ -420,6 +422,9 @@ def train_generator(
     while the visual trunk stays the data profile's; ``frame_step`` overrides the profile's
     (1: every training frame). ``None`` keeps the profile's own, and the same model (cache key)
     as without them. The appendix's scaling study (``tools/scaling_study.py``) uses both.
+    ``padding`` (``"zeros"`` or ``"reflect"``, see :class:`~acousticlib.models.GeneratorConfig`)
+    and ``flip`` (train on :class:`MirroredFrames`) are the spatial measures the appendix
+    compares (``tools/generator_measures.py``); ``None`` and ``False`` keep the chapters' model.
     """
     one_of("name", name, ("uvae", "auvae", "mcgan"))
     if train_seed is not None and (isinstance(train_seed, bool) or not isinstance(train_seed, (int, np.integer))
@@ -427,6 +432,8 @@ def train_generator(
         raise ValueError(f"train_seed must be a non-negative integer or None; got {train_seed!r}")
     one_of("skips", skips, (0, 1, 2))
     one_of("condition", condition, CONDITIONS)
+    if not isinstance(flip, bool):
+        raise TypeError(f"flip must be True or False; got {flip!r}")
     s = settings(profile)
     if frame_step is not None:
         positive("frame_step", frame_step, integer=True)
@@ -434,6 +441,8 @@ def train_generator(
     if name == "mcgan":
         skips = 0
     overrides: dict[str, Any] = {} if spatial_weight is None else {"spatial_weight": spatial_weight}
+    if padding is not None:
+        overrides["padding"] = one_of("padding", padding, PADDINGS)
     if widths is not None:
         check_profile(widths)
         sized = GeneratorConfig.for_profile(widths)
@@ -449,12 +458,45 @@ def train_generator(
     pre = pretrained_backbone(profile, seed, device=device, progress=False)
     data_key = (f"{_key(ds)}|trunk=pretrained/{pre.path.name}|{FEATURES_CODE_VERSION}|background={background}|condition={condition}"
                 f"|frame_step={step}")
+    if flip:
+        data_key += "|augmented=mirror"
 
-    def data() -> tuple[DictDataset, DictDataset]:
-        return tuple(generator_data(profile, seed, split, background=background, condition=condition,
-                                    frame_step=step) for split in ("train", "val"))  # type: ignore[return-value]
+    def data() -> tuple[torch.utils.data.Dataset, DictDataset]:
+        train, val = (generator_data(profile, seed, split, background=background, condition=condition,
+                                     frame_step=step) for split in ("train", "val"))
+        return (MirroredFrames(train) if flip else train), val
 
     return train_cached(spec, data, None, config, data_key=data_key, device=device, progress=progress)
+
+
+class MirroredFrames(torch.utils.data.Dataset):
+    """The generators' training frames, each mirrored left-right with probability 1/2 (the appendix).
+
+    A mirrored item flips the trunk features ``frame`` ``(C, 12, 16)`` and the acoustic image
+    ``(12, 36, 48)`` along their last (horizontal) axis; the tiled mono MFCC is the same
+    everywhere and stays. The array sits at the camera, so a mirrored scene's acoustic image is
+    the mirrored image; its trunk features are only approximately the mirrored features (the
+    trunk is not exactly mirror-symmetric), which is what an augmentation of cached features
+    costs. Draws come from torch's global generator, which :func:`acousticlib.training.fit` seeds
+    per epoch.
+    """
+
+    def __init__(self, frames: DictDataset) -> None:
+        if not isinstance(frames, DictDataset):
+            raise TypeError(f"frames must be a DictDataset (see generator_data); got {type(frames).__name__}")
+        missing = {"frame", "acoustic"} - set(frames.tensors)
+        if missing:
+            raise ValueError(f"frames must hold 'frame' and 'acoustic'; missing {sorted(missing)}")
+        self.frames = frames
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+    def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
+        item = self.frames[i]
+        if bool(torch.rand(()) < 0.5):
+            item = {k: v.flip(-1) if k in ("frame", "acoustic") else v for k, v in item.items()}
+        return item
 
 
 def attach_trunk(generator: torch.nn.Module, profile: str = "book", seed: int = 0) -> torch.nn.Module:
@@ -506,7 +548,8 @@ def generator_test_scores(model: torch.nn.Module, profile: str = "book", seed: i
     (:func:`metrics.evaluate_generator`); ``"iou_success"``: the share of frames whose energy map
     has IoU > 0.5 with the real one (Table V's score); ``"auc"``: the AUC of those IoUs' success
     curve (Table IV's convention); ``"peak_in_box"``: the share of frames whose energy peaks in a
-    true source box; ``"frames"``: how many frames were scored. With ``per_clip`` also
+    true source box; ``"peak_near_border"``: the share whose energy peaks within 2 cells of the
+    grid's edge (:func:`metrics.peak_near_border`); ``"frames"``: how many frames were scored. With ``per_clip`` also
     ``"clip_mse"`` and ``"clip_iou_success"``: lists of the same two scores over the frames of each
     test clip (in clip order), the unit of independent evidence for comparing two models on the
     same clips. ``condition``: what the model is given at test time, as in training (a video-only
@@ -524,7 +567,8 @@ def generator_test_scores(model: torch.nn.Module, profile: str = "book", seed: i
     box = box_mask(ds.array("boxes")[rows], cam.grid_pixel_centres())
     scores: dict[str, Any] = {"mse": float(record["mse"]), "iou_success": float(np.mean(ious > 0.5)),
                               "auc": float(success_auc(ious)),
-                              "peak_in_box": float(peak_in_mask(record["energy"], box).mean()), "frames": int(len(rows))}
+                              "peak_in_box": float(peak_in_mask(record["energy"], box).mean()),
+                              "peak_near_border": float(peak_near_border(record["energy"]).mean()), "frames": int(len(rows))}
     if per_clip:
         clip = np.unique(ds.index["clip"][rows], return_inverse=True)[1]
         count = np.bincount(clip)
@@ -695,7 +739,7 @@ def train_classifier(source: str = "real", profile: str = "book", seed: int = 0,
 
 
 __all__ = [
-    "BACKGROUND_LABEL", "CLASSIFIER_SOURCES", "CONDITIONS", "JudgeWindows", "classifier_data_key", "CROP_SIZE", "FEATURES_CODE_VERSION", "JUDGE_TRAINING", "SETTINGS", "Settings", "attach_trunk", "camera_data", "dataset_variant",
+    "BACKGROUND_LABEL", "CLASSIFIER_SOURCES", "CONDITIONS", "JudgeWindows", "MirroredFrames", "classifier_data_key", "CROP_SIZE", "FEATURES_CODE_VERSION", "JUDGE_TRAINING", "SETTINGS", "Settings", "attach_trunk", "camera_data", "dataset_variant",
     "classifier_windows", "generator_data", "generator_test_scores", "clip_frames", "dataset_frame_digests", "frame_digests", "judge_config", "judge_weights", "load_trunk_weights", "object_crops", "pretrained_backbone", "settings",
     "train_classifier", "train_generator", "trunk_features",
 ]

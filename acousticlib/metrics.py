@@ -409,6 +409,22 @@ def peak_in_mask(maps: Any, masks: Any) -> np.ndarray:
     return k.reshape(len(k), -1)[np.arange(len(k)), peak].astype(float)
 
 
+def peak_near_border(maps: Any, margin: int = 2) -> np.ndarray:
+    """Per map ``(N, H, W)``: 1.0 if its maximum lies within ``margin`` cells of the grid's edge, else 0.0.
+
+    Generated energy maps that peak at the edge show the decoder's padding rather than a source
+    (chapter 08; real maps almost never do). ``margin`` 2 on the 36 x 48 grid.
+    """
+    m = as_array("maps", maps, ndim=3, dtype=np.float64)
+    margin = positive("margin", margin, integer=True)
+    if 2 * margin >= min(m.shape[1:]):
+        raise ValueError(f"margin must leave an inner grid: 2 * margin < {min(m.shape[1:])}; got {margin}")
+    row, col = np.unravel_index(m.reshape(len(m), -1).argmax(axis=1), m.shape[1:])
+    h, w = m.shape[1:]
+    near = (row < margin) | (row >= h - margin) | (col < margin) | (col >= w - margin)
+    return near.astype(float)
+
+
 def box_mask(boxes: Any, centres: Any) -> np.ndarray:
     """Ground-truth masks ``(N, H, W)`` bool of boxes on a grid (chapter 11's extra IoU column).
 

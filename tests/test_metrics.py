@@ -9,7 +9,7 @@ from torch.utils.data import Subset
 
 from acousticlib.metrics import (
     auc, binarize, ciou, ciou_summary, cmc, consensus_map, energy_iou, energy_maps, energy_spread, evaluate_generator,
-    gan_test, gan_train, generate, iou, knn_accuracy, predict, mean_std, mse, peak_in_mask, success_auc, success_curve, tiled_mfcc,
+    gan_test, gan_train, generate, iou, knn_accuracy, predict, mean_std, mse, peak_in_mask, peak_near_border, success_auc, success_curve, tiled_mfcc,
 )
 from acousticlib.features import energy_map
 from acousticlib.models import MCGAN, UVAE
@@ -195,6 +195,15 @@ def test_peak_in_mask_is_the_pointing_game():
     np.testing.assert_array_equal(peak_in_mask(maps, masks), [1.0, 0.0, 1.0])
     with pytest.raises(ValueError, match="masks"):
         peak_in_mask(maps, masks[:2])
+
+
+def test_peak_near_border_flags_maps_peaking_at_the_edge():
+    maps = np.zeros((4, 8, 10))
+    maps[0, 0, 5] = maps[1, 4, 5] = maps[2, 6, 5] = maps[3, 4, 8] = 1.0
+    np.testing.assert_array_equal(peak_near_border(maps), [1.0, 0.0, 1.0, 1.0])
+    np.testing.assert_array_equal(peak_near_border(maps, margin=1), [1.0, 0.0, 0.0, 0.0])
+    with pytest.raises(ValueError, match="margin"):
+        peak_near_border(maps, margin=4)
 
 
 def test_mse_in_chunks_equals_the_direct_mean():

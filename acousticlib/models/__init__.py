@@ -21,7 +21,7 @@ from .._checks import one_of
 from ..runtime import check_profile
 from .dualcamnet import PAPER_CHANNELS, PROFILE_CHANNELS, DualCamNet
 from .gan import AUVAE, LAMBDA_ADV, LAMBDA_REC, MCGAN, AdversarialGenerator, MCGANGenerator, discriminator
-from .uvae import (UVAE, AcousticDecoder, ConditionEncoder, GeneratorConfig, generator_inputs,
+from .uvae import (PADDINGS, UVAE, AcousticDecoder, ConditionEncoder, GeneratorConfig, generator_inputs,
                    minmax_per_sample, tile_mfcc)
 from .visual import (ACOUSTIC_GRID, ALIGN_SHIFT, OUTPUT_STRIDE, TRUNK_CHANNELS, VISUAL_GRID, VisualBackbone, VisualClassifier,
                      receptive_field)
@@ -96,7 +96,7 @@ def build_model(spec: Mapping[str, Any]) -> nn.Module:
 
 __all__ = [
     "ACOUSTIC_GRID", "ALIGN_SHIFT", "AUVAE", "AcousticDecoder", "AdversarialGenerator", "ConditionEncoder", "DualCamNet",
-    "GeneratorConfig", "LAMBDA_ADV", "LAMBDA_REC", "MCGAN", "MCGANGenerator", "MODEL_NAMES", "OUTPUT_STRIDE", "PAPER_CHANNELS",
+    "GeneratorConfig", "LAMBDA_ADV", "LAMBDA_REC", "MCGAN", "MCGANGenerator", "MODEL_NAMES", "OUTPUT_STRIDE", "PADDINGS", "PAPER_CHANNELS",
     "PROFILE_CHANNELS", "TRUNK_CHANNELS", "UVAE", "VISUAL_GRID", "VisualBackbone", "VisualClassifier",
     "build_model", "count_parameters", "discriminator", "generator_inputs", "minmax_per_sample", "model_spec", "receptive_field",
     "tile_mfcc",

@@ -50,7 +50,7 @@ class MCGANGenerator(_ConditionalGenerator):
         super().__init__(config, backbone)
         c = self.config
         self.to_code = nn.Sequential(nn.Conv2d(c.mid_channels, c.latent, kernel_size=VISUAL_GRID), nn.ReLU())
-        self.decoder = AcousticDecoder(c.latent + c.noise, c.enc_channels, c.mid_channels, skips=0)
+        self.decoder = AcousticDecoder(c.latent + c.noise, c.enc_channels, c.mid_channels, skips=0, padding=c.padding)
 
     def forward(self, audio: torch.Tensor, visual: torch.Tensor, z: torch.Tensor | None = None) -> dict[str, torch.Tensor]:
         """Generated acoustic image and the noise used (see the class docstring)."""
