@@ -62,9 +62,11 @@ from .metrics import (
     generate,
     mse,
     peak_in_mask,
+    peak_near_border,
     success_auc,
 )
 from .models import (
+    PADDINGS,
     PROFILE_CHANNELS,
     GeneratorConfig,
     minmax_per_sample,
@@ -644,6 +646,8 @@ def train_generator(
     train_seed: int | None = None,
     widths: str | None = None,
     frame_step: int | None = None,
+    padding: str | None = None,
+    flip: bool = False,
     device: str = "cpu",
     progress: bool = True,
 ) -> TrainedModel:
@@ -665,7 +669,11 @@ def train_generator(
     latent 150 on the ``book`` profile's data -- while the visual trunk stays the data
     profile's; ``frame_step`` overrides the profile's (1: every training frame).
     ``None`` keeps the profile's own, and the same model (cache key) as without them.
-    The appendix's scaling study (``tools/scaling_study.py``) uses both.
+    The appendix's scaling study (``tools/scaling_study.py``) uses both. ``padding``
+    (``"zeros"`` or ``"reflect"``, see :class:`~acousticlib.models.GeneratorConfig`)
+    and ``flip`` (train on :class:`MirroredFrames`) are the spatial measures the
+    appendix compares (``tools/generator_measures.py``); ``None`` and ``False`` keep
+    the chapters' model.
     """
     one_of("name", name, ("uvae", "auvae", "mcgan"))
     if train_seed is not None and (
@@ -678,6 +686,8 @@ def train_generator(
         )
     one_of("skips", skips, (0, 1, 2))
     one_of("condition", condition, CONDITIONS)
+    if not isinstance(flip, bool):
+        raise TypeError(f"flip must be True or False; got {flip!r}")
     s = settings(profile)
     if frame_step is not None:
         positive("frame_step", frame_step, integer=True)
@@ -687,6 +697,8 @@ def train_generator(
     overrides: dict[str, Any] = (
         {} if spatial_weight is None else {"spatial_weight": spatial_weight}
     )
+    if padding is not None:
+        overrides["padding"] = one_of("padding", padding, PADDINGS)
     if widths is not None:
         check_profile(widths)
         sized = GeneratorConfig.for_profile(widths)
@@ -718,11 +730,12 @@ def train_generator(
             "background": background,
             "condition": condition,
             "frame_step": step,
+            **({"augmented": "mirror"} if flip else {}),
         },
     )
 
-    def data() -> tuple[DictDataset, DictDataset]:
-        return tuple(
+    def data() -> tuple[torch.utils.data.Dataset, DictDataset]:
+        train, val = (
             generator_data(
                 profile,
                 seed,
@@ -732,11 +745,51 @@ def train_generator(
                 frame_step=step,
             )
             for split in ("train", "val")
-        )  # type: ignore[return-value]
+        )
+        return (MirroredFrames(train) if flip else train), val
 
     return train_cached(
         spec, data, None, config, data_key=data_key, device=device, progress=progress
     )
+
+
+class MirroredFrames(torch.utils.data.Dataset):
+    """The generators' training frames, each mirrored left-right with probability 1/2
+    (the appendix).
+
+    A mirrored item flips the trunk features ``frame`` ``(C, 12, 16)`` and the acoustic
+    image ``(12, 36, 48)`` along their last (horizontal) axis; the tiled mono MFCC is
+    the same everywhere and stays. The array sits at the camera, so a mirrored scene's
+    acoustic image is the mirrored image; its trunk features are only approximately
+    the mirrored features (the trunk is not exactly mirror-symmetric), which is what an
+    augmentation of cached features costs. Draws come from torch's global generator,
+    which :func:`acousticlib.training.fit` seeds per epoch.
+    """
+
+    def __init__(self, frames: DictDataset) -> None:
+        if not isinstance(frames, DictDataset):
+            raise TypeError(
+                "frames must be a DictDataset (see generator_data); got "
+                f"{type(frames).__name__}"
+            )
+        missing = {"frame", "acoustic"} - set(frames.tensors)
+        if missing:
+            raise ValueError(
+                f"frames must hold 'frame' and 'acoustic'; missing {sorted(missing)}"
+            )
+        self.frames = frames
+
+    def __len__(self) -> int:
+        return len(self.frames)
+
+    def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
+        item = self.frames[i]
+        if bool(torch.rand(()) < 0.5):
+            item = {
+                k: v.flip(-1) if k in ("frame", "acoustic") else v
+                for k, v in item.items()
+            }
+        return item
 
 
 def attach_trunk(
@@ -832,7 +885,9 @@ def generator_test_scores(
     (:func:`metrics.evaluate_generator`); ``"iou_success"``: the share of frames whose
     energy map has IoU > 0.5 with the real one (Table V's score); ``"auc"``: the AUC of
     those IoUs' success curve (Table IV's convention); ``"peak_in_box"``: the share of
-    frames whose energy peaks in a true source box; ``"frames"``: how many frames were
+    frames whose energy peaks in a true source box; ``"peak_near_border"``: the share
+    whose energy peaks within 2 cells of the grid's edge
+    (:func:`metrics.peak_near_border`); ``"frames"``: how many frames were
     scored. With ``per_clip`` also ``"clip_mse"`` and ``"clip_iou_success"``: lists of
     the same two scores over the frames of each test clip (in clip order), the unit of
     independent evidence for comparing two models on the same clips. ``condition``: what
@@ -854,6 +909,7 @@ def generator_test_scores(
         "iou_success": float(np.mean(ious > 0.5)),
         "auc": float(success_auc(ious)),
         "peak_in_box": float(peak_in_mask(record["energy"], box).mean()),
+        "peak_near_border": float(peak_near_border(record["energy"]).mean()),
         "frames": int(len(rows)),
     }
     if per_clip:
@@ -1145,6 +1201,7 @@ __all__ = [
     "CLASSIFIER_SOURCES",
     "CONDITIONS",
     "JudgeWindows",
+    "MirroredFrames",
     "classifier_data_key",
     "CROP_SIZE",
     "FEATURES_CODE_VERSION",

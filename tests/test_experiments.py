@@ -13,7 +13,13 @@ import pytest
 import torch
 
 from acousticlib import experiments as ex
-from acousticlib.metrics import energy_iou, energy_maps, evaluate_generator, generate
+from acousticlib.metrics import (
+    energy_iou,
+    energy_maps,
+    evaluate_generator,
+    generate,
+    peak_near_border,
+)
 from acousticlib.models import (
     UVAE,
     GeneratorConfig,
@@ -304,6 +310,55 @@ def test_generator_widths_and_frame_step_overrides(smoke):
         ex.train_generator("uvae", "smoke", 0, frame_step=0)
 
 
+def test_mirrored_frames_flip_frame_and_image_together():
+    frame, acoustic = torch.rand(6, 4, 12, 16), torch.rand(6, 12, 36, 48)
+    data = DictDataset(
+        mfcc_mono=torch.rand(6, 12),
+        frame=frame,
+        acoustic=acoustic,
+        label=torch.arange(6),
+    )
+    mirrored = ex.MirroredFrames(data)
+    torch.manual_seed(0)
+    items = [mirrored[i] for i in range(6) for _ in range(4)]
+    flipped = [torch.equal(it["frame"], frame[it["label"]].flip(-1)) for it in items]
+    assert 0 < sum(flipped) < len(items)  # about half of the draws
+    for it, f in zip(items, flipped, strict=True):
+        i = int(it["label"])
+        assert torch.equal(it["acoustic"], acoustic[i].flip(-1) if f else acoustic[i])
+        assert f or torch.equal(it["frame"], frame[i])
+        assert torch.equal(it["mfcc_mono"], data.tensors["mfcc_mono"][i])
+    with pytest.raises(TypeError, match="DictDataset"):
+        ex.MirroredFrames([1, 2])
+    with pytest.raises(ValueError, match="acoustic"):
+        ex.MirroredFrames(DictDataset(frame=frame))
+
+
+def test_generator_spatial_measures_are_models_of_their_own(smoke):
+    base = ex.train_generator("uvae", "smoke", 0, progress=False)
+    reflect = ex.train_generator(
+        "uvae", "smoke", 0, padding="reflect", epochs=1, progress=False
+    )
+    mirror = ex.train_generator("uvae", "smoke", 0, flip=True, epochs=1, progress=False)
+    assert len({base.path, reflect.path, mirror.path}) == 3
+    assert (
+        reflect.model.config.padding == "reflect"
+        and base.model.config.padding == "zeros"
+    )
+    assert (
+        "augmented=mirror"
+        in json.loads((mirror.path / "manifest.json").read_text())["config"]["data"]
+    )
+    assert (
+        ex.train_generator("uvae", "smoke", 0, padding="zeros", progress=False).path
+        == base.path
+    )
+    with pytest.raises(TypeError, match="flip"):
+        ex.train_generator("uvae", "smoke", 0, flip="yes")
+    with pytest.raises(ValueError, match="padding"):
+        ex.train_generator("uvae", "smoke", 0, padding="circular")
+
+
 def test_generator_test_scores_are_chapter_11s_measures(smoke):
     model = ex.train_generator("uvae", "smoke", 0, progress=False).model
     scores = ex.generator_test_scores(model, "smoke", 0, per_clip=True)
@@ -314,6 +369,9 @@ def test_generator_test_scores_are_chapter_11s_measures(smoke):
     assert scores["frames"] == len(test)
     assert scores["mse"] == pytest.approx(record["mse"])
     assert scores["iou_success"] == pytest.approx(float(np.mean(ious > 0.5)))
+    assert scores["peak_near_border"] == pytest.approx(
+        float(peak_near_border(record["energy"]).mean())
+    )
     rows = smoke.ds.frames_of("test", include_background=False)
     clips = np.unique(smoke.ds.index["clip"][rows])
     assert len(scores["clip_mse"]) == len(scores["clip_iou_success"]) == clips.size

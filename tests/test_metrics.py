@@ -28,6 +28,7 @@ from acousticlib.metrics import (
     mean_std,
     mse,
     peak_in_mask,
+    peak_near_border,
     predict,
     success_auc,
     success_curve,
@@ -264,6 +265,17 @@ def test_peak_in_mask_is_the_pointing_game():
     np.testing.assert_array_equal(peak_in_mask(maps, masks), [1.0, 0.0, 1.0])
     with pytest.raises(ValueError, match="masks"):
         peak_in_mask(maps, masks[:2])
+
+
+def test_peak_near_border_flags_maps_peaking_at_the_edge():
+    maps = np.zeros((4, 8, 10))
+    maps[0, 0, 5] = maps[1, 4, 5] = maps[2, 6, 5] = maps[3, 4, 8] = 1.0
+    np.testing.assert_array_equal(peak_near_border(maps), [1.0, 0.0, 1.0, 1.0])
+    np.testing.assert_array_equal(
+        peak_near_border(maps, margin=1), [1.0, 0.0, 0.0, 0.0]
+    )
+    with pytest.raises(ValueError, match="margin"):
+        peak_near_border(maps, margin=4)
 
 
 def test_mse_in_chunks_equals_the_direct_mean():

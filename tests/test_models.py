@@ -232,6 +232,38 @@ def test_dualcamnet_batch_norm_option():
         DualCamNet(10, (8, 16), batch_norm="yes")
 
 
+def test_generator_padding_option():
+    assert "padding" not in GeneratorConfig().to_dict()  # old cache keys unchanged
+    cfg = GeneratorConfig(
+        enc_channels=4,
+        mid_channels=4,
+        latent=8,
+        visual_channels=4,
+        noise=4,
+        arch=None,
+        padding="reflect",
+    )
+    assert cfg.to_dict()["padding"] == "reflect"
+    model = UVAE(cfg)
+    convs = [
+        m
+        for m in model.modules()
+        if isinstance(m, torch.nn.Conv2d)
+        and m.kernel_size == (3, 3)
+        and m.stride == (1, 1)
+    ]
+    assert convs and all(m.padding_mode == "reflect" for m in convs)
+    out = model(torch.rand(2, 12, 36, 48), torch.rand(2, 4, 12, 16))["recon"]
+    assert out.shape == (2, 12, 36, 48)
+    assert all(
+        m.padding_mode == "zeros"
+        for m in UVAE(GeneratorConfig(arch=None, visual_channels=4)).modules()
+        if isinstance(m, torch.nn.Conv2d)
+    )
+    with pytest.raises(ValueError, match="padding"):
+        GeneratorConfig(padding="circular")
+
+
 def test_adversarial_models_have_a_one_logit_dualcamnet_discriminator():
     for cls in (AUVAE, MCGAN):
         m = cls(TINY, disc_channels=(4, 8))

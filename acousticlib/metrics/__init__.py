@@ -43,6 +43,7 @@ from .localization import (
     energy_iou,
     energy_spread,
     iou,
+    peak_near_border,
     success_auc,
     success_curve,
 )
@@ -72,6 +73,7 @@ __all__ = [
     "mean_std",
     "mse",
     "peak_in_mask",
+    "peak_near_border",
     "predict",
     "success_auc",
     "success_curve",

@@ -1,6 +1,7 @@
 """Localization measures (chapters 11, 15): binarized maps, IoU, success curves and
 both AUC conventions, the Flickr-SoundNet consensus map and cIoU; the pointing game
-(:func:`peak_in_mask`, :func:`box_mask`, whose home is :mod:`acousticlib.features`)."""
+(:func:`peak_in_mask`, :func:`box_mask`, whose home is :mod:`acousticlib.features`) and
+peaks at the grid's edge (:func:`peak_near_border`)."""
 
 from __future__ import annotations
 
@@ -149,6 +150,26 @@ def ciou_summary(values: Any, convention: str = "authors") -> dict[str, float]:
     """
     v = as_array("values", values, ndim=1, dtype=np.float64)
     return {"ciou@0.5": float(np.mean(v >= 0.5)), "auc": success_auc(v, convention)}
+
+
+def peak_near_border(maps: Any, margin: int = 2) -> np.ndarray:
+    """Per map ``(N, H, W)``: 1.0 if its maximum lies within ``margin`` cells of the
+    grid's edge, else 0.0.
+
+    Generated energy maps that peak at the edge show the decoder's padding rather than
+    a source (chapter 08; real maps almost never do). ``margin`` 2 on the 36 x 48 grid.
+    """
+    m = as_array("maps", maps, ndim=3, dtype=np.float64)
+    margin = positive("margin", margin, integer=True)
+    if 2 * margin >= min(m.shape[1:]):
+        raise ValueError(
+            f"margin must leave an inner grid: 2 * margin < {min(m.shape[1:])}; "
+            f"got {margin}"
+        )
+    row, col = np.unravel_index(m.reshape(len(m), -1).argmax(axis=1), m.shape[1:])
+    h, w = m.shape[1:]
+    near = (row < margin) | (row >= h - margin) | (col < margin) | (col >= w - margin)
+    return near.astype(float)
 
 
 def energy_spread(maps: Any) -> np.ndarray:

@@ -31,6 +31,7 @@ from .gan import (
     discriminator,
 )
 from .uvae import (
+    PADDINGS,
     UVAE,
     AcousticDecoder,
     ConditionEncoder,
@@ -185,6 +186,7 @@ __all__ = [
     "MCGANGenerator",
     "MODEL_NAMES",
     "OUTPUT_STRIDE",
+    "PADDINGS",
     "PAPER_CHANNELS",
     "PROFILE_CHANNELS",
     "TRUNK_CHANNELS",

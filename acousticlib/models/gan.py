@@ -62,7 +62,11 @@ class MCGANGenerator(_ConditionalGenerator):
             nn.Conv2d(c.mid_channels, c.latent, kernel_size=VISUAL_GRID), nn.ReLU()
         )
         self.decoder = AcousticDecoder(
-            c.latent + c.noise, c.enc_channels, c.mid_channels, skips=0
+            c.latent + c.noise,
+            c.enc_channels,
+            c.mid_channels,
+            skips=0,
+            padding=c.padding,
         )
 
     def forward(

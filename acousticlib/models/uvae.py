@@ -151,15 +151,16 @@ class GeneratorConfig:
     """Sizes of a generator (U-VAE, AU-VAE's generator, MCGAN's generator).
 
     ``enc_channels``: channels at 36 x 48; ``mid_channels``: channels at 12 x 16;
-        ``latent``:
-    size of the latent (U-VAE) or condition code (MCGAN); ``visual_channels``: channels
-    C of the visual map; ``skips``: 0, 1 or 2; ``beta``: weight of the KL term;
-    ``noise``: size of MCGAN's noise vector z; ``arch``/``scale``: the visual backbone
-        (``None`` arch: the model
-    takes a precomputed visual map instead of frames); ``spatial_weight``: weight of
+    ``latent``: size of the latent (U-VAE) or condition code (MCGAN);
+    ``visual_channels``: channels C of the visual map; ``skips``: 0, 1 or 2; ``beta``:
+    weight of the KL term; ``noise``: size of MCGAN's noise vector z;
+    ``arch``/``scale``: the visual backbone (``None`` arch: the model takes a
+    precomputed visual map instead of frames); ``spatial_weight``: weight of
     :func:`acousticlib.losses.spatial_loss` in the reconstruction term (0: the paper's
     loss; the ``smoke`` and ``book`` profiles use :data:`SPATIAL_WEIGHT`, see chapter
-    08).
+    08); ``padding``: how the 3 x 3 convolutions pad the border, ``"zeros"`` (the
+    paper's Keras "same") or ``"reflect"`` (the border continued into the padding;
+    measured in the appendix).
     """
 
     enc_channels: int = 32
@@ -172,6 +173,7 @@ class GeneratorConfig:
     arch: str | None = "resnet18"
     scale: int = 1
     spatial_weight: float = 0.0
+    padding: str = "zeros"
 
     def __post_init__(self) -> None:
         for name in (
@@ -188,6 +190,7 @@ class GeneratorConfig:
             one_of("arch", self.arch, ("resnet18", "resnet50"))
         positive("scale", self.scale, integer=True)
         in_range("spatial_weight", self.spatial_weight, 0.0, 1e6)
+        one_of("padding", self.padding, PADDINGS)
 
     @classmethod
     def for_profile(cls, profile: str = "book", **overrides: Any) -> GeneratorConfig:
@@ -223,12 +226,25 @@ class GeneratorConfig:
         return cls(**{**base, **overrides})
 
     def to_dict(self) -> dict[str, Any]:
-        """A plain dict (JSON-ready; a cache key part)."""
-        return asdict(self)
+        """A plain dict (JSON-ready; a cache key part). ``padding`` appears only when
+        not ``"zeros"``, so configurations from before it existed keep their keys."""
+        out = asdict(self)
+        if out["padding"] == "zeros":
+            del out["padding"]
+        return out
 
 
-def _conv(cin: int, cout: int) -> nn.Sequential:
-    return nn.Sequential(nn.Conv2d(cin, cout, 3, padding=1), nn.ReLU(inplace=True))
+#: Border handling of the generators' 3 x 3 convolutions
+#: (:attr:`GeneratorConfig.padding`).
+PADDINGS: tuple[str, ...] = ("zeros", "reflect")
+
+
+def _conv3(cin: int, cout: int, padding: str = "zeros") -> nn.Conv2d:
+    return nn.Conv2d(cin, cout, 3, padding=1, padding_mode=padding)
+
+
+def _conv(cin: int, cout: int, padding: str = "zeros") -> nn.Sequential:
+    return nn.Sequential(_conv3(cin, cout, padding), nn.ReLU(inplace=True))
 
 
 class ConditionEncoder(nn.Module):
@@ -240,18 +256,24 @@ class ConditionEncoder(nn.Module):
     """
 
     def __init__(
-        self, enc_channels: int, mid_channels: int, visual_channels: int
+        self,
+        enc_channels: int,
+        mid_channels: int,
+        visual_channels: int,
+        padding: str = "zeros",
     ) -> None:
         super().__init__()
+        one_of("padding", padding, PADDINGS)
         self.audio = nn.Sequential(
-            _conv(N_MFCC, enc_channels), _conv(enc_channels, enc_channels)
+            _conv(N_MFCC, enc_channels, padding),
+            _conv(enc_channels, enc_channels, padding),
         )
         self.down = nn.Sequential(
             nn.Conv2d(enc_channels, enc_channels, 3, stride=3), nn.ReLU(inplace=True)
         )
         self.fuse = nn.Sequential(
-            _conv(enc_channels + visual_channels, mid_channels),
-            _conv(mid_channels, mid_channels),
+            _conv(enc_channels + visual_channels, mid_channels, padding),
+            _conv(mid_channels, mid_channels, padding),
         )
 
     def forward(
@@ -268,23 +290,33 @@ class AcousticDecoder(nn.Module):
     ``(B, 12, 36, 48)`` in [0, 1]."""
 
     def __init__(
-        self, code: int, enc_channels: int, mid_channels: int, skips: int
+        self,
+        code: int,
+        enc_channels: int,
+        mid_channels: int,
+        skips: int,
+        padding: str = "zeros",
     ) -> None:
         super().__init__()
+        one_of("padding", padding, PADDINGS)
         self.skips = skips
         rows, cols = VISUAL_GRID
         self.dense = nn.Linear(code, N_MFCC * rows * cols)
-        self.mid = _conv(N_MFCC, mid_channels)
-        self.merge2 = _conv(2 * mid_channels, mid_channels) if skips >= 2 else None
-        self.mid2 = _conv(mid_channels, mid_channels)
+        self.mid = _conv(N_MFCC, mid_channels, padding)
+        self.merge2 = (
+            _conv(2 * mid_channels, mid_channels, padding) if skips >= 2 else None
+        )
+        self.mid2 = _conv(mid_channels, mid_channels, padding)
         self.up = nn.Sequential(
             nn.ConvTranspose2d(mid_channels, enc_channels, 3, stride=3),
             nn.ReLU(inplace=True),
         )
-        self.merge1 = _conv(2 * enc_channels, enc_channels) if skips >= 1 else None
+        self.merge1 = (
+            _conv(2 * enc_channels, enc_channels, padding) if skips >= 1 else None
+        )
         self.out = nn.Sequential(
-            _conv(enc_channels, enc_channels),
-            nn.Conv2d(enc_channels, N_MFCC, 3, padding=1),
+            _conv(enc_channels, enc_channels, padding),
+            _conv3(enc_channels, N_MFCC, padding),
             nn.Sigmoid(),
         )
 
@@ -337,7 +369,7 @@ class _ConditionalGenerator(nn.Module):
             )
         self.backbone = backbone
         self.encoder = ConditionEncoder(
-            c.enc_channels, c.mid_channels, c.visual_channels
+            c.enc_channels, c.mid_channels, c.visual_channels, c.padding
         )
 
     def visual_map(self, visual: torch.Tensor) -> torch.Tensor:
@@ -393,7 +425,7 @@ class UVAE(_ConditionalGenerator):
             c.mid_channels, 2 * c.latent, kernel_size=VISUAL_GRID
         )
         self.decoder = AcousticDecoder(
-            c.latent, c.enc_channels, c.mid_channels, c.skips
+            c.latent, c.enc_channels, c.mid_channels, c.skips, c.padding
         )
 
     @property
