@@ -23,16 +23,20 @@ DS = types.SimpleNamespace(folder=Path("/nowhere/0123abcd"), meta={"fps": 12})
 @pytest.fixture
 def stubbed(monkeypatch):
     """The experiments with their dataset, trunk and training replaced by stubs that
-    record the data key each would train on (nothing is built or trained)."""
+    record the data key each would train on (nothing is built or trained).
+
+    Each stub replaces the name in the experiments module that looks it up."""
     captured: list[str] = []
 
     def fake_train_cached(spec, data, _, config, *, data_key, **kw):
         captured.append(data_key)
         return types.SimpleNamespace(path=Path("GENERATOR-ENTRY"), model=None)
 
-    monkeypatch.setattr(ex, "camera_data", lambda *a, **k: DS)
-    monkeypatch.setattr(ex, "train_cached", fake_train_cached)
-    monkeypatch.setattr(ex, "trunk_features", lambda *a, **k: None)
+    for module in (ex.camera, ex.generators, ex.classifiers):
+        monkeypatch.setattr(module, "camera_data", lambda *a, **k: DS)
+    for module in (ex.camera, ex.generators):
+        monkeypatch.setattr(module, "train_cached", fake_train_cached)
+    monkeypatch.setattr(ex.generators, "trunk_features", lambda *a, **k: None)
     return captured
 
 
@@ -53,7 +57,7 @@ def test_joined_key_writes_fields_in_order_and_bare_tags():
 def test_pretraining_and_generator_data_keys_are_pinned(stubbed, monkeypatch):
     ex.pretrained_backbone("smoke", 0, progress=False)
     monkeypatch.setattr(
-        ex,
+        ex.generators,
         "pretrained_backbone",
         lambda *a, **k: types.SimpleNamespace(path=Path("PRETRAINED-ENTRY")),
     )
@@ -72,7 +76,7 @@ def test_pretraining_and_generator_data_keys_are_pinned(stubbed, monkeypatch):
 
 def test_classifier_data_keys_are_pinned(stubbed, monkeypatch):
     monkeypatch.setattr(
-        ex,
+        ex.classifiers,
         "train_generator",
         lambda *a, **k: types.SimpleNamespace(path=Path("GENERATOR-ENTRY")),
     )
@@ -94,7 +98,7 @@ def test_the_shipped_judge_key_is_what_the_code_computes(monkeypatch):
     dataset_key = datasets.dataset_cache_key("book", seed=0)
     assert dataset_key == record["dataset"]
     book = types.SimpleNamespace(folder=Path("/nowhere") / dataset_key)
-    monkeypatch.setattr(ex, "camera_data", lambda *a, **k: book)
+    monkeypatch.setattr(ex.classifiers, "camera_data", lambda *a, **k: book)
     spec = ex.model_spec(
         "dualcamnet", "book", num_classes=len(ex.CLASSES), batch_norm=True
     )

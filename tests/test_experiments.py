@@ -564,8 +564,8 @@ def test_judge_loads_shipped_weights_for_its_key_and_retrains_on_request(
     monkeypatch.setattr(training, "SHIPPED_WEIGHTS", tmp_path / "weights")
     monkeypatch.setenv("ACOUSTICLIB_CACHE", str(tmp_path / "fresh-cache"))
     # loading the shipped weights must not need training data
-    monkeypatch.setattr(ex, "JudgeWindows", None)
-    monkeypatch.setattr(ex, "camera_data", lambda *a, **k: smoke.ds)
+    monkeypatch.setattr(ex.classifiers, "JudgeWindows", None)
+    monkeypatch.setattr(ex.classifiers, "camera_data", lambda *a, **k: smoke.ds)
     got = ex.train_classifier("real", "smoke", 0, progress=False)
     assert got.origin == "shipped"
     assert all(

@@ -1,0 +1,133 @@
+"""The book's shared experiments: data, pretrained visual trunk, trained generators and
+classifiers.
+
+Chapters 07-11 (and the later parts) call these functions instead of wiring datasets,
+models and training loops themselves, so that every chapter trains a model only when the
+cache lacks it and reuses it otherwise: chapter 07 pretrains the visual backbone and
+stores its trunk features, chapter 08 trains the U-VAEs, chapters 09 and 10 the AU-VAE
+and MCGAN, and chapter 11 reads them all back (or trains what is missing, e.g. when a
+reader runs it alone).
+
+Training and inference run on ``device`` (``"cpu"``, ``"cuda"``, ``"auto"``; not part of
+any cache key: a model trained on a GPU serves a CPU run). Everything is keyed by the
+run ``profile`` (``"smoke"``, ``"book"``, ``"full"``; the sizes are in :data:`SETTINGS`)
+and ``seed``:
+
+* :func:`camera_data` -- the simulated Dual Cam dataset of chapter 06;
+* :func:`pretrained_backbone` -- a :class:`~acousticlib.models.VisualClassifier` trained
+  on the frames' class labels (chapter 07), or a local weights file (e.g. ImageNet) used
+  as is;
+* :func:`trunk_features` -- the frozen trunk's ``(F, C, 12, 16)`` features of every
+  frame (float16, memory-mapped): the generators train only the added convolution on
+  top, as in the paper, and never run the trunk themselves;
+* :func:`generator_data` -- the generators' training/evaluation sets (frames or 1-s
+  windows), with the audio-visual condition optionally ablated and background-noise
+  samples whose target is the flat tiled map (seed 000, Sec. III-E);
+* :func:`train_generator` -- a cached U-VAE / AU-VAE / MCGAN;
+* :func:`mean_training_image`, :func:`reference_errors` -- chapter 08's baselines for a
+  generator's MSE, which chapters 09 and 10 compare with;
+* :func:`train_classifier` -- a cached DualCamNet over 1-s windows (real, tiled-MFCC or
+  generated acoustic images): GAN-test's judge (real windows; trained once by
+  ``tools/train_judge.py`` and shipped with the package) and GAN-train's classifiers
+  (chapter 11);
+* :func:`dataset_variant` -- run any of the above on a variant of the profile's dataset
+  (e.g. the look-alike distractors of ``tools/distractor_study.py``).
+
+The package, one module per part of the book (imports run one way, ``camera`` ->
+``generators`` -> ``classifiers``):
+
+* :mod:`~acousticlib.experiments.camera` -- the profiles' sizes (:class:`Settings`),
+  the camera dataset (chapter 06: :func:`camera_data`, :func:`dataset_variant`) and the
+  visual trunk (chapter 07: :func:`object_crops`, :func:`pretrained_backbone`,
+  :func:`trunk_features`);
+* :mod:`~acousticlib.experiments.generators` -- the generators (chapters 08-10:
+  :func:`generator_data`, :func:`train_generator`, :class:`MirroredFrames`,
+  :func:`attach_trunk`, :func:`reference_errors`) and their test scores (chapter 11 and
+  the appendix: :func:`generator_test_scores`);
+* :mod:`~acousticlib.experiments.classifiers` -- the classifiers of chapter 11
+  (:func:`classifier_windows`, :class:`JudgeWindows`, :func:`judge_config`,
+  :func:`judge_weights`, :func:`train_classifier`).
+
+Every name is importable from here as before. A test that replaces a function the
+experiments call (``camera_data``, ``train_cached``, ...) patches it in the module that
+calls it (e.g. ``experiments.generators``), where the name is looked up.
+"""
+
+from __future__ import annotations
+
+# names of other modules that the experiments' users reach through here, as before
+from ..datasets import CLASSES as CLASSES
+from ..models import model_spec as model_spec
+from .camera import (
+    BACKGROUND_LABEL,
+    CROP_SIZE,
+    FEATURES_CODE_VERSION,
+    SETTINGS,
+    Settings,
+    camera_data,
+    clip_frames,
+    dataset_frame_digests,
+    dataset_variant,
+    frame_digests,
+    load_trunk_weights,
+    object_crops,
+    pretrained_backbone,
+    settings,
+    trunk_features,
+)
+from .classifiers import (
+    CLASSIFIER_SOURCES,
+    JUDGE_DRAWS,
+    JUDGE_TRAINING,
+    JudgeWindows,
+    classifier_data_key,
+    classifier_windows,
+    judge_config,
+    judge_weights,
+    train_classifier,
+)
+from .generators import (
+    CONDITIONS,
+    MirroredFrames,
+    attach_trunk,
+    generator_data,
+    generator_test_scores,
+    mean_training_image,
+    reference_errors,
+    train_generator,
+)
+
+__all__ = [
+    "BACKGROUND_LABEL",
+    "CLASSIFIER_SOURCES",
+    "CONDITIONS",
+    "JudgeWindows",
+    "MirroredFrames",
+    "classifier_data_key",
+    "CROP_SIZE",
+    "FEATURES_CODE_VERSION",
+    "JUDGE_DRAWS",
+    "JUDGE_TRAINING",
+    "SETTINGS",
+    "Settings",
+    "attach_trunk",
+    "camera_data",
+    "dataset_variant",
+    "classifier_windows",
+    "generator_data",
+    "generator_test_scores",
+    "clip_frames",
+    "dataset_frame_digests",
+    "frame_digests",
+    "judge_config",
+    "judge_weights",
+    "load_trunk_weights",
+    "mean_training_image",
+    "object_crops",
+    "pretrained_backbone",
+    "reference_errors",
+    "settings",
+    "train_classifier",
+    "train_generator",
+    "trunk_features",
+]

@@ -1,0 +1,304 @@
+"""The classifiers of chapter 11: DualCamNet over 1-s windows.
+
+The windows a classifier learns from, real, tiled-MFCC or generated
+(:func:`classifier_windows`); GAN-test's judge, trained on augmented real windows
+(:class:`JudgeWindows`, :data:`JUDGE_TRAINING`, :func:`judge_config`) and shipped with
+the package (:func:`judge_weights`); the cached classifiers themselves
+(:func:`train_classifier`) and the string naming their training data in the cache key
+(:func:`classifier_data_key`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import numpy as np
+import torch
+
+from .. import datasets
+from .._checks import one_of, positive
+from ..cache import joined_key
+from ..datasets import CLASSES
+from ..features import GRID_SHAPE
+from ..metrics import generate
+from ..models import minmax_per_sample, model_spec, tile_mfcc
+from ..runtime import check_profile, resolve_device
+from ..training import DictDataset, TrainConfig, TrainedModel, shipped, train_cached
+from .camera import _key, camera_data, settings
+from .generators import generator_data, train_generator
+
+#: Where a classifier's training windows come from (chapter 11).
+CLASSIFIER_SOURCES: tuple[str, ...] = ("real", "tiled", "uvae", "auvae", "mcgan")
+
+
+# -------------------------------------------------------------------------------
+# classifiers
+def classifier_windows(
+    source: str,
+    split: str,
+    profile: str = "book",
+    seed: int = 0,
+    generators: Mapping[str, torch.nn.Module] | None = None,
+    device: str = "cpu",
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """1-s windows ``(N, 12, 12, 36, 48)`` float16 in [0, 1] and labels ``(N,)`` of
+    sound clips of ``split``.
+
+    ``source``: ``"real"`` (min-max normalised acoustic images), ``"tiled"`` (the
+        tiled-MFCC
+    baseline) or a generator name (its output, z drawn from ``seed`` for MCGAN); a
+    generator is taken from ``generators[source]`` if given, else from
+    :func:`train_generator`.
+    """
+    one_of("source", source, CLASSIFIER_SOURCES)
+    data = generator_data(
+        profile,
+        seed,
+        split,
+        windows=True,
+        background=False,
+        with_visual=False,
+        with_acoustic=source == "real",
+    )
+    labels = data.tensors["label"]
+    if source == "real":
+        # this call's own copy (float16): normalised in place, in chunks
+        out = data.tensors["acoustic"]
+        # no float32 copy of the whole split, no second float16 one
+        for a in range(0, len(out), 64):
+            x = out[a : a + 64]
+            x.copy_(
+                minmax_per_sample(x.reshape(-1, *x.shape[2:]).float()).reshape(x.shape)
+            )
+    elif source == "tiled":
+        mono = data.tensors["mfcc_mono"]
+        out = torch.empty(
+            (*mono.shape[:-1], mono.shape[-1], *GRID_SHAPE), dtype=torch.float16
+        )
+        # tiled in chunks: no float32 copy of the whole split
+        for a in range(0, len(mono), 64):
+            out[a : a + 64] = tile_mfcc(mono[a : a + 64])
+    else:
+        model = (generators or {}).get(source) or train_generator(
+            source, profile, seed, device=device, progress=False
+        ).model
+        dev = resolve_device(device)
+        # one stream of z over the parts
+        rng = torch.Generator(device=dev).manual_seed(int(seed))
+        out = torch.empty(
+            (*data.tensors["mfcc_mono"].shape, *GRID_SHAPE), dtype=torch.float16
+        )
+        # 64 windows at a time: never all trunk features at once
+        for a in range(0, len(labels), 64):
+            part = generator_data(
+                profile,
+                seed,
+                split,
+                windows=True,
+                background=False,
+                with_acoustic=False,
+                part=slice(a, a + 64),
+            )
+            out[a : a + 64] = generate(
+                model,
+                part,
+                batch_size=4,
+                device=dev,
+                rng=rng,
+                keep=("generated",),
+                dtype=torch.float16,
+            )["generated"]
+    # half the memory; DualCamNet computes in float32
+    return out.to(torch.float16), labels
+
+
+#: How GAN-test's judge (DualCamNet on real windows; chapter 11) is trained, per
+#: profile: long enough to fit, the learning rate decaying along a cosine, the best
+#: epoch by validation loss (smoother than the accuracy of 120 windows), light weight
+#: decay, and augmented windows (:class:`JudgeWindows`). The book profile's judge is
+#: trained once by ``tools/train_judge.py`` and shipped (:func:`judge_weights`).
+JUDGE_TRAINING: dict[str, dict[str, Any]] = {
+    "smoke": dict(epochs=2, batch_size=16, lr=2e-3),
+    "book": dict(epochs=30, batch_size=16, lr=2e-3),
+    "full": dict(epochs=60, batch_size=16, lr=1e-3),
+}
+
+
+#: Windows :class:`JudgeWindows` draws per epoch for each fixed one-second window of a
+#: recording.
+JUDGE_DRAWS = 2
+
+
+def judge_config(profile: str = "book", seed: int = 0) -> TrainConfig:
+    """The :class:`TrainConfig` of GAN-test's judge for ``profile``
+    (:data:`JUDGE_TRAINING`)."""
+    return TrainConfig(
+        **JUDGE_TRAINING[check_profile(profile)],
+        seed=seed,
+        monitor="loss",
+        lr_schedule="cosine",
+        weight_decay=1e-4,
+    )
+
+
+def judge_weights(profile: str = "book", seed: int = 0) -> str:
+    """Name of the judge's shipped weights (``acousticlib/data/weights/<name>``) for
+    ``profile`` and ``seed``."""
+    return f"judge-{check_profile(profile)}-seed{int(seed)}"
+
+
+class JudgeWindows(torch.utils.data.Dataset):
+    """Augmented 1-s training windows of real acoustic images: the judge's training set
+    (chapter 11).
+
+    Holds every sound recording of ``split`` as its ``(R, F, 12, 36, 48)`` frames
+    (float16, each frame min-max normalised as :func:`classifier_windows` does). Item
+    ``i`` is a window of 12 consecutive frames of recording ``i // per_recording``
+    starting at a random frame, mirrored left-right with probability 1/2 (a sound's
+    class does not depend on its direction): an epoch draws ``per_recording`` windows of
+    each recording, ``draws`` times as many as its fixed one-second windows. The draws
+    come from torch's global generator, which :func:`acousticlib.training.fit` seeds per
+    epoch, so a run is repeatable.
+    """
+
+    def __init__(
+        self,
+        profile: str = "book",
+        seed: int = 0,
+        split: str = "train",
+        *,
+        draws: int = JUDGE_DRAWS,
+    ) -> None:
+        one_of("split", split, datasets.SPLITS)
+        draws = positive("draws", draws, integer=True)
+        ds = camera_data(profile, seed, progress=False)
+        rows = ds.frames_of(split, include_background=False)
+        rec = ds.index["recording"][rows]
+        # recording by recording, frames in time order
+        order = np.lexsort((ds.index["frame"][rows], rec))
+        rows, counts = rows[order], np.unique(rec, return_counts=True)[1]
+        if counts.min() != counts.max():
+            raise ValueError(
+                f"recordings of split {split!r} differ in length: "
+                f"{sorted(set(counts.tolist()))} frames"
+            )
+        self.fps, frames = int(ds.meta["fps"]), int(counts[0])
+        x = torch.from_numpy(ds.read("acoustic", rows).astype(np.float16, copy=False))
+        # normalised in place, in chunks: no float32 copy of the split
+        for a in range(0, len(x), 256):
+            x[a : a + 256] = minmax_per_sample(x[a : a + 256].float())
+        self.frames = x.reshape(len(counts), frames, *x.shape[1:])
+        self.labels = torch.from_numpy(
+            ds.index["label"][rows[::frames]].astype(np.int64)
+        )
+        self.per_recording = draws * (frames // self.fps)
+
+    def __len__(self) -> int:
+        return len(self.frames) * self.per_recording
+
+    def __getitem__(self, i: int) -> dict[str, torch.Tensor]:
+        r = int(i) // self.per_recording
+        start = int(torch.randint(0, self.frames.shape[1] - self.fps + 1, (1,)))
+        window = self.frames[r, start : start + self.fps]
+        if bool(torch.rand(()) < 0.5):
+            window = window.flip(-1)
+        return {"acoustic": window, "label": self.labels[r]}
+
+
+def classifier_data_key(
+    source: str, profile: str = "book", seed: int = 0, *, device: str = "cpu"
+) -> str:
+    """The string naming a classifier's training data in its cache key
+    (:func:`train_classifier`)."""
+    one_of("source", source, CLASSIFIER_SOURCES)
+    ds = camera_data(profile, seed, progress=False)
+    fields: dict[str, Any] = {"windows": source}
+    if source == "real":
+        fields.update(augmented="random-start+mirror", draws=JUDGE_DRAWS)
+    elif source != "tiled":
+        gen = train_generator(source, profile, seed, device=device, progress=False)
+        fields["generator"] = gen.path.name
+    return joined_key(_key(ds), fields)
+
+
+def train_classifier(
+    source: str = "real",
+    profile: str = "book",
+    seed: int = 0,
+    *,
+    device: str = "cpu",
+    progress: bool = True,
+    retrain: bool = False,
+) -> TrainedModel:
+    """A DualCamNet trained on 1-s windows from ``source`` (see
+    :func:`classifier_windows`), cached.
+
+    ``"real"`` is GAN-test's judge, trained as :func:`judge_config` says and validated
+    on the real validation windows' loss; when weights shipped with the package
+    (:func:`judge_weights`) carry this judge's cache key (same dataset key, model and
+    training configuration) they are loaded instead of training. ``retrain``: train
+    here, in a cache entry of its own, whatever is shipped or cached (any source). The
+    others are GAN-train's classifiers, trained with the profile's :data:`SETTINGS` and
+    validated on the same source's validation windows (best epoch by accuracy).
+    """
+    one_of("source", source, CLASSIFIER_SOURCES)
+    if not isinstance(retrain, bool):
+        raise TypeError(f"retrain must be True or False; got {retrain!r}")
+    s = settings(profile)
+    camera_data(profile, seed, progress=progress)
+    spec = model_spec("dualcamnet", profile, num_classes=len(CLASSES), batch_norm=True)
+    if source == "real":
+        config = judge_config(profile, seed)
+    else:
+        config = TrainConfig(
+            epochs=s.classifier_epochs,
+            batch_size=s.classifier_batch,
+            lr=s.classifier_lr,
+            seed=seed,
+            monitor="accuracy",
+        )
+        if source != "tiled":
+            train_generator(source, profile, seed, device=device, progress=progress)
+    data_key = classifier_data_key(source, profile, seed, device=device)
+    weights = (
+        shipped(judge_weights(profile, seed))
+        if source == "real" and not retrain
+        else None
+    )
+    # an entry of its own: never the shipped weights, nor a cached copy of them
+    if retrain:
+        data_key = joined_key(data_key, {"retrained": None})
+
+    def data() -> tuple[torch.utils.data.Dataset, DictDataset]:
+        val = DictDataset(
+            **dict(
+                zip(
+                    ("acoustic", "label"),
+                    classifier_windows(source, "val", profile, seed, device=device),
+                    strict=False,
+                )
+            )
+        )
+        if source == "real":
+            return JudgeWindows(profile, seed, "train"), val
+        return DictDataset(
+            **dict(
+                zip(
+                    ("acoustic", "label"),
+                    classifier_windows(source, "train", profile, seed, device=device),
+                    strict=False,
+                )
+            )
+        ), val
+
+    return train_cached(
+        spec,
+        data,
+        None,
+        config,
+        data_key=data_key,
+        device=device,
+        progress=progress,
+        weights=weights,
+    )
