@@ -123,3 +123,45 @@ def one_of(name: str, value: Any, choices: Sequence[Any]) -> Any:
             f"{value!r}"
         )
     return value
+
+
+def positive_integer(name: str, value: Any, *, context: str = "") -> int:
+    """``int(value)`` (truncated, as ``int`` does) when it is at least 1, else
+    ValueError naming ``name`` (with `` (context)`` after the message when given).
+
+    Laxer than :func:`positive` with ``integer=True``: whatever ``int`` accepts passes
+    (the exercises' parameters); a value ``int`` rejects raises ``int``'s own error.
+    """
+    n = int(value)
+    if n < 1:
+        where = f" ({context})" if context else ""
+        raise ValueError(f"{name} must be a positive integer; got {value!r}{where}")
+    return n
+
+
+def non_negative(name: str, value: Any) -> float:
+    """``float(value)`` when it is a finite number >= 0, else ValueError naming
+    ``name``."""
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"{name} must be a finite number >= 0; got {value!r}"
+        ) from None
+    if not np.isfinite(v) or v < 0:
+        raise ValueError(f"{name} must be a finite number >= 0; got {value!r}")
+    return v
+
+
+def open_probability(name: str, value: Any) -> float:
+    """``float(value)`` when it lies strictly between 0 and 1 (e.g. a discriminator's
+    output), else ValueError naming ``name``."""
+    try:
+        p = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"{name} must be a probability in (0, 1); got {value!r}"
+        ) from None
+    if not 0.0 < p < 1.0:
+        raise ValueError(f"{name} must be a probability in (0, 1); got {value!r}")
+    return p

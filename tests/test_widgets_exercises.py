@@ -96,6 +96,31 @@ def test_peak_pixel_checker_and_grading():
     assert [e.id for e in exercises.catalogue()][:2] == ["01.1", "01.2"]
 
 
+def test_feedback_and_messages_carry_the_registered_id(monkeypatch):
+    """The id is written once, in the registration: the checker's feedback and its
+    validators' messages take it from there, and nothing else can."""
+    from acousticlib.teaching.exercises import _core
+
+    monkeypatch.setattr(_core, "_REGISTRY", dict(_core._REGISTRY))
+
+    @exercises.exercise("Z.9", "test", "Twice n.")
+    def check_twice(answer, *, n=1):
+        return exercises.compare_number(answer, 2 * _core._positive_ints(n=n)["n"])
+
+    assert exercises.check("Z.9", 4, n=2).exercise == "Z.9"
+    assert str(check_twice(5, n=2)).startswith("Exercise Z.9: not yet.")
+    with pytest.raises(
+        ValueError, match=r"n must be a positive integer; got 0 \(exercise Z\.9\)"
+    ):
+        check_twice(1, n=0)
+    assert check_twice.__name__ == "check_twice"
+    with pytest.raises(RuntimeError, match="no exercise checker is running"):
+        exercises.verdict(True, "outside any checker")
+    # the checker's context is gone once it returns
+    with pytest.raises(RuntimeError):
+        _core.current_exercise()
+
+
 def test_explorer_draws_its_figure_into_an_image_widget(explorer):
     # The live figure is PNG bytes in an Image widget (an image inside an Output widget
     # stalls papermill for the whole cell timeout); a control change redraws it.

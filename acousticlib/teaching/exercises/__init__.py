@@ -12,8 +12,11 @@ grades a class with :func:`grade` (a table of verdicts per student and exercise)
 lists the exercises with :func:`catalogue`.
 
 One module per chapter (``ch01`` ... ``ch11``, ``appendix``); importing this package
-imports them all, which fills the registry. A read-only consumer of the library:
-nothing in the pipeline imports it.
+imports them all, which fills the registry. A checker's id is written once, in its
+``@exercise(id, ...)`` registration: inside the checker, :func:`verdict` and the
+comparisons (:func:`compare_number`, ...) stamp the running exercise's id
+(:func:`current_exercise`) on their :class:`Feedback`. A read-only consumer of the
+library: nothing in the pipeline imports it.
 """
 
 from __future__ import annotations
@@ -26,8 +29,10 @@ from ._core import (
     compare_count,
     compare_number,
     compare_pair,
+    current_exercise,
     exercise,
     grade,
+    verdict,
 )
 from .appendix import check_gradient_steps, check_training_hours
 from .ch01 import check_beamwidth, check_peak_pixel
@@ -103,8 +108,10 @@ __all__ = [
     "compare_count",
     "compare_number",
     "compare_pair",
+    "current_exercise",
     "exercise",
     "grade",
     "trunk_grid",
     "valid_conv_offset",
+    "verdict",
 ]

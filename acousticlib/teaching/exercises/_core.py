@@ -1,12 +1,21 @@
 """The exercises' machinery: feedback, the registry every chapter module fills, checking
-and grading, and the shared comparisons."""
+and grading, and the shared comparisons.
+
+An exercise's id is written once, in its :func:`exercise` registration: while its
+checker runs, :func:`current_exercise` gives that id, and :func:`verdict`, the
+comparisons and the validators below take it from there.
+"""
 
 from __future__ import annotations
 
+import contextvars
+import functools
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from ..._checks import non_negative, open_probability, positive_integer
 
 
 @dataclass(frozen=True)
@@ -42,20 +51,50 @@ class Exercise:
 
 
 _REGISTRY: dict[str, Exercise] = {}
+# the id of the exercise whose checker is running
+_CURRENT: contextvars.ContextVar[str] = contextvars.ContextVar("exercise")
 
 
 def exercise(
     id: str, chapter: str, statement: str
 ) -> Callable[[Callable[..., Feedback]], Callable[..., Feedback]]:
-    """Decorator registering a checker under ``id``."""
+    """Decorator registering a checker under ``id``.
+
+    Returns the checker wrapped so that, while it runs, :func:`current_exercise` is
+    ``id`` (its signature, name and docstring stay the checker's)."""
 
     def register(fn: Callable[..., Feedback]) -> Callable[..., Feedback]:
         if id in _REGISTRY:
             raise ValueError(f"exercise {id!r} is registered twice")
-        _REGISTRY[id] = Exercise(id, chapter, statement, fn)
-        return fn
+
+        @functools.wraps(fn)
+        def checker(*args: Any, **kwargs: Any) -> Feedback:
+            token = _CURRENT.set(id)
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                _CURRENT.reset(token)
+
+        _REGISTRY[id] = Exercise(id, chapter, statement, checker)
+        return checker
 
     return register
+
+
+def current_exercise() -> str:
+    """The id of the exercise whose checker is running (set by :func:`exercise`)."""
+    try:
+        return _CURRENT.get()
+    except LookupError:
+        raise RuntimeError(
+            "no exercise checker is running: feedback and the exercises' validators "
+            "are used inside a checker registered with @exercise"
+        ) from None
+
+
+def verdict(correct: bool, message: str, expected: Any = None) -> Feedback:
+    """The :class:`Feedback` of the running exercise (:func:`current_exercise`)."""
+    return Feedback(current_exercise(), correct, message, expected)
 
 
 def catalogue() -> list[Exercise]:
@@ -101,7 +140,6 @@ def grade(
 
 
 def compare_number(
-    exercise_id: str,
     answer: Any,
     expected: float,
     *,
@@ -114,33 +152,26 @@ def compare_number(
     try:
         value = float(answer)
     except (TypeError, ValueError):
-        return Feedback(
-            exercise_id,
+        return verdict(
             False,
             f"expected a number{f' in {unit}' if unit else ''}; got {answer!r}.",
             expected,
         )
     if not math.isfinite(value):
-        return Feedback(
-            exercise_id, False, "the answer is not a finite number.", expected
-        )
+        return verdict(False, "the answer is not a finite number.", expected)
     ok = abs(value - expected) <= rtol * abs(expected)
     u = f" {unit}" if unit else ""
     if ok:
-        return Feedback(
-            exercise_id,
+        return verdict(
             True,
             f"{value:.4g}{u} is within {rtol:.0%} of the expected {expected:.4g}{u}.",
             expected,
         )
     direction = "too large" if value > expected else "too small"
-    return Feedback(
-        exercise_id, False, f"{value:.4g}{u} is {direction}. {hint}".strip(), expected
-    )
+    return verdict(False, f"{value:.4g}{u} is {direction}. {hint}".strip(), expected)
 
 
 def compare_count(
-    exercise_id: str,
     answer: Any,
     expected: int,
     *,
@@ -156,24 +187,20 @@ def compare_count(
     try:
         value = float(answer)
     except (TypeError, ValueError):
-        return Feedback(
-            exercise_id,
+        return verdict(
             False,
             f"expected a whole number of {what}; got {answer!r}.",
             expected,
         )
     if value == expected:
-        return Feedback(exercise_id, True, right, expected)
+        return verdict(True, right, expected)
     named = next(
         (h for v, h in mistakes if v != expected and math.isclose(value, v)), hint
     )
-    return Feedback(
-        exercise_id, False, f"{value:,.0f} is not right. {named}".strip(), expected
-    )
+    return verdict(False, f"{value:,.0f} is not right. {named}".strip(), expected)
 
 
 def compare_pair(
-    exercise_id: str,
     answer: Any,
     expected: tuple[int, int],
     *,
@@ -186,23 +213,37 @@ def compare_pair(
     try:
         got = tuple(int(x) for x in answer)
     except (TypeError, ValueError):
-        return Feedback(
-            exercise_id,
+        return verdict(
             False,
             f"expected a pair {what} of integers; got {answer!r}.",
             expected,
         )
     if got == tuple(expected):
-        return Feedback(exercise_id, True, right, expected)
-    return Feedback(exercise_id, False, f"{got} is not right. {hint}", expected)
+        return verdict(True, right, expected)
+    return verdict(False, f"{got} is not right. {hint}", expected)
 
 
-def _positive_ints(exercise_id: str, **values: Any) -> dict[str, int]:
-    out = {}
-    for name, v in values.items():
-        if int(v) < 1:
-            raise ValueError(
-                f"{name} must be a positive integer; got {v!r} (exercise {exercise_id})"
-            )
-        out[name] = int(v)
-    return out
+def _positive_ints(**values: Any) -> dict[str, int]:
+    """Each of ``values`` as an int >= 1 (:func:`~acousticlib._checks.positive_integer`;
+    the message ends with the running exercise)."""
+    where = f"exercise {current_exercise()}"
+    return {
+        name: positive_integer(name, v, context=where) for name, v in values.items()
+    }
+
+
+def _non_negative(**values: Any) -> dict[str, float]:
+    """Each of ``values`` as a finite float >= 0
+    (:func:`~acousticlib._checks.non_negative`, the message led by the running
+    exercise)."""
+    return {
+        name: non_negative(f"exercise {current_exercise()}: {name}", v)
+        for name, v in values.items()
+    }
+
+
+def _open_probability(name: str, value: Any) -> float:
+    """``value`` as a float strictly between 0 and 1
+    (:func:`~acousticlib._checks.open_probability`, the message led by the running
+    exercise)."""
+    return open_probability(f"exercise {current_exercise()}: {name}", value)

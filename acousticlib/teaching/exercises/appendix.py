@@ -5,7 +5,14 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ._core import Feedback, _positive_ints, compare_count, compare_number, exercise
+from ._core import (
+    Feedback,
+    _positive_ints,
+    compare_count,
+    compare_number,
+    exercise,
+    verdict,
+)
 
 
 @exercise(
@@ -19,11 +26,10 @@ def check_gradient_steps(
 ) -> Feedback:
     """``epochs x ceil(frames / batch)``: every epoch ends with one smaller batch when
     ``batch`` does not divide ``frames`` (the training loop keeps it; appendix A)."""
-    v = _positive_ints("A.1", epochs=epochs, frames=frames, batch=batch)
+    v = _positive_ints(epochs=epochs, frames=frames, batch=batch)
     per_epoch = -(-v["frames"] // v["batch"])
     expected = v["epochs"] * per_epoch
     return compare_count(
-        "A.1",
         answer,
         expected,
         what="gradient steps",
@@ -55,7 +61,7 @@ def check_training_hours(
 ) -> Feedback:
     """``frames x epochs / samples_per_second / 3600`` hours (validation passes left
     out; appendix A)."""
-    v = _positive_ints("A.2", frames=frames, epochs=epochs)
+    v = _positive_ints(frames=frames, epochs=epochs)
     from ..._checks import positive
 
     rate = positive("samples_per_second", samples_per_second)
@@ -64,25 +70,20 @@ def check_training_hours(
     try:
         value = float(answer)
     except (TypeError, ValueError):
-        return Feedback(
-            "A.2", False, f"expected a number of hours; got {answer!r}.", expected
-        )
+        return verdict(False, f"expected a number of hours; got {answer!r}.", expected)
     if math.isfinite(value) and math.isclose(value, seconds, rel_tol=0.02):
-        return Feedback(
-            "A.2",
+        return verdict(
             False,
             f"{value:.4g} is the time in seconds; the question asks for hours.",
             expected,
         )
     if math.isfinite(value) and math.isclose(value, seconds / 60, rel_tol=0.02):
-        return Feedback(
-            "A.2",
+        return verdict(
             False,
             f"{value:.4g} is the time in minutes; the question asks for hours.",
             expected,
         )
     return compare_number(
-        "A.2",
         value if math.isfinite(value) else answer,
         expected,
         rtol=0.02,

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ._core import Feedback, compare_number, exercise
+from ._core import Feedback, compare_number, exercise, verdict
 
 
 @exercise(
@@ -24,7 +24,6 @@ def check_beamwidth(
 
     expected = float(beamwidth_deg(frequency, aperture, c=c))
     return compare_number(
-        "01.1",
         answer,
         expected,
         rtol=0.1,
@@ -47,8 +46,7 @@ def check_peak_pixel(
     try:
         row, col = (int(v) for v in np.asarray(answer).ravel()[:2])
     except (TypeError, ValueError):
-        return Feedback(
-            "01.2",
+        return verdict(
             False,
             f"expected a (row, column) pair of integers; got {answer!r}.",
             expected_pixel,
@@ -56,11 +54,8 @@ def check_peak_pixel(
     er, ec = expected_pixel
     dist = max(abs(row - er), abs(col - ec))
     if dist <= tolerance:
-        return Feedback(
-            "01.2", True, f"({row}, {col}) is the source's pixel.", expected_pixel
-        )
-    return Feedback(
-        "01.2",
+        return verdict(True, f"({row}, {col}) is the source's pixel.", expected_pixel)
+    return verdict(
         False,
         f"({row}, {col}) is {dist} cells away from the source. Look for the maximum of "
         "the energy map with np.unravel_index(np.argmax(...), shape).",

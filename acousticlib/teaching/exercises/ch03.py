@@ -7,7 +7,7 @@ from typing import Any
 
 import numpy as np
 
-from ._core import Feedback, compare_number, exercise
+from ._core import Feedback, compare_number, exercise, verdict
 
 
 @exercise(
@@ -29,24 +29,21 @@ def check_arrival_difference_ms(
     try:
         value = float(answer)
     except (TypeError, ValueError):
-        return Feedback(
-            "03.1",
+        return verdict(
             False,
             f"expected a number of milliseconds; got {answer!r}.",
             expected,
         )
     ok = abs(value - expected) <= max(0.02 * abs(expected), 1e-4)
     if ok:
-        return Feedback(
-            "03.1", True, f"{value:.4f} ms matches {expected:.4f} ms.", expected
-        )
+        return verdict(True, f"{value:.4f} ms matches {expected:.4f} ms.", expected)
     hint = (
         "The sign is wrong: b minus a."
         if abs(value + expected) <= 0.02 * abs(expected)
         else "Compute both distances, subtract, and divide by c = 343 m/s (then x 1000 "
         "for ms)."
     )
-    return Feedback("03.1", False, f"{value:.4f} ms is not right. {hint}", expected)
+    return verdict(False, f"{value:.4f} ms is not right. {hint}", expected)
 
 
 @exercise(
@@ -66,7 +63,6 @@ def check_far_field_phase_error(
             raise ValueError(f"{name} must be a positive number; got {val!r}")
     expected = 360 * f * (math.hypot(r, a) - r) / c
     return compare_number(
-        "03.2",
         answer,
         expected,
         rtol=0.05,
@@ -90,7 +86,6 @@ def check_averaging_gain_db(answer: Any, *, n_mics: int) -> Feedback:
     if m < 1:
         raise ValueError(f"n_mics must be >= 1; got {n_mics!r}")
     return compare_number(
-        "03.3",
         answer,
         10 * math.log10(m),
         rtol=0.05,

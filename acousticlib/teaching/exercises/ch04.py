@@ -18,10 +18,9 @@ def check_image_operations(
 ) -> Feedback:
     """One filter-and-sum image costs ``M`` complex multiply-adds per point and bin:
     ``M H W K``."""
-    v = _positive_ints("04.1", n_mics=n_mics, rows=grid[0], cols=grid[1], n_bins=n_bins)
+    v = _positive_ints(n_mics=n_mics, rows=grid[0], cols=grid[1], n_bins=n_bins)
     expected = float(v["n_mics"] * v["rows"] * v["cols"] * v["n_bins"])
     return compare_number(
-        "04.1",
         answer,
         expected,
         rtol=0.01,
@@ -40,10 +39,9 @@ def check_steering_memory_mb(
     answer: Any, *, n_mics: int, grid: tuple[int, int], n_bins: int
 ) -> Feedback:
     """``K x H W x M`` complex64 values of 8 bytes each, in MB of 2^20 bytes."""
-    v = _positive_ints("04.2", n_mics=n_mics, rows=grid[0], cols=grid[1], n_bins=n_bins)
+    v = _positive_ints(n_mics=n_mics, rows=grid[0], cols=grid[1], n_bins=n_bins)
     expected = v["n_bins"] * v["rows"] * v["cols"] * v["n_mics"] * 8 / 2**20
     return compare_number(
-        "04.2",
         answer,
         expected,
         rtol=0.02,

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from ._core import Feedback, _positive_ints, compare_number, exercise
+from ._core import Feedback, _positive_ints, compare_number, exercise, verdict
 
 
 @exercise(
@@ -20,9 +20,8 @@ def check_compression_ratio(
 ) -> Feedback:
     """The compression factor is ``n_bins / n_mfcc`` (512 / 12 for the papers'
     images)."""
-    v = _positive_ints("05.1", n_bins=n_bins, n_mfcc=n_mfcc)
+    v = _positive_ints(n_bins=n_bins, n_mfcc=n_mfcc)
     return compare_number(
-        "05.1",
         answer,
         v["n_bins"] / v["n_mfcc"],
         rtol=0.01,
@@ -40,9 +39,8 @@ def check_flat_energy_map(answer: Any, *, n_mels: int = 24) -> Feedback:
     """A flat mel spectrum has all of c1..cC equal to 0, so each band rebuilds to exp(0)
     = 1 and the reciprocal of their sum is ``1 / n_mels``, whatever the spectrum's
     level (chapter 05)."""
-    v = _positive_ints("05.2", n_mels=n_mels)
+    v = _positive_ints(n_mels=n_mels)
     return compare_number(
-        "05.2",
         answer,
         1.0 / v["n_mels"],
         rtol=0.01,
@@ -72,21 +70,18 @@ def check_localization_share(
     try:
         value = float(answer)
     except (TypeError, ValueError):
-        return Feedback(
-            "05.3",
+        return verdict(
             False,
             f"expected a share between 0 and 1; got {answer!r}.",
             expected,
         )
     if abs(value - expected) <= 0.5 / len(p):
-        return Feedback(
-            "05.3",
+        return verdict(
             True,
             f"{value:.3f} of the scenes are localized within {tolerance} pixel(s).",
             expected,
         )
-    return Feedback(
-        "05.3",
+    return verdict(
         False,
         f"{value:.3f} is not the share of hits. Use the larger of the row and column "
         f"errors and compare it with {tolerance}.",

@@ -28,7 +28,6 @@ def check_dataset_size(
     ``answer`` is the pair ``(clips, frames)`` (chapter 06).
     """
     v = _positive_ints(
-        "06.1",
         locations=locations,
         recordings_per_location=recordings_per_location,
         recording_seconds=recording_seconds,
@@ -41,7 +40,6 @@ def check_dataset_size(
     )
     expected = (clips, clips * v["fps"])
     return compare_pair(
-        "06.1",
         answer,
         expected,
         what="(clips, frames)",

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._core import Feedback, compare_number, compare_pair, exercise
-from .ch04 import _positive_ints
+from ._core import Feedback, _positive_ints, compare_number, compare_pair, exercise
 
 
 def trunk_grid(height: int, width: int, stages: int = 4) -> tuple[int, int]:
@@ -26,10 +25,9 @@ def trunk_grid(height: int, width: int, stages: int = 4) -> tuple[int, int]:
 def check_trunk_grid(answer: Any, *, height: int, width: int) -> Feedback:
     """``answer`` = (rows, cols) of the ResNet trunk cut at output stride 16 (chapter
     07)."""
-    v = _positive_ints("07.1", height=height, width=width)
+    v = _positive_ints(height=height, width=width)
     expected = trunk_grid(v["height"], v["width"])
     return compare_pair(
-        "07.1",
         answer,
         expected,
         what="(rows, cols)",
@@ -60,10 +58,9 @@ def check_valid_conv_offset(
 ) -> Feedback:
     """``answer`` = offset in pixels of the first visual cell's centre from the first
     grid cell's centre."""
-    v = _positive_ints("07.2", size=size, cells=cells, kernel=kernel, stride=stride)
+    v = _positive_ints(size=size, cells=cells, kernel=kernel, stride=stride)
     expected = valid_conv_offset(v["size"], v["cells"], v["kernel"], v["stride"])
     return compare_number(
-        "07.2",
         answer,
         expected,
         rtol=0.02,
@@ -89,7 +86,6 @@ def check_feature_megabytes(
     """``answer`` = size in MB (1e6 bytes) of ``frames`` feature maps of ``channels x
     rows x cols`` values."""
     v = _positive_ints(
-        "07.3",
         frames=frames,
         channels=channels,
         rows=rows,
@@ -100,7 +96,6 @@ def check_feature_megabytes(
         v["frames"] * v["channels"] * v["rows"] * v["cols"] * v["bytes_per_value"] / 1e6
     )
     return compare_number(
-        "07.3",
         answer,
         expected,
         rtol=0.01,

@@ -7,8 +7,14 @@ from typing import Any
 
 import numpy as np
 
-from ._core import Feedback, compare_count, compare_number, exercise
-from .ch04 import _positive_ints
+from ._core import (
+    Feedback,
+    _positive_ints,
+    compare_count,
+    compare_number,
+    exercise,
+    verdict,
+)
 
 
 @exercise(
@@ -35,13 +41,11 @@ def check_gaussian_kl(answer: Any, *, mu: Any, sigma: Any) -> Feedback:
     try:
         value = float(answer)
     except (TypeError, ValueError):
-        return Feedback(
-            "08.1", False, f"expected a number of nats; got {answer!r}.", expected
-        )
+        return verdict(False, f"expected a number of nats; got {answer!r}.", expected)
     tol = 0.01 * max(abs(expected), 0.1)
     if math.isfinite(value) and abs(value - expected) <= tol:
-        return Feedback(
-            "08.1", True, f"KL = {value:.4g} nats (expected {expected:.4g}).", expected
+        return verdict(
+            True, f"KL = {value:.4g} nats (expected {expected:.4g}).", expected
         )
     hint = (
         "Sum over the dimensions 0.5 (mu^2 + sigma^2 - 1) - ln sigma, with the natural "
@@ -52,7 +56,7 @@ def check_gaussian_kl(answer: Any, *, mu: Any, sigma: Any) -> Feedback:
         and abs(value - float(np.sum(0.5 * (m**2 + s**2 - 1.0) - 2 * np.log(s)))) <= tol
     ):
         hint = "The log term is ln sigma = 0.5 ln sigma^2, not ln sigma^2."
-    return Feedback("08.1", False, f"{value:.4g} nats is not right. {hint}", expected)
+    return verdict(False, f"{value:.4g} nats is not right. {hint}", expected)
 
 
 @exercise(
@@ -68,12 +72,11 @@ def check_latent_layer_params(
     sigma), each spanning the whole ``mid_channels x rows x cols`` map, plus its bias
     (chapter 08)."""
     v = _positive_ints(
-        "08.2", mid_channels=mid_channels, latent=latent, rows=grid[0], cols=grid[1]
+        mid_channels=mid_channels, latent=latent, rows=grid[0], cols=grid[1]
     )
     fan_in = v["mid_channels"] * v["rows"] * v["cols"]
     expected = 2 * v["latent"] * (fan_in + 1)
     return compare_count(
-        "08.2",
         answer,
         expected,
         what="parameters",
@@ -101,11 +104,8 @@ def check_latent_compression(
 ) -> Feedback:
     """``channels rows cols / latent`` (20 736 / 150 = 138.24 at the paper's sizes;
     chapter 08)."""
-    v = _positive_ints(
-        "08.3", latent=latent, channels=channels, rows=grid[0], cols=grid[1]
-    )
+    v = _positive_ints(latent=latent, channels=channels, rows=grid[0], cols=grid[1])
     return compare_number(
-        "08.3",
         answer,
         v["channels"] * v["rows"] * v["cols"] / v["latent"],
         rtol=0.01,

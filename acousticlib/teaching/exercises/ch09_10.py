@@ -7,44 +7,15 @@ from typing import Any
 
 import numpy as np
 
-from ._core import Feedback, compare_number, exercise
-
-
-def _open_probability(exercise_id: str, name: str, value: Any) -> float:
-    """``value`` as a float strictly between 0 and 1 (a discriminator's output), else
-    ValueError."""
-    try:
-        p = float(value)
-    except (TypeError, ValueError):
-        raise ValueError(
-            f"exercise {exercise_id}: {name} must be a probability in (0, 1); got "
-            f"{value!r}"
-        ) from None
-    if not 0.0 < p < 1.0:
-        raise ValueError(
-            f"exercise {exercise_id}: {name} must be a probability in (0, 1); got "
-            f"{value!r}"
-        )
-    return p
-
-
-def _non_negative(exercise_id: str, **values: Any) -> dict[str, float]:
-    out = {}
-    for name, value in values.items():
-        try:
-            v = float(value)
-        except (TypeError, ValueError):
-            raise ValueError(
-                f"exercise {exercise_id}: {name} must be a finite number >= 0; got "
-                f"{value!r}"
-            ) from None
-        if not math.isfinite(v) or v < 0:
-            raise ValueError(
-                f"exercise {exercise_id}: {name} must be a finite number >= 0; got "
-                f"{value!r}"
-            )
-        out[name] = v
-    return out
+from ._core import (
+    Feedback,
+    _non_negative,
+    _open_probability,
+    compare_number,
+    current_exercise,
+    exercise,
+    verdict,
+)
 
 
 @exercise(
@@ -59,11 +30,10 @@ def check_discriminator_bce(
     """``-(log D(y) + log(1 - D(G(x, z)))) / 2`` in nats, the mean of the real and
     generated halves as in ``acousticlib.losses.discriminator_loss``; ``log 2`` at
     ``D = 1/2`` (chapter 09)."""
-    pr = _open_probability("09.1", "d_real", d_real)
-    pf = _open_probability("09.1", "d_fake", d_fake)
+    pr = _open_probability("d_real", d_real)
+    pf = _open_probability("d_fake", d_fake)
     expected = -0.5 * (math.log(pr) + math.log(1.0 - pf))
     return compare_number(
-        "09.1",
         answer,
         expected,
         rtol=0.01,
@@ -91,17 +61,15 @@ def check_adversarial_share(
     """``lambda_adv * adv / (lambda_adv * adv + lambda_rec * rec)`` (chapter 09): how
     much of the generator's objective the discriminator's opinion is, against the
     reconstruction term."""
-    v = _non_negative(
-        "09.2", adv=adv, rec=rec, lambda_adv=lambda_adv, lambda_rec=lambda_rec
-    )
+    v = _non_negative(adv=adv, rec=rec, lambda_adv=lambda_adv, lambda_rec=lambda_rec)
     total = v["lambda_adv"] * v["adv"] + v["lambda_rec"] * v["rec"]
     if total <= 0:
         raise ValueError(
-            "exercise 09.2: the weighted loss lambda_adv * adv + lambda_rec * rec must "
+            f"exercise {current_exercise()}: the weighted loss lambda_adv * adv + "
+            "lambda_rec * rec must "
             "be positive"
         )
     return compare_number(
-        "09.2",
         answer,
         v["lambda_adv"] * v["adv"] / total,
         rtol=0.02,
@@ -119,9 +87,8 @@ def check_adversarial_share(
 def check_gradient_ratio(answer: Any, *, d_fake: float) -> Feedback:
     """With ``D = sigmoid(a)``: ``d log(1 - D)/da = -D`` and ``d(-log D)/da = -(1 -
     D)``; the ratio of their magnitudes is ``(1 - p) / p`` (chapter 09)."""
-    p = _open_probability("09.3", "d_fake", d_fake)
+    p = _open_probability("d_fake", d_fake)
     return compare_number(
-        "09.3",
         answer,
         (1.0 - p) / p,
         rtol=0.02,
@@ -157,7 +124,6 @@ def check_optimal_discriminator(
     lg = -0.5 * ((y - mg) / sg) ** 2 - math.log(sg)
     expected = 1.0 / (1.0 + math.exp(min(lg - ld, 700.0)))
     fb = compare_number(
-        "10.1",
         answer,
         expected,
         rtol=0.02,
@@ -171,8 +137,7 @@ def check_optimal_discriminator(
         return fb
     # near 0 a relative test is too strict
     if not fb.correct and math.isfinite(value) and abs(value - expected) <= 0.005:
-        return Feedback(
-            "10.1",
+        return verdict(
             True,
             f"{value:.4g} is within 0.005 of the expected {expected:.4g}.",
             expected,
@@ -207,19 +172,17 @@ def check_diversity_ratio(answer: Any, *, samples: Any) -> Feedback:
     try:
         value = float(answer)
     except (TypeError, ValueError):
-        return Feedback(
-            "10.2", False, f"expected a non-negative number; got {answer!r}.", expected
+        return verdict(
+            False, f"expected a non-negative number; got {answer!r}.", expected
         )
     if math.isfinite(value) and abs(value - expected) <= max(0.02 * expected, 1e-4):
-        return Feedback(
-            "10.2",
+        return verdict(
             True,
             f"{value:.4g}: the noise moves a pixel {value:.1%} as much as the "
             f"condition does.",
             expected,
         )
-    return Feedback(
-        "10.2",
+    return verdict(
         False,
         f"{value:.4g} is not the ratio. Take the std over axis 0 (draws) and over axis "
         f"1 "

@@ -8,11 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from ._core import Feedback, exercise
+from ._core import Feedback, exercise, verdict
 
 
 def _share_feedback(
-    exercise_id: str,
     answer: Any,
     expected: float,
     *,
@@ -26,34 +25,27 @@ def _share_feedback(
     try:
         value = float(answer)
     except (TypeError, ValueError):
-        return Feedback(
-            exercise_id,
+        return verdict(
             False,
             f"expected a number between 0 and 1 ({what}); got {answer!r}.",
             expected,
         )
     if not math.isfinite(value):
-        return Feedback(
-            exercise_id, False, "the answer is not a finite number.", expected
-        )
+        return verdict(False, "the answer is not a finite number.", expected)
     if abs(value - expected) <= tol:
-        return Feedback(
-            exercise_id,
+        return verdict(
             True,
             f"{value:.4g} is the {what} (expected {expected:.4g}).",
             expected,
         )
     for mistake, v in (wrong or {}).items():
         if abs(value - v) <= tol and abs(v - expected) > tol:
-            return Feedback(
-                exercise_id,
+            return verdict(
                 False,
                 f"{value:.4g} is the {mistake}, not the {what}. {hint}",
                 expected,
             )
-    return Feedback(
-        exercise_id, False, f"{value:.4g} is not the {what}. {hint}", expected
-    )
+    return verdict(False, f"{value:.4g} is not the {what}. {hint}", expected)
 
 
 @exercise(
@@ -79,7 +71,6 @@ def check_confusion_accuracy(answer: Any, *, confusion: Any) -> Feedback:
     rows = c.sum(axis=1)
     balanced = float(np.mean(np.diag(c)[rows > 0] / rows[rows > 0]))
     return _share_feedback(
-        "11.1",
         answer,
         expected,
         tol=0.005,
@@ -116,7 +107,6 @@ def check_mask_iou(answer: Any, *, pred: Any, true: Any) -> Feedback:
     inter, total = float((p * t).sum()), float(p.sum() + t.sum())
     dice = 2 * inter / total if total > 0 else 1.0
     return _share_feedback(
-        "11.2",
         answer,
         expected,
         tol=0.005,
@@ -150,7 +140,6 @@ def check_success_auc(answer: Any, *, ious: Any) -> Feedback:
     t, _ = success_curve(v, "authors")
     not_strict = auc(t, (v[None, :] >= t[:, None]).mean(axis=1))
     return _share_feedback(
-        "11.3",
         answer,
         expected,
         tol=0.005,
