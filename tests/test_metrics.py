@@ -30,6 +30,7 @@ from acousticlib.metrics import (
     peak_in_mask,
     peak_near_border,
     predict,
+    spread_over_runs,
     success_auc,
     success_curve,
     tiled_mfcc,
@@ -328,3 +329,17 @@ def test_gan_test_and_gan_train_on_separable_windows():
         config=TrainConfig(epochs=25, batch_size=8, lr=1e-2),
     )
     assert accs["real"] == 1.0 and accs["flipped"] == 0.0
+
+
+def test_spread_over_runs_groups_runs_and_aggregates_each_score():
+    rows = [
+        {"model": "a", "x": 1.0, "y": 4.0},
+        {"model": "b", "x": 5.0, "y": 0.0},
+        {"model": "a", "x": 3.0, "y": 4.0},
+    ]
+    out = spread_over_runs(rows, "model", ["x", "y"])
+    assert list(out) == ["a", "b"]
+    assert out["a"]["x"] == {"mean": 2.0, "std": 1.0} and out["a"]["y"]["std"] == 0.0
+    assert out["a"]["runs"] == {"count": 2} and out["b"]["runs"] == {"count": 1}
+    with pytest.raises(ValueError, match="model"):
+        spread_over_runs([{"x": 1.0}], "model", ["x"])

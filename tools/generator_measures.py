@@ -90,21 +90,11 @@ def run_one(job: tuple[str, int, str, int]) -> dict:
 
 
 def summarise(rows: list[dict]) -> dict[str, dict[str, dict[str, float]]]:
-    """Mean and population std (:func:`metrics.mean_std`) of each score over the
-    seeds, per variant."""
-    from acousticlib.metrics import mean_std
+    """Mean and population std of each score over the seeds, per variant
+    (:func:`acousticlib.metrics.spread_over_runs`)."""
+    from acousticlib.metrics import spread_over_runs
 
-    out: dict[str, dict[str, dict[str, float]]] = {}
-    for name in dict.fromkeys(r["variant"] for r in rows):
-        runs = [r for r in rows if r["variant"] == name]
-        out[name] = {
-            score: dict(
-                zip(("mean", "std"), mean_std([r[score] for r in runs]), strict=True)
-            )
-            for score in SCORES
-        }
-        out[name]["runs"] = {"count": len(runs)}
-    return out
+    return spread_over_runs(rows, "variant", SCORES)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -64,22 +64,12 @@ def run_one(job: tuple[str, int, str, int]) -> dict[str, float]:
     }
 
 
-def summarise(rows: list[dict[str, float]]) -> dict[str, dict[str, dict[str, float]]]:
-    """Mean and population std (:func:`metrics.mean_std`) of each score over the
-    seeds, per generator."""
-    from acousticlib.metrics import mean_std
+def summarise(rows: list[dict]) -> dict[str, dict[str, dict[str, float]]]:
+    """Mean and population std of each score over the seeds, per model
+    (:func:`acousticlib.metrics.spread_over_runs`)."""
+    from acousticlib.metrics import spread_over_runs
 
-    out: dict[str, dict[str, dict[str, float]]] = {}
-    for name in dict.fromkeys(r["model"] for r in rows):
-        runs = [r for r in rows if r["model"] == name]
-        out[name] = {
-            score: dict(
-                zip(("mean", "std"), mean_std([r[score] for r in runs]), strict=False)
-            )
-            for score in SCORES
-        }
-        out[name]["runs"] = {"count": len(runs)}
-    return out
+    return spread_over_runs(rows, "model", SCORES)
 
 
 def main() -> None:

@@ -3,6 +3,7 @@ matrices."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -21,6 +22,27 @@ def mean_std(values: Any, drop_extremes: bool = False) -> tuple[float, float]:
             )
         v = v[1:-1]
     return float(v.mean()), float(v.std())
+
+
+def spread_over_runs(
+    rows: Sequence[Mapping[str, Any]], by: str, scores: Sequence[str]
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Mean and population std (:func:`mean_std`) of each of ``scores`` over the runs
+    ``rows`` that share the value of ``rows[i][by]`` (e.g. one generator over its
+    training seeds): ``{group: {score: {"mean", "std"}, "runs": {"count"}}}``, groups in
+    their first-seen order. The seed-spread tools of chapter 11 and the appendix.
+    """
+    if not isinstance(by, str) or not rows or any(by not in r for r in rows):
+        raise ValueError(f"rows must be a non-empty list of dicts that all hold {by!r}")
+    out: dict[str, dict[str, dict[str, float]]] = {}
+    for group in dict.fromkeys(r[by] for r in rows):
+        runs = [r for r in rows if r[by] == group]
+        out[group] = {}
+        for score in scores:
+            mean, std = mean_std([r[score] for r in runs])
+            out[group][score] = {"mean": mean, "std": std}
+        out[group]["runs"] = {"count": len(runs)}
+    return out
 
 
 def confusion_matrix(
