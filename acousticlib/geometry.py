@@ -435,7 +435,7 @@ def optimize_aperiodic_layout(
     move if it satisfies the constraints and does not increase ``J``. Moving one
     microphone changes one term of the array factor, so each trial updates ``AF`` in
     ``O(F * n_grid^2)`` instead of recomputing it. The random stream comes from
-    :func:`acousticlib.runtime.generator` ``(seed, "aperiodic")``, so the result is
+    :func:`acousticlib.runtime.seeded_rng` ``(seed, "aperiodic")``, so the result is
     reproducible from ``seed`` (on one machine; floating-point differences across BLAS
     builds can change accept/reject decisions). :func:`write_optimized_layout` caches
     the default result in ``acousticlib/data/aperiodic128.csv``.
@@ -456,7 +456,7 @@ def optimize_aperiodic_layout(
         raise ValueError(f"freqs must be > 0 Hz; its minimum is {f.min()!r}")
     n_iter = positive("n_iter", n_iter, integer=True, allow_zero=True)
     c = positive("c", c)
-    rng = runtime.generator(seed, "aperiodic")
+    rng = runtime.seeded_rng(seed, "aperiodic")
 
     pos = spiral_array(n, side).positions[:, :2].copy()
     half = side / 2

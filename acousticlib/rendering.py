@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from . import _checks
-from .runtime import generator
+from .runtime import seeded_rng
 from .scenes import (
     Distractor,
     Scene,
@@ -575,7 +575,7 @@ def render_background(scene: Scene, camera: Any) -> np.ndarray:
 
     Anechoic: foam wedges and a wire-mesh floor; reverberant: wall, floor and furniture;
     noisy outdoor: sky, buildings, trees and a road or lawn. Clutter, colours and
-    textures are drawn from ``generator(scene.seed, "background")``; ``scene.style ==
+    textures are drawn from ``seeded_rng(scene.seed, "background")``; ``scene.style ==
     1`` applies the unseen dusk style (cool, darker light, stronger vignetting, other
     textures).
     """
@@ -583,7 +583,7 @@ def render_background(scene: Scene, camera: Any) -> np.ndarray:
         raise TypeError(f"scene must be a Scene; got {type(scene).__name__}")
     check_camera(camera)
     h, w = int(camera.height), int(camera.width)
-    rng = generator(scene.seed, "background")
+    rng = seeded_rng(scene.seed, "background")
     rr, cc = np.meshgrid(
         np.arange(h, dtype=np.float32) / h,
         np.arange(w, dtype=np.float32) / w,
@@ -775,7 +775,7 @@ def _sprite(
     if flip:
         u = -u
     u, v = np.broadcast_arrays(u, v)
-    rng = generator(obj.appearance_seed, "appearance")
+    rng = seeded_rng(obj.appearance_seed, "appearance")
     shade = ((1.08 - 0.25 * (v + 0.5)) * (1.0 + 0.05 * np.sin(37.0 * u + 23.0 * v)))[
         ..., None
     ]
@@ -855,7 +855,7 @@ def render_frame(
             flip = (
                 (obj.velocity[0] < 0)
                 if isinstance(obj, Source) and obj.moving
-                else bool(generator(obj.appearance_seed, "flip").random() < 0.5)
+                else bool(seeded_rng(obj.appearance_seed, "flip").random() < 0.5)
             )
             sprite = _sprite(obj, boxes[k], t, flip, h, w)
             if static and _sprites is not None:
@@ -864,7 +864,7 @@ def render_frame(
             rs, cs, rgb, alpha = sprite
             img[rs, cs] = rgb + img[rs, cs] * (1 - alpha)
     notes = []
-    rng = generator(scene.seed, "annotators", salt)
+    rng = seeded_rng(scene.seed, "annotators", salt)
     for k, (obj, sounding, idx) in enumerate(objs):
         clipped = clip_box(boxes[k], h, w)
         if clipped[2] <= clipped[0] or clipped[3] <= clipped[1]:

@@ -239,12 +239,12 @@ def configure(
     return RunConfig(profile=profile, seed=int(seed), device=dev, threads=threads)
 
 
-def generator(seed: int, *salt: int | str) -> np.random.Generator:
+def seeded_rng(seed: int, *salt: int | str) -> np.random.Generator:
     """A NumPy generator derived from ``seed`` and optional ``salt`` values (strings or
     ints).
 
     Use it instead of the global generator so that two parts of a computation draw
-    independent, reproducible streams (e.g. ``generator(seed, "noise", clip_index)``).
+    independent, reproducible streams (e.g. ``seeded_rng(seed, "noise", clip_index)``).
     """
     import hashlib
 

@@ -594,7 +594,7 @@ def sample_scene(
         projected boxes stay inside its frame for the whole scene.
     rng:
         ``numpy.random.Generator`` or a non-negative integer seed (expanded with
-        ``runtime.generator(seed, "scene")``).
+        ``runtime.seeded_rng(seed, "scene")``).
     config:
         :class:`SceneConfig` (default: one source, all classes and conditions).
     classes:

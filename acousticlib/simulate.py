@@ -445,7 +445,7 @@ def record(
     segment: for moving sources in a room, the source is frozen on Hann-windowed
         segments of this many seconds (50 % overlap) whose responses are summed; in the
         anechoic case moving sources use the exact :func:`free_field` model instead.
-    seed: seed of the noise draws (via :func:`acousticlib.runtime.generator`).
+    seed: seed of the noise draws (via :func:`acousticlib.runtime.seeded_rng`).
     c: speed of sound, m/s.
 
     SNRs are relative to the mean power (over microphones and time) of the noiseless
@@ -526,7 +526,7 @@ def record(
             )
         if snr_db is not None:
             snr = as_array("snr_db", snr_db, ndim=0, dtype=float)
-            noise = runtime.generator(seed, "sensor-noise").standard_normal(out.shape)
+            noise = runtime.seeded_rng(seed, "sensor-noise").standard_normal(out.shape)
             out = out + noise * math.sqrt(power / 10 ** (float(snr) / 10))
     return out
 
@@ -545,7 +545,7 @@ def add_sensor_noise(recording: Any, snr_db: float, *, seed: int = 0) -> np.ndar
         raise ValueError(
             "recording must not be silent: the SNR is relative to its power"
         )
-    noise = runtime.generator(seed, "sensor-noise").standard_normal(x.shape)
+    noise = runtime.seeded_rng(seed, "sensor-noise").standard_normal(x.shape)
     return x + noise * math.sqrt(power / 10 ** (snr / 10))
 
 
@@ -578,7 +578,7 @@ def diffuse_noise(
     c = positive("c", c)
     nperseg = positive("nperseg", nperseg, integer=True)
     m = mics.shape[0]
-    rng = runtime.generator(seed, "diffuse")
+    rng = runtime.seeded_rng(seed, "diffuse")
     white = rng.standard_normal((m, n + nperseg))
     f, _, z = stft(white, fs=fs, nperseg=nperseg)
     d = np.linalg.norm(mics[:, None] - mics[None], axis=-1)

@@ -33,7 +33,7 @@ import numpy as np
 from scipy.signal import oaconvolve
 
 from . import _checks
-from .runtime import generator
+from .runtime import seeded_rng
 
 __all__ = [
     "CLASSES",
@@ -61,7 +61,7 @@ def as_rng(
     """Return a NumPy generator from a generator (used as is) or a non-negative integer
     seed.
 
-    A seed is expanded with :func:`acousticlib.runtime.generator` ``(seed, *salt)``, so
+    A seed is expanded with :func:`acousticlib.runtime.seeded_rng` ``(seed, *salt)``, so
     the same seed used by two parts of the library gives independent streams. A
     generator is returned unchanged (``salt`` is then ignored) and advanced by the
     caller's draws.
@@ -77,7 +77,7 @@ def as_rng(
         raise ValueError(
             f"rng seed must be a non-negative integer; got {rng_or_seed!r}"
         )
-    return generator(int(rng_or_seed), *salt)
+    return seeded_rng(int(rng_or_seed), *salt)
 
 
 # --------------------------------------------------------------------------------------
@@ -771,7 +771,7 @@ def synthesize(
         Sampling rate in Hz, an integer >= 8000 (default 12 288 Hz).
     rng:
         A ``numpy.random.Generator`` or a non-negative integer seed; a seed is expanded
-        with ``acousticlib.runtime.generator(seed, "sound", name)``, so the output
+        with ``acousticlib.runtime.seeded_rng(seed, "sound", name)``, so the output
         depends only on ``(name, duration, fs, seed)``.
     peak:
         Peak absolute amplitude of the result, in (0, 1] (full scale = 1).

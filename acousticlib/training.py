@@ -50,8 +50,7 @@ from .losses import (
     spatial_loss,
 )
 from .models import UVAE, AdversarialGenerator, build_model, generator_inputs
-from .runtime import generator as np_generator
-from .runtime import heap_for_speed, resolve_device
+from .runtime import heap_for_speed, resolve_device, seeded_rng
 
 #: Bump when what :func:`train_cached` writes, or how it trains, changes.
 MODEL_CODE_VERSION = "models-1"
@@ -118,7 +117,7 @@ class TrainConfig:
 
 
 def _derived_seed(seed: int, *salt: int | str) -> int:
-    return int(np_generator(seed, *salt).integers(0, 2**62))
+    return int(seeded_rng(seed, *salt).integers(0, 2**62))
 
 
 def _to(batch: Any, device: str) -> Any:

@@ -84,12 +84,12 @@ def _worker(path: str, repeat: int, threads: int, queue: mp.Queue) -> None:
 
     from acousticlib import beamforming as BF
     from acousticlib import geometry as G
-    from acousticlib.runtime import generator
+    from acousticlib.runtime import seeded_rng
 
     torch.set_num_threads(threads)
     mics = G.optimized_aperiodic_array()
     grid = G.Camera().focus_grid((36, 48), 1.0)
-    x = generator(0, "bench").standard_normal((mics.n_mics, int(FS)))
+    x = seeded_rng(0, "bench").standard_normal((mics.n_mics, int(FS)))
     one = x[:, :FRAME]
     # the CPU engine of the numba and numpy paths; the others keep the default
     engine = {"numba": "numba", "numba-jit": "numba", "numpy": "numpy"}.get(

@@ -12,18 +12,18 @@ from scipy.signal import butter, sosfiltfilt
 from acousticlib import beamforming as BF
 from acousticlib import geometry as G
 from acousticlib import simulate as S
-from acousticlib.runtime import generator
+from acousticlib.runtime import seeded_rng
 
 FS = 12288.0
 CAM = G.Camera()
 
 
 def noise(n: int, seed: int = 0) -> np.ndarray:
-    return generator(seed, "source").standard_normal(n)
+    return seeded_rng(seed, "source").standard_normal(n)
 
 
 def random_planar(seed: int, m: int) -> np.ndarray:
-    xy = generator(seed, "mics").uniform(-0.25, 0.25, (m, 2))
+    xy = seeded_rng(seed, "mics").uniform(-0.25, 0.25, (m, 2))
     return np.column_stack([xy, np.zeros(m)])
 
 
@@ -62,7 +62,7 @@ def test_broadband_image_peaks_at_the_true_pixel(seed, row, col, dr, dc):
 def test_fast_frequency_domain_equals_slow_time_domain_reference(seed, m, hop, window):
     mics = random_planar(seed, m)
     grid = CAM.focus_grid((3, 4), 0.8)
-    x = S.free_field(noise(400, seed), FS, grid[1, 2], mics) + 1e-3 * generator(
+    x = S.free_field(noise(400, seed), FS, grid[1, 2], mics) + 1e-3 * seeded_rng(
         seed, "n"
     ).standard_normal((m, 400))
     fast = BF.acoustic_images(
@@ -99,7 +99,7 @@ def test_power_units_white_noise_and_distortionless_source():
     the focus point gives the power of s / (4 pi) per bin."""
     mics = G.spiral_array(16, 0.5)
     grid = CAM.focus_grid((2, 2))
-    white = generator(0, "white").standard_normal((16, 512 * 400))
+    white = seeded_rng(0, "white").standard_normal((16, 512 * 400))
     img = BF.acoustic_images(white, FS, mics, grid, frame_length=512)
     _, g = BF.focus_weights(mics, grid)
     np.testing.assert_allclose(
@@ -164,7 +164,7 @@ def test_frame_signals_and_periodic_sinc():
     assert fr[1, 0] == 3.0
     # the imager's spectra (strided frames, FFT on every core) equal a plain per-frame
     # FFT, for any hop
-    x = generator(1).standard_normal((3, 200))
+    x = seeded_rng(1).standard_normal((3, 200))
     w = BF.window_values("hann", 32)
     for hop in (None, 7, 32):
         spec, norm = BF.fast._spectra(x, 32, hop, "hann")
@@ -175,7 +175,7 @@ def test_frame_signals_and_periodic_sinc():
         assert norm == pytest.approx(np.sum(w**2))
     # integer shifts of the periodic kernel reproduce circular shifts exactly (no
     # Nyquist content)
-    x = np.fft.irfft(np.r_[np.fft.rfft(generator(0).standard_normal(16))[:8], 0], 16)
+    x = np.fft.irfft(np.r_[np.fft.rfft(seeded_rng(0).standard_normal(16))[:8], 0], 16)
     k = np.arange(16)
     shifted = BF.periodic_sinc((k[:, None] - k[None, :] + 3) % 16, 16) @ x
     np.testing.assert_allclose(shifted, np.roll(x, -3), atol=1e-12)
@@ -232,7 +232,7 @@ def test_numba_and_numpy_engines_agree_with_the_naive_product(monkeypatch, overl
     grid = CAM.focus_grid((5, 7), 1.3)
     L = 2 * (BF.ANCHOR_BINS * 3 + 5)  # K = 3 anchors + 5 bins
     hop = L // 2 if overlap else None  # 5 or 3 frames
-    x = S.free_field(noise(L * 3 + 17, 3), FS, grid[2, 3], mics) + 1e-2 * generator(
+    x = S.free_field(noise(L * 3 + 17, 3), FS, grid[2, 3], mics) + 1e-2 * seeded_rng(
         3, "n"
     ).standard_normal((9, L * 3 + 17))
     ref = BF.naive_acoustic_images(x, FS, mics, grid, frame_length=L, hop=hop)
@@ -267,7 +267,7 @@ def test_numba_frame_images_do_not_depend_on_their_block():
     mics = random_planar(5, 19)
     grid = CAM.focus_grid((5, 7), 1.3)  # 35 points: the last block of lanes is padded
     L = 2 * (BF.ANCHOR_BINS * 2 + 3)
-    x = generator(5, "n").standard_normal((19, 7 * L))
+    x = seeded_rng(5, "n").standard_normal((19, 7 * L))
     together = BF.acoustic_images(x, FS, mics, grid, frame_length=L, engine="numba")
     for size in (1, 2, 3):
         parts = [
@@ -294,7 +294,7 @@ def test_vector_kernel_bits_do_not_depend_on_lanes_or_threads():
     mics = random_planar(6, 21)  # 21 microphones: a block of MIC_BLOCK and a remainder
     points = CAM.focus_grid((5, 7), 1.3).reshape(-1, 3)
     L = 2 * (BF.ANCHOR_BINS * 3 + 5)
-    x = generator(6, "n").standard_normal((21, 5 * L))
+    x = seeded_rng(6, "n").standard_normal((21, 5 * L))
     spec, norm = BF.fast._spectra(x, L, None, "hann")
     results = {}
     for lanes in (8, 16):

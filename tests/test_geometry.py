@@ -11,11 +11,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from acousticlib import geometry as G
-from acousticlib.runtime import generator
+from acousticlib.runtime import seeded_rng
 
 
 def random_planar(seed: int, m: int = 16, side: float = 0.5) -> np.ndarray:
-    xy = generator(seed, "array").uniform(-side / 2, side / 2, (m, 2))
+    xy = seeded_rng(seed, "array").uniform(-side / 2, side / 2, (m, 2))
     return np.column_stack([xy, np.zeros(m)])
 
 

@@ -8,7 +8,7 @@ import pytest
 from _standin_camera import PinholeCamera
 
 from acousticlib import rendering, scenes, sounds
-from acousticlib.runtime import generator
+from acousticlib.runtime import seeded_rng
 from acousticlib.scenes import Distractor, Scene, SceneConfig, Source, sample_scene
 
 CAM = PinholeCamera()
@@ -122,7 +122,7 @@ def test_moving_source_moves_in_the_frames():
 
 
 def test_annotator_boxes_jitter_but_overlap():
-    rng = generator(0, "test")
+    rng = seeded_rng(0, "test")
     ious = []
     for _ in range(300):
         top, left = rng.uniform(0, 100, 2)
@@ -190,7 +190,7 @@ def test_bad_inputs_are_rejected():
             sc, CAM, 0.5, background=np.zeros((10, 10, 3), np.float32)
         )
     with pytest.raises(ValueError, match="box"):
-        rendering.annotator_boxes([10, 10, 5, 20], generator(0), 144, 192)
+        rendering.annotator_boxes([10, 10, 5, 20], seeded_rng(0), 144, 192)
     with pytest.raises(ValueError, match="fps"):
         rendering.render_clip(sc, CAM, fps=0)
     small = PinholeCamera(8, 8)

@@ -13,7 +13,7 @@ from scipy.signal import butter, csd, sosfiltfilt, welch
 
 from acousticlib import geometry as G
 from acousticlib import simulate as S
-from acousticlib.runtime import generator
+from acousticlib.runtime import seeded_rng
 
 FS = 12288.0
 C = G.SPEED_OF_SOUND
@@ -21,7 +21,7 @@ C = G.SPEED_OF_SOUND
 
 def bandlimited_noise(n: int, seed: int = 0, cutoff: float = 0.35) -> np.ndarray:
     sos = butter(8, cutoff * FS, fs=FS, output="sos")
-    return sosfiltfilt(sos, generator(seed, "noise").standard_normal(n))
+    return sosfiltfilt(sos, seeded_rng(seed, "noise").standard_normal(n))
 
 
 def gaussian_pulse(n: int, at: int, width: float = 2.0) -> np.ndarray:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from acousticlib import sounds
-from acousticlib.runtime import generator
+from acousticlib.runtime import seeded_rng
 
 FS = sounds.FS
 ALL = sounds.CLASSES + sounds.BACKGROUNDS
@@ -38,8 +38,8 @@ def test_deterministic_and_seed_dependent(name):
     assert not np.allclose(a, c)
     # a Generator is used as is: two equal generators give equal sounds
     np.testing.assert_array_equal(
-        sounds.synthesize(name, 0.5, FS, generator(3, "x")),
-        sounds.synthesize(name, 0.5, FS, generator(3, "x")),
+        sounds.synthesize(name, 0.5, FS, seeded_rng(3, "x")),
+        sounds.synthesize(name, 0.5, FS, seeded_rng(3, "x")),
     )
 
 

@@ -14,7 +14,7 @@ import pytest
 from acousticlib import exercises, features
 from acousticlib.beamforming import acoustic_images
 from acousticlib.geometry import Camera, optimized_aperiodic_array, spiral_array
-from acousticlib.runtime import generator
+from acousticlib.runtime import seeded_rng
 from acousticlib.simulate import free_field
 from acousticlib.widgets import MfccExplorer, SourceExplorer
 
@@ -32,7 +32,7 @@ def scene():
     pixel, marker."""
     grid, depth = (18, 24), 1.5
     pos = np.array([0.4, -0.2, depth])
-    noise = generator(0, "test-imaging").standard_normal(2048)
+    noise = seeded_rng(0, "test-imaging").standard_normal(2048)
     array = spiral_array(32, 0.5)
     images = acoustic_images(
         free_field(noise, FS, pos, array), FS, array, CAM.focus_grid(grid, depth)
@@ -50,7 +50,7 @@ def scene():
 
 @pytest.mark.slow
 def test_source_explorer_with_the_128_mic_array_follows_the_source():
-    noise = generator(1, "test-imaging").standard_normal(1024)
+    noise = seeded_rng(1, "test-imaging").standard_normal(1024)
     ex = SourceExplorer(
         optimized_aperiodic_array(),
         CAM,

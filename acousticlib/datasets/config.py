@@ -289,18 +289,18 @@ def plan_recordings(config: DatasetConfig) -> list[dict[str, Any]]:
     conditions = _stratified_conditions(
         config.condition_weights,
         config.locations,
-        runtime.generator(config.seed, "conditions"),
+        runtime.seeded_rng(config.seed, "conditions"),
     )
     unseen_conditions = _stratified_conditions(
         config.condition_weights,
         config.unseen_locations,
-        runtime.generator(config.seed, "conditions-unseen"),
+        runtime.seeded_rng(config.seed, "conditions-unseen"),
     )
     conditions.update({config.locations + i: c for i, c in unseen_conditions.items()})
     # splits stratified by condition: interleave the (shuffled) locations of each
     # condition, then give the first ones to validation, the next to test and the rest
     # to training
-    g = runtime.generator(config.seed, "splits")
+    g = runtime.seeded_rng(config.seed, "splits")
     groups = [
         [
             int(x)
@@ -325,7 +325,7 @@ def plan_recordings(config: DatasetConfig) -> list[dict[str, Any]]:
         unseen = loc >= config.locations
         split = 3 if unseen else split_of[loc]
         condition = conditions[loc]
-        g = runtime.generator(config.seed, "location", loc)
+        g = runtime.seeded_rng(config.seed, "location", loc)
         rt60 = (
             float(g.uniform(*(_RT60_UNSEEN if unseen else _RT60_SEEN)))
             if condition == "reverberant"

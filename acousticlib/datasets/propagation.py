@@ -201,7 +201,7 @@ def _scene_for(
 ) -> scenes.Scene:
     """The scene of a planned recording: drawn per recording, then given its
     location's traits."""
-    g = runtime.generator(config.seed, "recording", spec["index"])
+    g = runtime.seeded_rng(config.seed, "recording", spec["index"])
     reverberant = spec["condition"] == "reverberant"
     sc_cfg = scenes.SceneConfig(
         max_sources=config.max_sources,

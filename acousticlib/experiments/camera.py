@@ -26,7 +26,7 @@ from .. import datasets
 from ..cache import cached, file_sha256, joined_key
 from ..datasets import CLASSES, SimulatedDataset
 from ..models import model_spec
-from ..runtime import check_profile, generator, heap_for_speed, resolve_device
+from ..runtime import check_profile, heap_for_speed, resolve_device, seeded_rng
 from ..training import DictDataset, TrainConfig, TrainedModel, train_cached
 
 #: Bump when what :func:`trunk_features` writes changes.
@@ -252,7 +252,7 @@ def object_crops(
     all_boxes = np.asarray(ds.array("boxes")[rows], np.float64)  # (N, S, 4)
     keep, bg_centres = [], []
     for n, row in enumerate(rows):
-        rng = generator(background_seed, "background-crop", int(row))
+        rng = seeded_rng(background_seed, "background-crop", int(row))
         for _ in range(30):
             c = np.array(
                 [
