@@ -343,3 +343,21 @@ def test_spread_over_runs_groups_runs_and_aggregates_each_score():
     assert out["a"]["runs"] == {"count": 2} and out["b"]["runs"] == {"count": 1}
     with pytest.raises(ValueError, match="model"):
         spread_over_runs([{"x": 1.0}], "model", ["x"])
+
+
+def test_clip_means_and_paired_difference_by_hand():
+    from acousticlib.metrics import clip_means, paired_difference
+
+    # clips given out of order: the result follows the sorted identifiers
+    means = clip_means([1.0, 3.0, 10.0, 2.0], ["b", "b", "a", "c"])
+    np.testing.assert_allclose(means, [10.0, 2.0, 2.0])
+    np.testing.assert_allclose(clip_means([True, False, True], [7, 7, 9]), [0.5, 1.0])
+    with pytest.raises(ValueError, match="clips must have one identifier"):
+        clip_means([1.0, 2.0], [0])
+    # d = (1, 3, 5): mean 3, std (ddof 1) 2, se 2 / sqrt(3)
+    mean, se = paired_difference([2.0, 5.0, 9.0], [1.0, 2.0, 4.0])
+    assert mean == pytest.approx(3.0)
+    assert se == pytest.approx(2.0 / np.sqrt(3.0))
+    assert paired_difference([1.0], [0.0]) == (1.0, float("inf"))
+    with pytest.raises(ValueError, match="b"):
+        paired_difference([1.0, 2.0], [1.0])

@@ -37,29 +37,24 @@ array, frames first along axis 0, written in recording order (byte-identical for
 same configuration); they are opened memory-mapped, so a notebook holds only what it
 indexes:
 
-==========================  ====================================
-============================== file                        shape, dtype
-content ==========================  ====================================
-============================== ``frames.npy``              ``(F, H, W, 3)`` uint8
-RGB frames ``acoustic.npy``            ``(F, 12, 36, 48)`` float16           MFCC
-acoustic images ``power.npy`` (optional)    ``(F, 36, 48, 512)`` float32
-beamformed power per bin, Pa^2 ``audio.npy``               ``(F, 1024)`` float32
-mono microphone, per frame ``mfcc_mono.npy``           ``(F, 12)`` float32
-its MFCC (not normalised) ``boxes.npy``               ``(F, S, 4)`` float32
-                                                                  source boxes (top,
-                                                                  left, bottom, right)
-                                                                  px, NaN when absent
-``annotators.npy``          ``(F, S, 3, 4)`` float32              three annotators'
-boxes ``centres.npy``             ``(F, S, 2)`` float32                 projected source
-(row, col) px ``index/<name>.npy``        ``(F,)`` int64                        label,
-                                                                  clip, location,
-                                                                  recording, frame,
-                                                                  split, background,
-                                                                  condition, style
-``recording_audio.npy``     ``(R, N)`` float32                    mono audio of each
-recording ``recordings.json``
-per-recording description ==========================
-====================================  ==============================
+========================  ============================  ================================
+file                      shape, dtype                  content
+========================  ============================  ================================
+``frames.npy``            ``(F, H, W, 3)`` uint8        RGB frames
+``acoustic.npy``          ``(F, 12, 36, 48)`` float16   MFCC acoustic images
+``power.npy`` (optional)  ``(F, 36, 48, 512)`` float32  beamformed power per bin, Pa^2
+``audio.npy``             ``(F, 1024)`` float32         mono microphone, per frame
+``mfcc_mono.npy``         ``(F, 12)`` float32           its MFCC (not normalised)
+``boxes.npy``             ``(F, S, 4)`` float32         source boxes (top, left,
+                                                        bottom, right) px, NaN if absent
+``annotators.npy``        ``(F, S, 3, 4)`` float32      three annotators' boxes
+``centres.npy``           ``(F, S, 2)`` float32         projected source (row, col) px
+``index/<name>.npy``      ``(F,)`` int64                label, clip, location,
+                                                        recording, frame, split,
+                                                        background, condition, style
+``recording_audio.npy``   ``(R, N)`` float32            mono audio of each recording
+``recordings.json``                                     per-recording description
+========================  ============================  ================================
 
 Splits are coded ``0`` train, ``1`` val, ``2`` test, ``3`` unseen (:data:`SPLITS`);
 conditions by their index in :data:`acousticlib.scenes.CONDITIONS`.
@@ -68,9 +63,10 @@ The package: :mod:`~acousticlib.datasets.config` (sizes, :class:`DatasetConfig`,
 profiles, the recording plan), :mod:`~acousticlib.datasets.propagation` (one recording's
 simulation), :mod:`~acousticlib.datasets.build` (the parallel, resumable build),
 :mod:`~acousticlib.datasets.store` (:class:`SimulatedDataset` and the ``.npy`` I/O),
-:mod:`~acousticlib.datasets.evaluation` (alignment) and
-:mod:`~acousticlib.datasets.views` (the torch views); every name is importable from here
-as before.
+:mod:`~acousticlib.datasets.evaluation` (alignment),
+:mod:`~acousticlib.datasets.views` (the torch views) and
+:mod:`~acousticlib.datasets.crops` (chapter 07's object crops, imported on use);
+every other name is importable from here as before.
 """
 
 from __future__ import annotations

@@ -57,20 +57,17 @@ from __future__ import annotations
 
 # names of other modules that the experiments' users reach through here, as before
 from ..datasets import CLASSES as CLASSES
+from ..datasets.crops import BACKGROUND_LABEL, CROP_SIZE, clip_frames, object_crops
 from ..models import model_spec as model_spec
 from .camera import (
-    BACKGROUND_LABEL,
-    CROP_SIZE,
     FEATURES_CODE_VERSION,
     SETTINGS,
     Settings,
     camera_data,
-    clip_frames,
     dataset_frame_digests,
     dataset_variant,
     frame_digests,
     load_trunk_weights,
-    object_crops,
     pretrained_backbone,
     settings,
     trunk_features,

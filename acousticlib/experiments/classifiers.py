@@ -32,8 +32,7 @@ from .generators import generator_data, train_generator
 CLASSIFIER_SOURCES: tuple[str, ...] = ("real", "tiled", "uvae", "auvae", "mcgan")
 
 
-# -------------------------------------------------------------------------------
-# classifiers
+# -------------------------------------------------------------------------- classifiers
 def classifier_windows(
     source: str,
     split: str,

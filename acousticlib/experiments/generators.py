@@ -21,6 +21,7 @@ from ..cache import joined_key
 from ..geometry import Camera
 from ..metrics import (
     box_mask,
+    clip_means,
     energy_iou,
     energy_maps,
     evaluate_generator,
@@ -51,7 +52,7 @@ from .camera import (
 CONDITIONS: tuple[str, ...] = ("audio+video", "video only", "audio only")
 
 
-# generator data
+# ----------------------------------------------------------------------- generator data
 def generator_data(
     profile: str = "book",
     seed: int = 0,
@@ -158,8 +159,7 @@ def generator_data(
     )
 
 
-# --------------------------------------------------------------------------------
-# generators
+# --------------------------------------------------------------------------- generators
 def train_generator(
     name: str,
     profile: str = "book",
@@ -440,12 +440,7 @@ def generator_test_scores(
         "frames": int(len(rows)),
     }
     if per_clip:
-        clip = np.unique(ds.index["clip"][rows], return_inverse=True)[1]
-        count = np.bincount(clip)
-        scores["clip_mse"] = (
-            np.bincount(clip, weights=record["frame_mse"]) / count
-        ).tolist()
-        scores["clip_iou_success"] = (
-            np.bincount(clip, weights=(ious > 0.5).astype(float)) / count
-        ).tolist()
+        clip = ds.index["clip"][rows]
+        scores["clip_mse"] = clip_means(record["frame_mse"], clip).tolist()
+        scores["clip_iou_success"] = clip_means(ious > 0.5, clip).tolist()
     return scores

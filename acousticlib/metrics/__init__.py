@@ -11,7 +11,8 @@ Localization (chapters 11, 15): :func:`binarize`, :func:`iou`, :func:`energy_iou
 :func:`success_curve` / :func:`success_auc` (IoU > t over t = 0, 0.1, ..., 1, trapezoid;
 the authors' convention) and the Flickr-SoundNet :func:`consensus_map` / :func:`ciou` /
 :func:`ciou_summary` with both AUC conventions. Retrieval (chapter 14): :func:`cmc`.
-Aggregation over runs: :func:`mean_std`, :func:`spread_over_runs`.
+Aggregation over runs: :func:`mean_std`, :func:`spread_over_runs`; over clips:
+:func:`clip_means`, :func:`paired_difference` (the paired test over test clips).
 
 One module per topic, every name importable from here as before:
 :mod:`~acousticlib.metrics.generation` (needs torch), and
@@ -48,7 +49,13 @@ from .localization import (
     success_curve,
 )
 from .retrieval import cmc, knn_accuracy
-from .statistics import confusion_matrix, mean_std, spread_over_runs
+from .statistics import (
+    clip_means,
+    confusion_matrix,
+    mean_std,
+    paired_difference,
+    spread_over_runs,
+)
 
 __all__ = [
     "AUC_CONVENTIONS",
@@ -57,6 +64,7 @@ __all__ = [
     "binarize",
     "box_mask",
     "ciou",
+    "clip_means",
     "ciou_summary",
     "cmc",
     "confusion_matrix",
@@ -71,6 +79,7 @@ __all__ = [
     "iou",
     "knn_accuracy",
     "mean_std",
+    "paired_difference",
     "spread_over_runs",
     "mse",
     "peak_in_mask",

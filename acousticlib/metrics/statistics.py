@@ -70,3 +70,33 @@ def confusion_matrix(
             f"{int(max(t.max(), p.max()))}"
         )
     return np.bincount(t * k + p, minlength=k * k).reshape(k, k)
+
+
+def clip_means(values: Any, clips: Any) -> np.ndarray:
+    """Mean of per-frame ``values`` ``(N,)`` over each clip: ``(N,) -> (C,)``.
+
+    ``clips`` ``(N,)`` holds any clip identifiers; the result follows the sorted unique
+    identifiers (``np.unique``). Frames of one clip are not independent, so paired
+    tests over the test split run on these clip means (chapter 11, the appendix).
+    """
+    v = as_array("values", values, ndim=1, dtype=np.float64)
+    c = np.asarray(clips)
+    if c.shape != v.shape:
+        raise ValueError(
+            f"clips must have one identifier per value, shape {v.shape}; got {c.shape}"
+        )
+    inverse = np.unique(c, return_inverse=True)[1].reshape(-1)
+    return np.bincount(inverse, weights=v) / np.bincount(inverse)
+
+
+def paired_difference(a: Any, b: Any) -> tuple[float, float]:
+    """Mean of the paired differences ``a - b`` (``(n,)`` each, e.g. per-clip scores of
+    two models on the same clips) and its standard error ``std(d, ddof=1) / sqrt(n)``
+    (``inf`` for a single pair): the paired test of chapter 11 and the appendix."""
+    x = as_array("a", a, ndim=1, dtype=np.float64)
+    y = as_array("b", b, shape=x.shape, dtype=np.float64)
+    d = x - y
+    if d.size == 0:
+        raise ValueError("a and b must hold at least one pair")
+    se = float(d.std(ddof=1) / np.sqrt(d.size)) if d.size > 1 else float("inf")
+    return float(d.mean()), se
