@@ -561,7 +561,7 @@ def test_judge_loads_shipped_weights_for_its_key_and_retrains_on_request(
     )
     assert key == trained.path.name
     (ship / "shipped.json").write_text(json.dumps({"key": key}))
-    monkeypatch.setattr(training, "SHIPPED_WEIGHTS", tmp_path / "weights")
+    monkeypatch.setattr(training.cache, "SHIPPED_WEIGHTS", tmp_path / "weights")
     monkeypatch.setenv("ACOUSTICLIB_CACHE", str(tmp_path / "fresh-cache"))
     # loading the shipped weights must not need training data
     monkeypatch.setattr(ex.classifiers, "JudgeWindows", None)

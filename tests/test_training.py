@@ -288,7 +288,7 @@ def test_shipped_weights_fill_the_cache_only_for_their_key(tmp_path, monkeypatch
     key = training.model_cache_key(spec, cfg, "toy-v1")
     assert key == made.path.name  # the key a shipped folder names is the cache entry's
     (ship / "shipped.json").write_text(json.dumps({"key": key}))
-    monkeypatch.setattr(training, "SHIPPED_WEIGHTS", tmp_path / "weights")
+    monkeypatch.setattr(training.cache, "SHIPPED_WEIGHTS", tmp_path / "weights")
     assert training.shipped("toy") == ship and training.shipped("other") is None
     # same key: loaded, never trained (the data would raise)
     got = train_cached(

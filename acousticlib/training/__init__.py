@@ -1,0 +1,77 @@
+"""One training loop for every model of the book, with checkpoints and a cache of
+trained models.
+
+Chapters 07-11 train with it (chapter 08 explains it once). :func:`fit` runs epochs over
+a map-style torch ``Dataset`` of dicts (the data contract of chapter 06) and
+
+* shows progress bars (``progress=False`` hides them);
+* is **deterministic**: the shuffle order and every random draw of epoch ``e`` (the
+  U-VAE's reparameterization noise, MCGAN's z) are seeded from ``(seed, e)``, so a run
+  is a function of its seed, and a run resumed at an epoch boundary continues exactly as
+  if never interrupted;
+* keeps the weights of the epoch with the best **validation** metric and restores them
+  at the end;
+* writes a checkpoint after every epoch **atomically** (temporary file +
+  ``os.replace``), and resumes from it when called again with the same ``checkpoint``
+  path;
+* runs on any torch ``device``.
+
+How one batch is trained depends on the model (ELBO for the U-VAE, alternating
+discriminator and generator steps for AU-VAE and MCGAN, cross-entropy for classifiers);
+a small *task* object (:class:`VAETask`, :class:`AdversarialTask`,
+:class:`ClassifierTask`) supplies that step and the loop stays one. :func:`train_cached`
+stores trained models in :mod:`acousticlib.cache`, keyed by model spec, training config
+and a dataset key, so later chapters reuse them.
+
+The package, one module per part of the loop (imports run one way, ``config`` ->
+``tasks`` -> ``loop`` -> ``cache``):
+
+* :mod:`~acousticlib.training.config` -- :class:`TrainConfig`, :data:`LR_SCHEDULES`,
+  :class:`DictDataset`;
+* :mod:`~acousticlib.training.tasks` -- :class:`Task`, :class:`VAETask`,
+  :class:`AdversarialTask`, :class:`ClassifierTask`, :func:`task_for`;
+* :mod:`~acousticlib.training.loop` -- :func:`fit`, :class:`FitResult`,
+  :func:`evaluate`, :data:`HIGHER_IS_BETTER`;
+* :mod:`~acousticlib.training.cache` -- :func:`train_cached`, :class:`TrainedModel`,
+  :func:`model_cache_key`, :data:`MODEL_CODE_VERSION`, :data:`SHIPPED_WEIGHTS`,
+  :func:`shipped`.
+
+Every name is importable from here as before. A test that replaces a name the package
+looks up at call time (``SHIPPED_WEIGHTS``, say) patches it in the module that uses it
+(``training.cache``).
+"""
+
+from __future__ import annotations
+
+from .cache import (
+    MODEL_CODE_VERSION,
+    SHIPPED_WEIGHTS,
+    TrainedModel,
+    model_cache_key,
+    shipped,
+    train_cached,
+)
+from .config import LR_SCHEDULES, DictDataset, TrainConfig
+from .loop import HIGHER_IS_BETTER as HIGHER_IS_BETTER
+from .loop import FitResult, evaluate, fit
+from .tasks import AdversarialTask, ClassifierTask, Task, VAETask, task_for
+
+__all__ = [
+    "AdversarialTask",
+    "ClassifierTask",
+    "DictDataset",
+    "FitResult",
+    "LR_SCHEDULES",
+    "MODEL_CODE_VERSION",
+    "SHIPPED_WEIGHTS",
+    "Task",
+    "TrainConfig",
+    "TrainedModel",
+    "VAETask",
+    "evaluate",
+    "fit",
+    "model_cache_key",
+    "shipped",
+    "task_for",
+    "train_cached",
+]

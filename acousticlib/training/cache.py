@@ -1,0 +1,199 @@
+"""Trained models in the cache (chapters 07-11): :func:`train_cached` and its keys.
+
+:func:`train_cached` trains the model of a spec once and stores it in
+:mod:`acousticlib.cache`, keyed by :func:`model_cache_key` (the spec, the
+:class:`~acousticlib.training.TrainConfig`, a string naming the training data and
+:data:`MODEL_CODE_VERSION`; ``tests/test_cache_keys.py`` pins these keys), or fills the
+entry from weights shipped with the package (:data:`SHIPPED_WEIGHTS`, :func:`shipped`;
+chapter 11's judge). A test that moves the shipped weights patches
+``training.cache.SHIPPED_WEIGHTS``, where :func:`shipped` looks it up.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+from torch.utils.data import Dataset
+
+from ..cache import cache_key, cache_root, cached
+from ..models import build_model
+from ..runtime import resolve_device
+from .config import TrainConfig
+from .loop import _cpu_state, fit
+
+#: Bump when what :func:`train_cached` writes, or how it trains, changes.
+MODEL_CODE_VERSION = "models-1"
+
+
+@dataclass
+class TrainedModel:
+    """A model from :func:`train_cached`: the module (evaluation mode), its history and
+    cache folder.
+
+    ``origin``: ``"trained"`` here (or on an earlier run), or ``"shipped"`` (loaded from
+        weights
+    shipped with the package, :func:`shipped`).
+    """
+
+    model: nn.Module
+    history: list[dict[str, Any]]
+    path: Path
+    spec: dict[str, Any]
+    origin: str = "trained"
+
+
+#: Where trained weights shipped with the package live (one folder each; chapter 11's
+#: judge).
+SHIPPED_WEIGHTS = Path(__file__).resolve().parent.parent / "data" / "weights"
+
+
+def model_cache_key(spec: Mapping[str, Any], config: TrainConfig, data_key: str) -> str:
+    """The cache key :func:`train_cached` gives the model of ``spec`` trained by
+    ``config`` on ``data_key``."""
+    return cache_key(
+        "model",
+        {"model": dict(spec), "train": config.to_dict(), "data": data_key},
+        MODEL_CODE_VERSION,
+    )
+
+
+def shipped(name: str) -> Path | None:
+    """The folder of the shipped weights ``name`` under :data:`SHIPPED_WEIGHTS`, or None
+    if absent.
+
+    A folder holds ``model.pt`` (the state dict), ``history.json`` (as a cache entry's)
+    and
+    ``shipped.json``: the model's cache key (:func:`model_cache_key`), the command that
+        made it
+    and what it measured.
+    """
+    folder = SHIPPED_WEIGHTS / name
+    return (
+        folder
+        if (folder / "shipped.json").is_file() and (folder / "model.pt").is_file()
+        else None
+    )
+
+
+def train_cached(
+    spec: Mapping[str, Any],
+    train_data: Dataset | Callable[[], tuple[Dataset, Dataset | None]],
+    val_data: Dataset | None,
+    config: TrainConfig,
+    *,
+    data_key: str,
+    device: str = "cpu",
+    progress: bool = True,
+    root: str | os.PathLike[str] | None = None,
+    weights: str | os.PathLike[str] | None = None,
+) -> TrainedModel:
+    """Train the model of ``spec`` (see :func:`acousticlib.models.model_spec`) once and
+    cache it.
+
+    The cache key hashes the spec, ``config`` and ``data_key`` (a string naming the
+    training data, e.g. the dataset's cache key), plus :data:`MODEL_CODE_VERSION`; the
+    device is not part of it. The model's initial weights are drawn from
+    ``torch.manual_seed(config.seed)``. An interrupted build resumes from its checkpoint
+    (kept under ``<cache>/checkpoints/``). ``train_data`` may also be a function
+    returning ``(train_data, val_data)`` (``val_data`` must then be None): it is called
+    only when the model has to be trained, so a cached model costs no data loading.
+    ``weights``: a folder of shipped weights (:func:`shipped`); when its
+        ``shipped.json`` names this model's cache key, the entry is filled from it
+        instead of
+    training (the history says ``"origin": "shipped"``); any other key trains as usual.
+    """
+    if not isinstance(data_key, str) or not data_key:
+        raise ValueError(
+            f"data_key must be a non-empty string naming the training data; got "
+            f"{data_key!r}"
+        )
+    spec = dict(spec)
+    key_config = {"model": spec, "train": config.to_dict(), "data": data_key}
+    key = cache_key("model", key_config, MODEL_CODE_VERSION)
+    ckpt = cache_root(root) / "checkpoints" / f"{key}.pt"
+    ship = Path(weights) if weights is not None else None
+    if ship is not None and not (ship / "shipped.json").is_file():
+        raise FileNotFoundError(
+            f"weights={str(ship)!r} holds no shipped.json: not a folder of shipped "
+            f"weights"
+        )
+    use_shipped = (
+        ship is not None
+        and json.loads((ship / "shipped.json").read_text()).get("key") == key
+    )
+
+    lazy = callable(train_data) and not isinstance(train_data, Dataset)
+    if lazy and val_data is not None:
+        raise ValueError(
+            "val_data must be None when train_data is a function returning (train, val)"
+        )
+
+    def build(folder: Path) -> None:
+        if use_shipped:
+            state = torch.load(ship / "model.pt", map_location="cpu", weights_only=True)
+            torch.save(state, folder / "model.pt")
+            info = json.loads((ship / "history.json").read_text())
+            info["origin"] = "shipped"
+            (folder / "history.json").write_text(
+                json.dumps(info, indent=1, sort_keys=True)
+            )
+            return
+        # earlier work may leave tensors in reference cycles: free them before this
+        # model's data comes in, and free its data before returning, so that training
+        # models one after another (chapters 08-11) does not stack their datasets in
+        # memory
+        gc.collect()
+        train, val = train_data() if lazy else (train_data, val_data)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(config.seed)
+            model = build_model(spec)
+        result = fit(
+            model, train, val, config, device=device, checkpoint=ckpt, progress=progress
+        )
+        del train, val
+        gc.collect()
+        torch.save(_cpu_state(model), folder / "model.pt")
+        (folder / "history.json").write_text(
+            json.dumps(
+                {
+                    "spec": spec,
+                    "train": config.to_dict(),
+                    "data": data_key,
+                    "history": result.history,
+                    "best_epoch": result.best_epoch,
+                    "best_value": result.best_value,
+                    "monitor": result.monitor,
+                    "origin": "trained",
+                },
+                indent=1,
+                sort_keys=True,
+            )
+        )
+
+    folder = cached(
+        "model", key_config, build, code_version=MODEL_CODE_VERSION, root=root
+    )
+    if ckpt.exists():
+        ckpt.unlink()
+    with torch.random.fork_rng(devices=[]):  # rebuilding must not move the caller's RNG
+        model = build_model(spec)
+    model.load_state_dict(
+        torch.load(folder / "model.pt", map_location="cpu", weights_only=True)
+    )
+    model.to(resolve_device(device)).eval()
+    info = json.loads((folder / "history.json").read_text())
+    return TrainedModel(
+        model=model,
+        history=info["history"],
+        path=folder,
+        spec=spec,
+        origin=info.get("origin", "trained"),
+    )
