@@ -30,8 +30,8 @@ _C = 343.0
 
 
 def _top(fs: int) -> float:
-    """Highest frequency (Hz) a component may reach at rate ``fs``: 45 % of fs, at
-    most 6.4 kHz."""
+    """Highest frequency (Hz) a component may reach at rate ``fs``: 45 % of fs, at most
+    6.4 kHz."""
     return min(BAND[1], 0.45 * fs)
 
 
@@ -137,8 +137,8 @@ def _track(
     vibrato: float = 0.0,
     vib_rate: float = 5.0,
 ) -> np.ndarray:
-    """Pitch track around ``f0`` Hz: slow random jitter (relative ``jitter`` at
-    ``rate`` Hz) plus vibrato."""
+    """Pitch track around ``f0`` Hz: slow random jitter (relative ``jitter`` at ``rate``
+    Hz) plus vibrato."""
     t = np.arange(n) / fs
     vib = vibrato * np.sin(2 * np.pi * vib_rate * t + 2 * np.pi * rng.random())
     return f0 * (1.0 + jitter * _smooth(rng, n, fs, rate) + vib)
@@ -194,8 +194,8 @@ def _impacts(
 
 
 def _poisson_times(rng: np.random.Generator, rate: float, dur: float) -> np.ndarray:
-    """Event times (s) of a Poisson process of ``rate`` events per second over
-    ``dur`` s."""
+    """Event times (s) of a Poisson process of ``rate`` events per second over ``dur``
+    s."""
     return rng.uniform(0.0, dur, rng.poisson(rate * dur))
 
 

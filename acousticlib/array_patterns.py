@@ -99,10 +99,9 @@ def uv_grid(
     ``u = sin(theta) cos(phi)`` and ``v = sin(theta) sin(phi)`` span ``[-extent,
     extent]``; ``directions`` ``(n, n, 3)`` holds ``(u, v, w)`` with ``w = sqrt(1 - u^2
     - v^2)`` inside the visible region and ``w = 0`` outside. For a planar array the
-      far-field pattern depends only on
-    ``(u, v)``; ``extent > 1`` shows what enters the visible region when the beam is
-    steered away from broadside (the pattern shifts by the steering direction's ``(u,
-    v)``).
+    far-field pattern depends only on ``(u, v)``; ``extent > 1`` shows what enters the
+    visible region when the beam is steered away from broadside (the pattern shifts by
+    the steering direction's ``(u, v)``).
     """
     n = positive("n", n, integer=True)
     extent = positive("extent", extent)

@@ -2,9 +2,8 @@
 
 Chapters build expensive things (a simulated dataset, a trained U-VAE) once and reuse
 them: chapter 06 builds the dataset that chapters 07-15 load, chapter 08 trains the
-    U-VAE that
-chapter 11 evaluates. An entry is a folder of files written by a ``build`` function you
-pass, addressed by a key that hashes
+U-VAE that chapter 11 evaluates. An entry is a folder of files written by a ``build``
+function you pass, addressed by a key that hashes
 
 * the entry's *kind* (``"dataset"``, ``"model"``, ...),
 * its configuration (any JSON-like mapping), and
@@ -61,8 +60,8 @@ class CacheError(RuntimeError):
 
 
 def cache_root(root: str | os.PathLike[str] | None = None) -> Path:
-    """The cache folder: ``root`` if given, else ``$ACOUSTICLIB_CACHE``, else the
-    user cache."""
+    """The cache folder: ``root`` if given, else ``$ACOUSTICLIB_CACHE``, else the user
+    cache."""
     if root is not None:
         return Path(root).expanduser()
     env = os.environ.get("ACOUSTICLIB_CACHE")
@@ -244,8 +243,8 @@ def _write_manifest(folder: Path, meta: dict[str, Any]) -> dict[str, Any]:
 
 
 def verify(folder: str | os.PathLike[str]) -> str | None:
-    """Check an entry folder against its manifest; return ``None`` if intact, else
-    the reason."""
+    """Check an entry folder against its manifest; return ``None`` if intact, else the
+    reason."""
     folder = Path(folder)
     try:
         manifest = json.loads((folder / MANIFEST).read_text())
@@ -276,8 +275,8 @@ _VERIFIED: dict[str, tuple] = {}
 
 
 def _stamp(folder: Path) -> tuple | None:
-    """Sizes and modification times (ns) of an entry's manifest and files; None if
-    any is missing."""
+    """Sizes and modification times (ns) of an entry's manifest and files; None if any
+    is missing."""
     try:
         manifest = folder / MANIFEST
         names = sorted(json.loads(manifest.read_text())["files"])
@@ -291,8 +290,8 @@ def _stamp(folder: Path) -> tuple | None:
 
 
 def _intact(folder: Path) -> bool:
-    """Whether ``folder`` is an intact entry: verified in full once per process, then
-    by its stamp."""
+    """Whether ``folder`` is an intact entry: verified in full once per process, then by
+    its stamp."""
     stamp = _stamp(folder)
     if stamp is not None and _VERIFIED.get(str(folder)) == stamp:
         return True

@@ -223,11 +223,10 @@ def energy_map(
     ``(..., H, W)``.
 
     Steps: (optionally) min-max normalize each image over (H, W, C); divide by the
-        lifter;
-    inverse orthonormal DCT of ``[0, c1 .. cC, 0 ...]`` (c0 unknown, set to 0) to
-    ``n_mels`` approximate log-mel values; exp; sum over bands; **reciprocal**. Chapter
-    05 explains why the reciprocal localizes (or not); binarize at the map's mean for
-    IoU.
+    lifter; inverse orthonormal DCT of ``[0, c1 .. cC, 0 ...]`` (c0 unknown, set to 0)
+    to ``n_mels`` approximate log-mel values; exp; sum over bands; **reciprocal**.
+    Chapter 05 explains why the reciprocal localizes (or not); binarize at the map's
+    mean for IoU.
     """
     from scipy.fft import idct
 
@@ -382,11 +381,9 @@ def single_mic_mfcc(
     n_mfcc)`` float32.
 
     Tukey window (alpha 0.75), no overlap, the same recipe as :func:`mfcc_images`
-    (``reference``
-    included: :data:`P_REF` for a signal in pascals); with ``normalize`` each vector is
-        min-max
-    scaled to [0, 1] (the authors' generator input).
-    Tile it over the grid with :func:`tile_mfcc`. Chapter 05.
+    (``reference`` included: :data:`P_REF` for a signal in pascals); with ``normalize``
+    each vector is min-max scaled to [0, 1] (the authors' generator input). Tile it over
+    the grid with :func:`tile_mfcc`. Chapter 05.
     """
     n_mfcc, n_mels, lifter = _check_mfcc_settings(n_mfcc, n_mels, lifter)
     pw = power_spectra(signal, fs, frame_length=frame_length)

@@ -289,9 +289,8 @@ class SequenceRecordDataset(_dataset_base()):  # type: ignore[misc]
     ``Dataset``).
 
     ``files``: record paths (:func:`acivw_files`, :func:`avia_files`). Items:
-        ``"acoustic"``
-    float32 ``(12, 12, 36, 48)``, ``"audio"`` float32 ``(12, samples)`` (microphone
-    ``mic``), ``"mfcc_mono"`` float32 ``(12, 12)``
+    ``"acoustic"`` float32 ``(12, 12, 36, 48)``, ``"audio"`` float32 ``(12, samples)``
+    (microphone ``mic``), ``"mfcc_mono"`` float32 ``(12, 12)``
     (:func:`acousticlib.features.single_mic_mfcc` at ``fs``), ``"frame"`` float32 ``(12,
     3, h, w)`` in [0, 1], ``"label"``, ``"location"`` and ``"clip"`` (the file's
     position in ``files``) int64. ``verify`` checks CRCs (slow, pure Python).
@@ -468,8 +467,8 @@ def write_flickr_sample(
     fs: int,
     boxes: Any,
 ) -> None:
-    """Write a sample in the Flickr-SoundNet layout (JPEG frame, 16-bit WAV,
-    annotation XML; tests)."""
+    """Write a sample in the Flickr-SoundNet layout (JPEG frame, 16-bit WAV, annotation
+    XML; tests)."""
     import soundfile
     from PIL import Image
 
@@ -488,9 +487,9 @@ class FlickrSoundNetDataset(_dataset_base()):  # type: ignore[misc]
     ``frames/*.jpg``).
 
     Items: ``"frame"`` float32 ``(3, size, size)`` in [0, 1], ``"audio"`` float32
-        ``(N,)``,
-    ``"fs"`` int, ``"boxes"`` float32 ``(K, 4)`` (x0, y0, x1, y1) pixels, ``"id"`` str.
-    Use ``batch_size=1`` or a custom collate (audio lengths and box counts vary).
+    ``(N,)``, ``"fs"`` int, ``"boxes"`` float32 ``(K, 4)`` (x0, y0, x1, y1) pixels,
+    ``"id"`` str. Use ``batch_size=1`` or a custom collate (audio lengths and box counts
+    vary).
     """
 
     def __init__(self, root: str | os.PathLike[str], *, size: int = 224) -> None:

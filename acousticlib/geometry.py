@@ -164,8 +164,8 @@ class Camera:
         return np.stack([row, col], axis=-1)
 
     def pixel_to_direction(self, pixels: Any) -> np.ndarray:
-        """Pixel coordinates ``(..., 2)`` = (row, col) -> unit direction vectors
-        ``(..., 3)`` (z > 0)."""
+        """Pixel coordinates ``(..., 2)`` = (row, col) -> unit direction vectors ``(...,
+        3)`` (z > 0)."""
         q = as_array("pixels", pixels, dtype=float)
         if q.ndim < 1 or q.shape[-1] != 2:
             raise ValueError(

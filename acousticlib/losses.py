@@ -142,8 +142,8 @@ def generator_adversarial_loss(fake_logits: torch.Tensor) -> torch.Tensor:
 def adversarial_generator_loss(
     fake_logits: torch.Tensor, rec: torch.Tensor, lambda_adv: float, lambda_rec: float
 ) -> dict[str, torch.Tensor]:
-    """Eq. 3 for the generator: ``lambda_adv * adversarial + lambda_rec * rec``; dict
-    of the terms."""
+    """Eq. 3 for the generator: ``lambda_adv * adversarial + lambda_rec * rec``; dict of
+    the terms."""
     adv = generator_adversarial_loss(fake_logits)
     return {
         "loss": positive("lambda_adv", lambda_adv, allow_zero=True) * adv

@@ -74,10 +74,10 @@ class ObjectAnnotation:
 
     ``class_name``/``label`` (index in :data:`acousticlib.sounds.CLASSES`);
     ``sounding``: True for a source, False for a silent distractor; ``position``:
-        projected centre
-    ``(row, col)`` in pixels; ``box``: ``(top, left, bottom, right)`` pixels clipped to
-    the frame; ``annotator_boxes``: ``(3, 4)`` jittered boxes; ``depth``: z in metres;
-    ``index``: the object's index in ``scene.sources`` or ``scene.distractors``.
+    projected centre ``(row, col)`` in pixels; ``box``: ``(top, left, bottom, right)``
+    pixels clipped to the frame; ``annotator_boxes``: ``(3, 4)`` jittered boxes;
+    ``depth``: z in metres; ``index``: the object's index in ``scene.sources`` or
+    ``scene.distractors``.
     """
 
     class_name: str
@@ -316,7 +316,7 @@ def _sprite(
     part of the box inside an ``h`` x ``w`` frame, or None when the box misses the
     frame. A distractor with ``similarity`` s < 1 is the blend s * (its full look) + (1
     - s) * (its solid silhouette in a flat grey), so it looks less like a sound source
-      as s falls (chapter 06).
+    as s falls (chapter 06).
     """
     top, left, bottom, right = box
     r0, r1 = max(0, int(np.floor(top))), min(h, int(np.ceil(bottom)))

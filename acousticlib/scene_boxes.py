@@ -23,8 +23,8 @@ from . import _checks
 
 
 def check_camera(camera: Any) -> Any:
-    """Check that ``camera`` has ``project``, ``height``, ``width``, ``fx`` and
-    ``fy``; return it."""
+    """Check that ``camera`` has ``project``, ``height``, ``width``, ``fx`` and ``fy``;
+    return it."""
     if not callable(getattr(camera, "project", None)):
         raise TypeError(
             f"camera must have a method project(points (..., 3)) -> (..., 2); got "

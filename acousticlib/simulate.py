@@ -43,8 +43,8 @@ SINC_HALF_WIDTH = 32
 
 
 def check_fs(fs: Any) -> float:
-    """Return the sampling rate ``fs`` (Hz) as a float, raising if it is not finite
-    and > 0."""
+    """Return the sampling rate ``fs`` (Hz) as a float, raising if it is not finite and
+    > 0."""
     return positive("fs", fs)
 
 
@@ -185,10 +185,10 @@ def free_field(
     c: speed of sound, m/s.
     n_samples: output length (default ``N``).
 
-    For a moving source the emission time ``t_e`` of what is heard at ``t`` solves
-    ``t - t_e = r(t_e) / c`` (three fixed-point iterations), so Doppler shifts are
-    included. Returns ``(M, n_samples)``. Chapter 03 derives it; tests use it to
-    validate :func:`record`.
+    For a moving source the emission time ``t_e`` of what is heard at ``t`` solves ``t -
+    t_e = r(t_e) / c`` (three fixed-point iterations), so Doppler shifts are included.
+    Returns ``(M, n_samples)``. Chapter 03 derives it; tests use it to validate
+    :func:`record`.
     """
     s = check_signal("signal", signal)
     fs = check_fs(fs)

@@ -3,15 +3,13 @@
 
 The ACIVW dataset (seed 002) holds half an hour of outdoor recordings for each of ten
 classes: drone, shopping cart, traffic, train, boat, fountain, drill, razor, hair dryer
-    and vacuum
-cleaner. It cannot be downloaded, so the book synthesises stand-ins from the physics of
-each
-source: harmonic series of rotating machines (with pitch jitter, frequency and amplitude
-modulation), band-limited aerodynamic and water noise, impulsive events (rattles, rail
-joints, bubbles) filtered by resonant modes, and Doppler pass-bys for vehicles. Every
-parameter (pitch, rates, timbre, mixing levels) is drawn per instance, so two drones
-differ and a drone can resemble a razor: a classifier has to learn the classes, not
-memorise a waveform.
+and vacuum cleaner. It cannot be downloaded, so the book synthesises stand-ins from the
+physics of each source: harmonic series of rotating machines (with pitch jitter,
+frequency and amplitude modulation), band-limited aerodynamic and water noise, impulsive
+events (rattles, rail joints, bubbles) filtered by resonant modes, and Doppler pass-bys
+for vehicles. Every parameter (pitch, rates, timbre, mixing levels) is drawn per
+instance, so two drones differ and a drone can resemble a razor: a classifier has to
+learn the classes, not memorise a waveform.
 
 All signals are mono ``float32`` arrays of ``round(duration * fs)`` samples,
 peak-normalised to ``peak`` (full scale is 1.0), deterministic given the seed. Loudness
@@ -24,8 +22,8 @@ out.
 
 Where the parts live: the registry (:class:`SoundSpec`, :data:`SPECS`, :data:`CLASSES`,
 :data:`BACKGROUNDS`), :func:`synthesize`, :func:`as_rng` and :data:`FS` are here; the
-recipes of the classes and backgrounds are in :mod:`acousticlib._sound_recipes`, made
-of the building blocks of :mod:`acousticlib._sound_blocks` (the home of :data:`BAND`,
+recipes of the classes and backgrounds are in :mod:`acousticlib._sound_recipes`, made of
+the building blocks of :mod:`acousticlib._sound_blocks` (the home of :data:`BAND`,
 importable from here as before). Imports run one way: ``_sound_blocks`` ->
 ``_sound_recipes`` -> ``sounds``.
 """

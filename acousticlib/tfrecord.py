@@ -142,8 +142,8 @@ def write_tfrecords(
     *,
     compression: str | None = "GZIP",
 ) -> Path:
-    """Write ``records`` (bytes) as a TFRecord file; GZIP with a fixed header
-    timestamp (reproducible bytes)."""
+    """Write ``records`` (bytes) as a TFRecord file; GZIP with a fixed header timestamp
+    (reproducible bytes)."""
     p = Path(path)
     p.parent.mkdir(parents=True, exist_ok=True)
     _checks.one_of("compression", compression, (None, "GZIP"))
@@ -189,8 +189,8 @@ def _varint(buf: bytes, i: int) -> tuple[int, int]:
 
 
 def _fields(buf: bytes) -> Iterator[tuple[int, int, Any]]:
-    """(field number, wire type, value) of a protobuf message: ints for varints,
-    bytes for the rest."""
+    """(field number, wire type, value) of a protobuf message: ints for varints, bytes
+    for the rest."""
     i = 0
     while i < len(buf):
         key, i = _varint(buf, i)
@@ -270,8 +270,8 @@ def parse_example(data: bytes) -> dict[str, list[Any]]:
 def parse_sequence_example(
     data: bytes,
 ) -> tuple[dict[str, list[Any]], dict[str, list[list[Any]]]]:
-    """A serialised ``tf.train.SequenceExample`` -> (context ``{name: values}``,
-    feature lists ``{name: [values per step]}``)."""
+    """A serialised ``tf.train.SequenceExample`` -> (context ``{name: values}``, feature
+    lists ``{name: [values per step]}``)."""
     context: dict[str, list[Any]] = {}
     lists: dict[str, list[list[Any]]] = {}
     for field, _, value in _fields(data):
@@ -338,8 +338,8 @@ def encode_example(features: Mapping[str, Any]) -> bytes:
 def encode_sequence_example(
     context: Mapping[str, Any], feature_lists: Mapping[str, Sequence[Any]]
 ) -> bytes:
-    """Serialise a ``tf.train.SequenceExample`` (context features and per-step
-    feature lists)."""
+    """Serialise a ``tf.train.SequenceExample`` (context features and per-step feature
+    lists)."""
     ctx = _ld(1, _enc_map({k: _enc_feature(v) for k, v in context.items()}))
     lists = _ld(
         2,

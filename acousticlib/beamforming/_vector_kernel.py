@@ -144,8 +144,8 @@ def kernel_ir(
         """Blocks of ``TF`` frames from ``init`` while a whole block fits in ``T``."""
 
         def accumulators(name: str, entry: str, latch: str) -> None:
-            """Re and im of ``TF`` frames: zero when entering from ``entry``, updated
-            by ``latch``."""
+            """Re and im of ``TF`` frames: zero when entering from ``entry``, updated by
+            ``latch``."""
             for j in range(TF):
                 for c in "ri":
                     a(

@@ -210,8 +210,8 @@ def _prefaulted(shape: tuple[int, ...]) -> np.ndarray:
 
 
 def _to_tpk(power: np.ndarray, norm: float) -> np.ndarray:
-    """``(K, P, T)`` -> ``(T, P, K)`` scaled by ``1 / norm``, transposed in
-    cache-sized blocks of points."""
+    """``(K, P, T)`` -> ``(T, P, K)`` scaled by ``1 / norm``, transposed in cache-sized
+    blocks of points."""
     K, P, T = power.shape
     out = np.empty((T, P, K), dtype=np.float32)
     for p0 in range(0, P, 64):

@@ -81,10 +81,9 @@ class DatasetConfig:
     tells the source; 0 = flat grey silhouettes, plainly silent; the profiles use 0.25,
     the papers' regime where sight alone nearly finds the sounding object);
     ``condition_weights``: probabilities of anechoic, reverberant, noisy outdoor per
-        location; ``room_order``: image-source order of the rooms; ``mic``: the
-        microphone used as the mono channel; ``keep_power``: also store the 512-bin
-        power (big:
-    3.5 MB per frame); ``device``: ``None`` (numpy beamformer) or a torch device for
+    location; ``room_order``: image-source order of the rooms; ``mic``: the microphone
+    used as the mono channel; ``keep_power``: also store the 512-bin power (big: 3.5 MB
+    per frame); ``device``: ``None`` (numpy beamformer) or a torch device for
     beamforming (``"cuda"`` for the full profile; results then differ in float rounding,
     hence part of the key); ``seed``: seed of every draw.
     """
@@ -256,8 +255,8 @@ def _split_counts(n: int, fractions: Sequence[float]) -> tuple[int, int, int]:
 def _stratified_conditions(
     weights: Sequence[float], n: int, rng: np.random.Generator
 ) -> dict[int, str]:
-    """Conditions of ``n`` locations in proportion to ``weights`` (largest
-    remainders), shuffled."""
+    """Conditions of ``n`` locations in proportion to ``weights`` (largest remainders),
+    shuffled."""
     w = np.asarray(weights, float) / sum(weights)
     counts = np.floor(w * n).astype(int)
     for k in np.argsort(-(w * n - counts), kind="stable")[: n - counts.sum()]:

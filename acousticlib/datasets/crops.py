@@ -47,8 +47,8 @@ def _resampled_crops(
     size: int,
     chunk: int = 256,
 ) -> torch.Tensor:
-    """Square crops of frames ``rows`` centred at ``centres`` ``(N, 2)`` (row, col)
-    with half-sides ``half``."""
+    """Square crops of frames ``rows`` centred at ``centres`` ``(N, 2)`` (row, col) with
+    half-sides ``half``."""
     import torch
     from torchvision.ops import roi_align
 

@@ -127,9 +127,8 @@ def propagate(
     (:func:`acousticlib.simulate.room_impulse_responses`, image sources up to
     ``room_order``) of each source's starting position, convolved with its dry signal.
     Background: one realisation of ``scene.background`` circularly shifted by ``m * N //
-        M`` samples at microphone ``m`` (spatially uncorrelated), at the level that
-        gives ``scene.snr_db`` at
-    microphone ``reference_mic`` (the dataset's mono microphone;
+    M`` samples at microphone ``m`` (spatially uncorrelated), at the level that gives
+    ``scene.snr_db`` at microphone ``reference_mic`` (the dataset's mono microphone;
     :func:`propagate_parts`). Chapter 06.
     """
     sources, background = propagate_parts(
@@ -199,8 +198,8 @@ def snr_at_microphone(dataset: SimulatedDataset, recording: int) -> tuple[float,
 def _scene_for(
     spec: dict[str, Any], config: DatasetConfig, camera: geometry.Camera
 ) -> scenes.Scene:
-    """The scene of a planned recording: drawn per recording, then given its
-    location's traits."""
+    """The scene of a planned recording: drawn per recording, then given its location's
+    traits."""
     g = runtime.seeded_rng(config.seed, "recording", spec["index"])
     reverberant = spec["condition"] == "reverberant"
     sc_cfg = scenes.SceneConfig(

@@ -61,13 +61,12 @@ class SimulatedDataset:
     """A built dataset entry, read lazily (memory-mapped ``.npy`` files).
 
     ``config`` (:class:`DatasetConfig`), ``meta`` (dict), ``index`` (dict of ``(F,)``
-    int64
-    columns: label, clip, location, recording, frame, split, background, condition,
-        style),
-    ``recordings`` (the plan), ``sha256`` (:func:`content_sha256`), ``build_seconds``
-    (wall time of the build that made the entry, from a sidecar file beside it; None if
-    unknown), ``built_now`` (whether this call built it). ``array(name)`` opens one
-    array memory-mapped; ``frames_of(split)`` gives frame indices.
+    int64 columns: label, clip, location, recording, frame, split, background,
+    condition, style), ``recordings`` (the plan), ``sha256`` (:func:`content_sha256`),
+    ``build_seconds`` (wall time of the build that made the entry, from a sidecar file
+    beside it; None if unknown), ``built_now`` (whether this call built it).
+    ``array(name)`` opens one array memory-mapped; ``frames_of(split)`` gives frame
+    indices.
     """
 
     def __init__(self, folder: str | os.PathLike[str], built_now: bool = False) -> None:
@@ -115,8 +114,8 @@ class SimulatedDataset:
         return content_sha256(self.folder)
 
     def array(self, name: str) -> np.ndarray:
-        """The stored array ``name`` (e.g. ``"frames"``, ``"acoustic"``),
-        memory-mapped read-only."""
+        """The stored array ``name`` (e.g. ``"frames"``, ``"acoustic"``), memory-mapped
+        read-only."""
         if name not in self._arrays:
             path = self.folder / f"{name}.npy"
             if not path.is_file():
@@ -184,8 +183,8 @@ class SimulatedDataset:
         return out
 
     def statistics(self) -> dict[str, dict[str, int]]:
-        """Counts of clips per split and class (``"background"`` for
-        background-only), and per split and condition."""
+        """Counts of clips per split and class (``"background"`` for background-only),
+        and per split and condition."""
         clip_rows = np.flatnonzero(self.index["frame"] == 0)
         out: dict[str, dict[str, int]] = {}
         for s, name in enumerate(SPLITS):

@@ -45,9 +45,8 @@ def classifier_windows(
     sound clips of ``split``.
 
     ``source``: ``"real"`` (min-max normalised acoustic images), ``"tiled"`` (the
-        tiled-MFCC
-    baseline) or a generator name (its output, z drawn from ``seed`` for MCGAN); a
-    generator is taken from ``generators[source]`` if given, else from
+    tiled-MFCC baseline) or a generator name (its output, z drawn from ``seed`` for
+    MCGAN); a generator is taken from ``generators[source]`` if given, else from
     :func:`train_generator`.
     """
     one_of("source", source, CLASSIFIER_SOURCES)

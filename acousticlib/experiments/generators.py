@@ -70,21 +70,18 @@ def generator_data(
     ``acoustic``, ``label``.
 
     ``windows``: 1-s windows ``(N, 12, ...)`` (one per clip) instead of frames ``(N,
-        ...)``.
-    ``background``: include background-noise-only frames; their target is the flat tiled
-        mono
-    MFCC (the paper's background-noise training samples, so that a scene without sound
-    gives a flat energy map). ``condition``: ``"video only"`` zeroes the audio
-    condition, ``"audio only"`` the visual one (Table V). ``frame_step``: keep every
-    ``frame_step``-th frame (frames only). ``with_visual=False`` leaves the trunk
+    ...)``. ``background``: include background-noise-only frames; their target is the
+    flat tiled mono MFCC (the paper's background-noise training samples, so that a scene
+    without sound gives a flat energy map). ``condition``: ``"video only"`` zeroes the
+    audio condition, ``"audio only"`` the visual one (Table V). ``frame_step``: keep
+    every ``frame_step``-th frame (frames only). ``with_visual=False`` leaves the trunk
     features out (``frame`` has 0 channels): what the real and tiled classifier windows
     need, without reading them. ``with_acoustic=False`` leaves out the acoustic images
-    (no ``acoustic`` entry): the condition alone, for generating.
-    ``part``: a slice of the selected frames (or windows) to load, e.g. ``slice(0,
-        64)``, for a
-    pass over a split in chunks that never holds all of its trunk features.
-    ``label`` is -1 and ``background`` true for background frames. Arrays are float16
-    (trunk features, acoustic images); the models convert batches to float32.
+    (no ``acoustic`` entry): the condition alone, for generating. ``part``: a slice of
+    the selected frames (or windows) to load, e.g. ``slice(0, 64)``, for a pass over a
+    split in chunks that never holds all of its trunk features. ``label`` is -1 and
+    ``background`` true for background frames. Arrays are float16 (trunk features,
+    acoustic images); the models convert batches to float32.
     """
     one_of("condition", condition, CONDITIONS)
     one_of("split", split, datasets.SPLITS)
@@ -368,9 +365,8 @@ def reference_errors(
     ``metrics.generate(...)["real"]``).
 
     ``"paper_loss"``: the U-VAE with one skip trained with the paper's loss (no where
-        term; from
-    the cache, or trained now); ``"mean_image"``: :func:`mean_training_image`. Chapters
-    09 and 10.
+    term; from the cache, or trained now); ``"mean_image"``:
+    :func:`mean_training_image`. Chapters 09 and 10.
     """
     if len(test) != len(real):  # type: ignore[arg-type]
         raise ValueError(

@@ -83,8 +83,8 @@ def success_curve(
 
 
 def auc(thresholds: Any, rates: Any) -> float:
-    """Area under a success curve by the trapezoid rule (thresholds increasing, in
-    [0, 1])."""
+    """Area under a success curve by the trapezoid rule (thresholds increasing, in [0,
+    1])."""
     t = as_array("thresholds", thresholds, ndim=1, dtype=np.float64)
     r = as_array("rates", rates, shape=(t.shape[0],), dtype=np.float64)
     if t.shape[0] < 2 or np.any(np.diff(t) <= 0):
@@ -93,8 +93,8 @@ def auc(thresholds: Any, rates: Any) -> float:
 
 
 def success_auc(ious: Any, convention: str = "authors") -> float:
-    """AUC of the success curve of ``ious`` ``(N,)`` under ``convention``
-    (``"authors"`` or ``"lvs"``)."""
+    """AUC of the success curve of ``ious`` ``(N,)`` under ``convention`` (``"authors"``
+    or ``"lvs"``)."""
     return auc(*success_curve(ious, convention))
 
 
@@ -173,8 +173,8 @@ def peak_near_border(maps: Any, margin: int = 2) -> np.ndarray:
 
 
 def energy_spread(maps: Any) -> np.ndarray:
-    """Spread of energy maps ``(..., H, W)``: standard deviation over mean (0 for a
-    flat map)."""
+    """Spread of energy maps ``(..., H, W)``: standard deviation over mean (0 for a flat
+    map)."""
     m = as_array("maps", maps, dtype=np.float64)
     flat = m.reshape(*m.shape[:-2], -1)
     mean = np.abs(flat.mean(-1))

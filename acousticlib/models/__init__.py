@@ -136,8 +136,8 @@ def count_parameters(module: nn.Module, *, trainable: bool = False) -> int:
 
 
 def build_model(spec: Mapping[str, Any]) -> nn.Module:
-    """Build a freshly initialised model from a spec of :func:`model_spec` (uses
-    torch's global RNG)."""
+    """Build a freshly initialised model from a spec of :func:`model_spec` (uses torch's
+    global RNG)."""
     if not isinstance(spec, Mapping) or "name" not in spec:
         raise ValueError(
             f"spec must be a mapping with a 'name' entry (see model_spec); got {spec!r}"

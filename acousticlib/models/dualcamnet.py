@@ -6,9 +6,8 @@ a temporal 3-D convolution ``7 x 1 x 1`` over the frames of a window ("same" zer
 padding, so any number of frames T works), then per frame a ``5 x 5`` conv to 32
 channels, max-pool ``3 x 3`` stride 3 (36 x 48 -> 12 x 16), a ``5 x 5`` conv to 128
 channels: the ``12 x 16 x 128`` map of seed 002. The classification head averages that
-    map over time and
-space and applies a linear layer (seed 002: "a simple average pooling layer followed by
-a fully connected layer").
+map over time and space and applies a linear layer (seed 002: "a simple average pooling
+layer followed by a fully connected layer").
 
 With ``num_classes=1`` and single frames (T = 1, where the temporal kernel sees only its
 centre tap) the same network is the discriminator of AU-VAE and MCGAN

@@ -36,8 +36,8 @@ LAMBDA_REC = 100.0
 
 
 def discriminator(channels: Sequence[int] = (32, 128)) -> DualCamNet:
-    """A DualCamNet with one output logit (real vs generated) for single acoustic
-    frames ``(B, 12, 36, 48)``."""
+    """A DualCamNet with one output logit (real vs generated) for single acoustic frames
+    ``(B, 12, 36, 48)``."""
     return DualCamNet(num_classes=1, channels=channels)
 
 

@@ -373,8 +373,8 @@ class _ConditionalGenerator(nn.Module):
         )
 
     def visual_map(self, visual: torch.Tensor) -> torch.Tensor:
-        """``(B, Cv, 12, 16)`` visual map from frames/trunk features (with a
-        backbone) or the map itself."""
+        """``(B, Cv, 12, 16)`` visual map from frames/trunk features (with a backbone)
+        or the map itself."""
         if self.backbone is not None:
             return self.backbone(visual)
         want = (self.config.visual_channels, *VISUAL_GRID)
@@ -405,10 +405,9 @@ class UVAE(_ConditionalGenerator):
     """U-VAE generator (chapter 08): ``forward(audio, visual)`` -> dict of tensors.
 
     ``audio``: tiled normalised MFCC ``(B, 12, 36, 48)``; ``visual``: frames ``(B, 3, H,
-        W)``
-    (or trunk features) when the model has a backbone, else a visual map ``(B, Cv, 12,
-    16)``. Returns ``"recon"`` ``(B, 12, 36, 48)`` in [0, 1], ``"mu"`` and ``"sigma"``
-    ``(B, latent)`` and the latent sample ``"z"``. ``sample`` (default:
+    W)`` (or trunk features) when the model has a backbone, else a visual map ``(B, Cv,
+    12, 16)``. Returns ``"recon"`` ``(B, 12, 36, 48)`` in [0, 1], ``"mu"`` and
+    ``"sigma"`` ``(B, latent)`` and the latent sample ``"z"``. ``sample`` (default:
     ``self.training``) draws ``z = mu + sigma * u`` (reparameterization, Eq. 1) from
     torch's global generator; otherwise ``z = mu``.
     """
@@ -436,8 +435,8 @@ class UVAE(_ConditionalGenerator):
     def encode(
         self, audio: torch.Tensor, visual: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor, list[torch.Tensor]]:
-        """Posterior mean and standard deviation ``(B, latent)`` (softplus, > 0) and
-        the skips."""
+        """Posterior mean and standard deviation ``(B, latent)`` (softplus, > 0) and the
+        skips."""
         h, skips = self.encode_condition(audio, visual)
         stats = self.to_latent(h).flatten(1)
         mu, raw = stats.chunk(2, dim=1)

@@ -56,8 +56,8 @@ _IMAGENET_STD = (0.229, 0.224, 0.225)
 
 
 def _load_state_dict(weights: str | os.PathLike[str]) -> dict[str, torch.Tensor]:
-    """Read a ResNet state dict from a local file (a bare state dict or
-    ``{"state_dict": ...}``)."""
+    """Read a ResNet state dict from a local file (a bare state dict or ``{"state_dict":
+    ...}``)."""
     path = os.fspath(weights)
     if not os.path.isfile(path):
         raise ValueError(
@@ -173,8 +173,8 @@ class VisualBackbone(nn.Module):
                 p.requires_grad_(False)
 
     def train(self, mode: bool = True) -> VisualBackbone:
-        """Set training mode; a frozen trunk keeps its batch-norm statistics fixed
-        (eval mode)."""
+        """Set training mode; a frozen trunk keeps its batch-norm statistics fixed (eval
+        mode)."""
         super().train(mode)
         if self.freeze_trunk:
             self.trunk.eval()
@@ -213,8 +213,8 @@ class VisualBackbone(nn.Module):
         )
 
     def normalize(self, images: torch.Tensor) -> torch.Tensor:
-        """Standardise images ``(B, 3, h, w)`` in [0, 1] of any size (ImageNet
-        mean/std if enabled)."""
+        """Standardise images ``(B, 3, h, w)`` in [0, 1] of any size (ImageNet mean/std
+        if enabled)."""
         if (
             not isinstance(images, torch.Tensor)
             or images.ndim != 4
@@ -241,8 +241,8 @@ class VisualBackbone(nn.Module):
         return x
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """Visual map ``(B, out_channels, 12, 16)`` of frames, or of precomputed
-        trunk features."""
+        """Visual map ``(B, out_channels, 12, 16)`` of frames, or of precomputed trunk
+        features."""
         if (
             isinstance(x, torch.Tensor)
             and x.ndim == 4

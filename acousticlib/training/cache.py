@@ -39,8 +39,7 @@ class TrainedModel:
     cache folder.
 
     ``origin``: ``"trained"`` here (or on an earlier run), or ``"shipped"`` (loaded from
-        weights
-    shipped with the package, :func:`shipped`).
+    weights shipped with the package, :func:`shipped`).
     """
 
     model: nn.Module
@@ -70,10 +69,8 @@ def shipped(name: str) -> Path | None:
     if absent.
 
     A folder holds ``model.pt`` (the state dict), ``history.json`` (as a cache entry's)
-    and
-    ``shipped.json``: the model's cache key (:func:`model_cache_key`), the command that
-        made it
-    and what it measured.
+    and ``shipped.json``: the model's cache key (:func:`model_cache_key`), the command
+    that made it and what it measured.
     """
     folder = SHIPPED_WEIGHTS / name
     return (
@@ -106,9 +103,9 @@ def train_cached(
     returning ``(train_data, val_data)`` (``val_data`` must then be None): it is called
     only when the model has to be trained, so a cached model costs no data loading.
     ``weights``: a folder of shipped weights (:func:`shipped`); when its
-        ``shipped.json`` names this model's cache key, the entry is filled from it
-        instead of
-    training (the history says ``"origin": "shipped"``); any other key trains as usual.
+    ``shipped.json`` names this model's cache key, the entry is filled from it instead
+    of training (the history says ``"origin": "shipped"``); any other key trains as
+    usual.
     """
     if not isinstance(data_key, str) or not data_key:
         raise ValueError(

@@ -18,8 +18,8 @@ from ._core import Feedback, compare_number, exercise, verdict
 def check_beamwidth(
     answer: Any, *, frequency: float, aperture: float, c: float = 343.0
 ) -> Feedback:
-    """Beamwidth ≈ λ/D radians (the Rayleigh-like rule of thumb taught in chapter
-    01), in degrees."""
+    """Beamwidth ≈ λ/D radians (the Rayleigh-like rule of thumb taught in chapter 01),
+    in degrees."""
     from ...geometry import beamwidth_deg
 
     expected = float(beamwidth_deg(frequency, aperture, c=c))
@@ -41,8 +41,8 @@ def check_beamwidth(
 def check_peak_pixel(
     answer: Any, *, expected_pixel: tuple[int, int], tolerance: int = 1
 ) -> Feedback:
-    """The answer is right when it lies within ``tolerance`` grid cells of the
-    expected pixel."""
+    """The answer is right when it lies within ``tolerance`` grid cells of the expected
+    pixel."""
     try:
         row, col = (int(v) for v in np.asarray(answer).ravel()[:2])
     except (TypeError, ValueError):

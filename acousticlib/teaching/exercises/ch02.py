@@ -69,8 +69,8 @@ def check_resolution_m(
 def check_regular_mic_count(
     answer: Any, *, side: float, fmax: float, c: float = 343.0
 ) -> Feedback:
-    """Expected ``(ceil(side / (lambda_min / 2)) + 1)^2`` microphones
-    (half-wavelength pitch), chapter 02."""
+    """Expected ``(ceil(side / (lambda_min / 2)) + 1)^2`` microphones (half-wavelength
+    pitch), chapter 02."""
     from ...geometry import wavelength
 
     side = float(side)

@@ -55,8 +55,8 @@ def check_arrival_difference_ms(
 def check_far_field_phase_error(
     answer: Any, *, distance: float, radius: float, frequency: float, c: float = 343.0
 ) -> Feedback:
-    """Expected ``360 f (sqrt(r^2 + a^2) - r) / c`` degrees for a microphone ``a`` m
-    off the axis, chapter 03."""
+    """Expected ``360 f (sqrt(r^2 + a^2) - r) / c`` degrees for a microphone ``a`` m off
+    the axis, chapter 03."""
     r, a, f = float(distance), float(radius), float(frequency)
     for name, val in (("distance", r), ("radius", a), ("frequency", f)):
         if not (math.isfinite(val) and val > 0):

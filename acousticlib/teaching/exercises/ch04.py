@@ -16,8 +16,8 @@ from ._core import Feedback, _positive_ints, compare_number, exercise
 def check_image_operations(
     answer: Any, *, n_mics: int, grid: tuple[int, int], n_bins: int
 ) -> Feedback:
-    """One filter-and-sum image costs ``M`` complex multiply-adds per point and bin:
-    ``M H W K``."""
+    """One filter-and-sum image costs ``M`` complex multiply-adds per point and bin: ``M
+    H W K``."""
     v = _positive_ints(n_mics=n_mics, rows=grid[0], cols=grid[1], n_bins=n_bins)
     expected = float(v["n_mics"] * v["rows"] * v["cols"] * v["n_bins"])
     return compare_number(

@@ -57,8 +57,8 @@ def check_flat_energy_map(answer: Any, *, n_mels: int = 24) -> Feedback:
 def check_localization_share(
     answer: Any, *, peaks: Any, truths: Any, tolerance: int = 1
 ) -> Feedback:
-    """``mean(max(|row - row*|, |col - col*|) <= tolerance)`` over scenes (a
-    Chebyshev distance)."""
+    """``mean(max(|row - row*|, |col - col*|) <= tolerance)`` over scenes (a Chebyshev
+    distance)."""
     p = np.asarray(peaks, dtype=int).reshape(-1, 2)
     t = np.asarray(truths, dtype=int).reshape(-1, 2)
     if p.shape != t.shape or p.size == 0:

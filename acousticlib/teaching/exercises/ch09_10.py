@@ -112,8 +112,8 @@ def check_optimal_discriminator(
     mu_gen: float,
     sigma_gen: float,
 ) -> Feedback:
-    """Goodfellow et al.'s optimum for a fixed generator, with normal densities
-    ``N(mu, sigma^2)`` (chapter 10)."""
+    """Goodfellow et al.'s optimum for a fixed generator, with normal densities ``N(mu,
+    sigma^2)`` (chapter 10)."""
     from ..._checks import positive
 
     sd = positive("sigma_data", sigma_data)

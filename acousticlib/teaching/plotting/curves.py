@@ -139,8 +139,8 @@ def plot_map_row(
 def plot_shares(
     shares: Any, ax: Any = None, *, ylabel: str, title: str | None = None
 ) -> Any:
-    """A bar chart of shares in [0, 1] ``{label: share}`` with the value written on
-    each bar."""
+    """A bar chart of shares in [0, 1] ``{label: share}`` with the value written on each
+    bar."""
     if not hasattr(shares, "items") or not shares:
         raise TypeError("shares must be a non-empty mapping {label: value in [0, 1]}")
     ax = _axes(ax, (6.5, 3.2))

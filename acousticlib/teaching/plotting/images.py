@@ -221,8 +221,8 @@ def plot_signals(
     channels: Any = (0,),
     offset: float | None = None,
 ) -> Any:
-    """Some channels of a recording ``(M, N)`` against time (s), stacked with a
-    vertical ``offset``."""
+    """Some channels of a recording ``(M, N)`` against time (s), stacked with a vertical
+    ``offset``."""
     x = as_array("signals", signals, ndim=2)
     t = np.arange(x.shape[1]) / fs
     ax = _axes(ax, (7.0, 3.0))

@@ -53,7 +53,7 @@ class RecordingExplorer(Explorer):
         m).
     rt60: initial target reverberation time, seconds; 0 means an anechoic room (slider 0
         - 0.8 s; values below 0.2 s count as anechoic, which the default room cannot
-          reach otherwise).
+        reach otherwise).
     snr_db: initial sensor SNR, dB (slider 0 - 60 dB).
     room_size, array_position: the shoebox room (m) and where the array centre sits in
         it.
@@ -168,8 +168,8 @@ class RecordingExplorer(Explorer):
         return Shoebox(self.room_size, rt60, self.array_position, order)
 
     def compute(self, distance: float, rt60: float, snr_db: float) -> RecordingView:
-        """Simulate the recording for a source ``distance`` m ahead, a room, and
-        sensor noise (no drawing)."""
+        """Simulate the recording for a source ``distance`` m ahead, a room, and sensor
+        noise (no drawing)."""
         from ...geometry import SPEED_OF_SOUND, distances
         from ...simulate import (
             Source,
@@ -211,8 +211,8 @@ class RecordingExplorer(Explorer):
     # -- display
     # ----------------------------------------------------------------------------
     def figure(self):
-        """Draw the current result: microphone 0's recording, and the impulse
-        response in dB."""
+        """Draw the current result: microphone 0's recording, and the impulse response
+        in dB."""
         import matplotlib.pyplot as plt
 
         from ..plotting import plot_impulse_response, plot_signals
