@@ -1,16 +1,20 @@
-"""Wrap what ruff format leaves over 88 columns: docstrings, comments, string literals.
+"""Wrap what ruff format leaves over 88 columns: comments and string literals, in
+Python files and in the code cells of notebooks.
 
-A one-shot helper of issue 21 (the switch to ruff, line length 88), kept for merging
-code written before it. Every change is whitespace inside docstrings and comments, or a
-string literal split into implicitly concatenated pieces, and each file is checked
-before it is written: its AST, with docstring whitespace normalised, must be unchanged
-(otherwise the file is skipped and named). Literal blocks (after ``::``) are left
-alone; what stays over 88 columns (a few lines a file) is wrapped by hand. Usage::
+Every change is whitespace inside comments, a trailing comment moved onto its own line
+above, or a string literal split into implicitly concatenated pieces; each file (each
+notebook cell) is checked before it is written: its AST must be unchanged, otherwise it
+is skipped and named. Docstrings are not touched (an earlier version wrapped them and
+broke their structure; wrap them by hand). Usage::
 
     .venv/bin/python tools/rewrap_long_lines.py --comments-first FILE...  # first
     .venv/bin/ruff format FILE...
     .venv/bin/python tools/rewrap_long_lines.py FILE...
     .venv/bin/ruff format FILE...
+
+A ``.ipynb`` FILE is processed cell by cell (cells tagged ``parameters`` and cells with
+IPython magics are left alone); its outputs are not touched, so ``make nbval`` checks
+that the chapter still gives them.
 
 ``--comments-first`` moves the trailing comment of each overlong line onto its own line
 above (ruff format would otherwise split the code to make room for the comment).
@@ -18,6 +22,7 @@ above (ruff format would otherwise split the code to make room for the comment).
 
 import ast
 import io
+import json
 import pathlib
 import re
 import sys
@@ -43,113 +48,6 @@ def split_words(text, room):
     if cut <= 0:
         return None
     return text[:cut].rstrip(), text[cut + 1 :].lstrip()
-
-
-def doc_ranges(tree):
-    out = []
-    for node in ast.walk(tree):
-        if (
-            isinstance(node, ast.Expr)
-            and isinstance(node.value, ast.Constant)
-            and isinstance(node.value.value, str)
-        ):
-            if node.end_lineno > node.lineno or True:
-                out.append((node.lineno, node.end_lineno))
-    return out
-
-
-def fix_docstrings(lines, tree):
-    for a, b in sorted(doc_ranges(tree), reverse=True):
-        # lines a..b (1-based)
-        i = a - 1
-        end = b - 1
-        while i <= end:
-            line = lines[i]
-            if len(line) <= W:
-                i += 1
-                continue
-            # literal block? look back for a '::' line with smaller indent
-            ind = indent_of(line) if i > a - 1 else None
-            first = i == a - 1
-            if first:
-                m = re.match(r'^(\s*)([rRbBuUfF]*)("""|\'\'\')', line)
-                if not m:
-                    i += 1
-                    continue
-                ind = len(m.group(1))
-                content_start = m.end()
-            else:
-                content_start = ind
-            literal = False
-            cur_min = ind
-            for j in range(i - 1, a - 2, -1):
-                lj = lines[j]
-                if not lj.strip():
-                    continue
-                if indent_of(lj) < cur_min or j == a - 1:
-                    if lj.rstrip().endswith("::"):
-                        literal = True
-                        break
-                    cur_min = min(cur_min, indent_of(lj))
-                    if j == a - 1:
-                        break
-            if literal or line.strip().startswith(("|", "+-", ">>>")):
-                i += 1
-                continue
-            # continuation indent
-            mb = BULLET.match(line) if not first else None
-            nxt = lines[i + 1] if i + 1 <= end else ""
-            if mb:
-                cont = len(mb.group(0))
-            else:
-                cont = ind
-            if (
-                nxt.strip()
-                and indent_of(nxt) > ind
-                and not mb
-                and not nxt.strip().startswith('"""')
-            ):
-                cont = indent_of(nxt)
-            if not first and not mb and cont == ind and FIELD.match(line.strip()):
-                cont = ind + 4
-            body = line[content_start:]
-            closing = ""
-            if i == end:
-                # last line holds the closing quotes
-                mq = re.search(r'("""|\'\'\')\s*$', body)
-                if not mq:
-                    i += 1
-                    continue
-                closing = mq.group(1)
-                body = body[: mq.start()]
-            head_room = W - content_start - len(closing)
-            sp = split_words(body, head_room)
-            if sp is None:
-                i += 1
-                continue
-            head, rest = sp
-            if not rest:
-                i += 1
-                continue
-            lines[i] = line[:content_start] + head
-            # push rest into next continuation line if compatible
-            if (
-                not closing
-                and i + 1 <= end
-                and nxt.strip()
-                and indent_of(nxt) == cont
-                and not BULLET.match(nxt)
-                and not nxt.strip().startswith(('"""', "'''", "..", ">>>"))
-                and not re.match(r"^:[\w ]+:(?!`)", nxt.strip())
-                and not FIELD.match(nxt.strip())
-                and not (i + 1 == end and nxt.strip() in ('"""', "'''"))
-            ):
-                lines[i + 1] = " " * cont + rest + " " + nxt.strip()
-            else:
-                lines.insert(i + 1, " " * cont + rest + closing)
-                end += 1
-            i += 1
-    return lines
 
 
 def fix_comments(lines):
@@ -222,7 +120,19 @@ def fix_strings(lines):
             depth += 1
         elif t.type == tokenize.OP and t.string in ")]}":
             depth -= 1
-        elif t.type == tokenize.STRING and t.start[0] == t.end[0] and depth > 0:
+        elif t.type == tokenize.STRING and t.start[0] == t.end[0]:
+            bare = depth == 0
+            if bare:
+                # a string that is the whole right-hand side of an assignment: split
+                # inside parentheses
+                k = toks.index(t)
+                before, after = toks[k - 1], toks[k + 1]
+                if not (
+                    before.type == tokenize.OP
+                    and before.string in ("=", "+=")
+                    and after.type in (tokenize.NEWLINE, tokenize.COMMENT)
+                ):
+                    continue
             line = lines[t.start[0] - 1]
             if len(line) <= W:
                 continue
@@ -274,12 +184,38 @@ def fix_strings(lines):
             # for ast? f"x" -> JoinedStr)
             parts = [f"{prefix}{q}{p}{q}" for p in pieces]
             new = ("\n" + " " * col).join(parts)
+            if bare:
+                new = "(" + new + ")"
             edits.append((t.start, t.end, new))
     for (sr, sc), (_er, ec), new in reversed(edits):
         line = lines[sr - 1]
         nl = (line[:sc] + new + line[ec:]).split("\n")
         lines[sr - 1 : sr] = nl
     return lines
+
+
+def fix_one_line_docstrings(lines):
+    """Wrap a one-line docstring over 88 columns onto continuation lines at its
+    indentation."""
+    out = []
+    for line in lines:
+        m = re.match(r'^(\s*)"""(.*)"""$', line)
+        if len(line) <= W or not m or '"""' in m.group(2) or "\\" in m.group(2):
+            out.append(line)
+            continue
+        ind, body = m.group(1), m.group(2)
+        words = body.split(" ")
+        rows, cur = [], ind + '"""'
+        for w in words:
+            room = W - (3 if w is words[-1] else 0)
+            if cur.strip() != '"""' and len(cur) + 1 + len(w) > room:
+                rows.append(cur)
+                cur = ind + w
+            else:
+                cur = cur + ("" if cur.strip() == '"""' else " ") + w
+        rows.append(cur + '"""')
+        out.extend(rows)
+    return out
 
 
 def strip_docs(tree):
@@ -293,38 +229,101 @@ def strip_docs(tree):
     return ast.dump(tree)
 
 
-def process(path, what):
-    p = pathlib.Path(path)
-    src = p.read_text()
+def process_source(src, what):
+    """The rewrapped source, or None when the AST would change."""
     lines = src.split("\n")
     if lines and lines[-1] == "":
         lines = lines[:-1]
     for _ in range(6):
-        tree = ast.parse("\n".join(lines))
-        if "d" in what:
-            lines = fix_docstrings(lines, tree)
         if "c" in what:
             lines = fix_comments(lines)
         if "s" in what:
             lines = fix_strings(lines)
+            lines = fix_one_line_docstrings(lines)
     # separator comments (# ------) are cut to the line length
     lines = [
         line[:W] if len(line) > W and re.match(r"^\s*# ?[-=#]{20,}\s*$", line) else line
         for line in lines
     ]
     new = "\n".join(lines) + "\n"
-    a = strip_docs(ast.parse(src))
-    b = strip_docs(ast.parse(new))
-    if a != b:
+    if strip_docs(ast.parse(src)) != strip_docs(ast.parse(new)):
+        return None
+    return new
+
+
+def process(path, what):
+    if str(path).endswith(".ipynb"):
+        return process_notebook(path, what)
+    p = pathlib.Path(path)
+    src = p.read_text()
+    new = process_source(src, what)
+    if new is None:
         print("AST CHANGED, skipped:", path)
-        return
-    if new != src:
+    elif new != src:
         p.write_text(new)
+
+
+def _code_cells(nb):
+    for i, cell in enumerate(nb["cells"]):
+        src = "".join(cell["source"])
+        if (
+            cell["cell_type"] == "code"
+            and "parameters" not in cell.get("metadata", {}).get("tags", [])
+            and not re.search(r"^\s*[%!]", src, re.M)
+        ):
+            yield i, cell, src
+
+
+def _write_notebook(path, nb):
+    text = json.dumps(nb, indent=1, ensure_ascii=False) + "\n"
+    pathlib.Path(path).write_text(text)
+
+
+def process_notebook(path, what):
+    nb = json.loads(pathlib.Path(path).read_text())
+    changed = False
+    for i, cell, src in _code_cells(nb):
+        new = process_source(src, what)
+        if new is None:
+            print(f"AST CHANGED, skipped: {path} cell {i}")
+            continue
+        new = new[:-1] if not src.endswith("\n") else new
+        if new != src:
+            cell["source"] = new.splitlines(keepends=True)
+            changed = True
+    if changed:
+        _write_notebook(path, nb)
+
+
+def move_trailing_comments_notebook(path):
+    nb = json.loads(pathlib.Path(path).read_text())
+    changed = False
+    for i, cell, src in _code_cells(nb):
+        new = move_trailing_comments_source(src)
+        if new is None:
+            print(f"AST CHANGED, skipped: {path} cell {i}")
+        elif new != src:
+            cell["source"] = new.splitlines(keepends=True)
+            changed = True
+    if changed:
+        _write_notebook(path, nb)
 
 
 def move_trailing_comments(path):
     """Move the trailing comment of each overlong line onto its own line above."""
+    if str(path).endswith(".ipynb"):
+        return move_trailing_comments_notebook(path)
     src = open(path).read()
+    new = move_trailing_comments_source(src)
+    if new is None:
+        print("AST CHANGED, skipped:", path)
+    elif new != src:
+        open(path, "w").write(new)
+
+
+def move_trailing_comments_source(src):
+    """``src`` with overlong lines' trailing comments above them; None if the AST
+    would change."""
     lines = src.split("\n")
     toks = list(tokenize.generate_tokens(io.StringIO(src).readline))
     moves = []
@@ -344,9 +343,8 @@ def move_trailing_comments(path):
         lines[ln - 1 : ln] = [" " * ind + text, line[:col].rstrip()]
     new = "\n".join(lines)
     if ast.dump(ast.parse(src)) != ast.dump(ast.parse(new)):
-        print("AST CHANGED, skipped:", path)
-    elif new != src:
-        open(path, "w").write(new)
+        return None
+    return new
 
 
 if __name__ == "__main__":
@@ -356,4 +354,4 @@ if __name__ == "__main__":
             move_trailing_comments(f)
     else:
         for f in args:
-            process(f, "dcs")
+            process(f, "cs")
