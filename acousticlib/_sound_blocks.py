@@ -17,7 +17,7 @@ from collections.abc import Callable
 import numpy as np
 from scipy.signal import oaconvolve
 
-#: The acoustic camera's useful band in Hz (seed 002).
+#: The acoustic camera's useful band in Hz (Sanguineti et al. 2020).
 BAND: tuple[float, float] = (500.0, 6400.0)
 #: Speed of sound in air, m/s (used for the Doppler pass-bys).
 _C = 343.0

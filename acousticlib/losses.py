@@ -10,8 +10,8 @@
   book's data; this term weighs the remaining "where" on its own, so a short training
   run does not learn the spectrum alone (the paper's loss has no such term: weight 0
   reproduces it).
-* :func:`elbo_loss`: the negative ELBO with a weight beta on the KL term (seed 000, Eq.
-  2).
+* :func:`elbo_loss`: the negative ELBO with a weight beta on the KL term (Sanguineti et
+  al. 2022, Eq. 2).
 * :func:`discriminator_loss`, :func:`generator_adversarial_loss`: the conditional GAN's
   binary cross-entropy (Eq. 4): D labels real images 1 and generated ones 0; G wants D
   to say 1 (the non-saturating form of ``min_G log(1 - D(G(x, z)))``).

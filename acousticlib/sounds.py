@@ -1,15 +1,15 @@
 """Procedural sounds: the ten ACIVW-like source classes and three background noises
 (chapter 06).
 
-The ACIVW dataset (seed 002) holds half an hour of outdoor recordings for each of ten
-classes: drone, shopping cart, traffic, train, boat, fountain, drill, razor, hair dryer
-and vacuum cleaner. It cannot be downloaded, so the book synthesises stand-ins from the
-physics of each source: harmonic series of rotating machines (with pitch jitter,
-frequency and amplitude modulation), band-limited aerodynamic and water noise, impulsive
-events (rattles, rail joints, bubbles) filtered by resonant modes, and Doppler pass-bys
-for vehicles. Every parameter (pitch, rates, timbre, mixing levels) is drawn per
-instance, so two drones differ and a drone can resemble a razor: a classifier has to
-learn the classes, not memorise a waveform.
+The ACIVW dataset (Sanguineti et al. 2020) holds half an hour of outdoor recordings for
+each of ten classes: drone, shopping cart, traffic, train, boat, fountain, drill, razor,
+hair dryer and vacuum cleaner. It cannot be downloaded, so the book synthesises
+stand-ins from the physics of each source: harmonic series of rotating machines (with
+pitch jitter, frequency and amplitude modulation), band-limited aerodynamic and water
+noise, impulsive events (rattles, rail joints, bubbles) filtered by resonant modes, and
+Doppler pass-bys for vehicles. Every parameter (pitch, rates, timbre, mixing levels) is
+drawn per instance, so two drones differ and a drone can resemble a razor: a classifier
+has to learn the classes, not memorise a waveform.
 
 All signals are mono ``float32`` arrays of ``round(duration * fs)`` samples,
 peak-normalised to ``peak`` (full scale is 1.0), deterministic given the seed. Loudness
@@ -174,7 +174,8 @@ _BACKS = (
     ("room_tone", "air conditioning, duct noise and mains hum", _room_tone),
 )
 
-#: The ten source classes, in the order of seed 002; a class's label is its index here.
+#: The ten source classes, in the order of Sanguineti et al. 2020; a class's label is
+#: its index here.
 CLASSES: tuple[str, ...] = tuple(s[0] for s in _SOURCES)
 #: The background noises used by the scene conditions.
 BACKGROUNDS: tuple[str, ...] = tuple(b[0] for b in _BACKS)

@@ -22,7 +22,7 @@ and ``seed``:
   top, as in the paper, and never run the trunk themselves;
 * :func:`generator_data` -- the generators' training/evaluation sets (frames or 1-s
   windows), with the audio-visual condition optionally ablated and background-noise
-  samples whose target is the flat tiled map (seed 000, Sec. III-E);
+  samples whose target is the flat tiled map (Sanguineti et al. 2022, Sec. III-E);
 * :func:`train_generator` -- a cached U-VAE / AU-VAE / MCGAN;
 * :func:`mean_training_image`, :func:`reference_errors` -- chapter 08's baselines for a
   generator's MSE, which chapters 09 and 10 compare with;

@@ -14,8 +14,8 @@ from .._checks import as_array, positive
 def knn_accuracy(
     train_x: Any, train_y: Any, test_x: Any, test_y: Any, k: int = 15
 ) -> float:
-    """Accuracy of a k-nearest-neighbour vote (Euclidean; k = 15 in seed 000's Table
-    VII).
+    """Accuracy of a k-nearest-neighbour vote (Euclidean; k = 15 in Sanguineti et al.
+    2022, Table VII).
 
     ``train_x`` ``(N, d)``, ``test_x`` ``(M, d)``, integer labels. A tied vote goes to
     the tied class whose nearest member is closest.

@@ -1,13 +1,14 @@
-"""DualCamNet: the acoustic-image classifier of seed 002, used as GAN-test/GAN-train
-judge.
+"""DualCamNet: the acoustic-image classifier of Sanguineti et al. 2020, used as
+GAN-test/GAN-train judge.
 
-Chapters 09-11 use it (seed 000 Sec. V-B; seed 002 Fig. 3; ``REFERENCE.md`` section 4):
-a temporal 3-D convolution ``7 x 1 x 1`` over the frames of a window ("same" zero
-padding, so any number of frames T works), then per frame a ``5 x 5`` conv to 32
-channels, max-pool ``3 x 3`` stride 3 (36 x 48 -> 12 x 16), a ``5 x 5`` conv to 128
-channels: the ``12 x 16 x 128`` map of seed 002. The classification head averages that
-map over time and space and applies a linear layer (seed 002: "a simple average pooling
-layer followed by a fully connected layer").
+Chapters 09-11 use it (Sanguineti et al. 2022, Sec. V-B; Sanguineti et al. 2020, Fig. 3;
+``REFERENCE.md`` section 4): a temporal 3-D convolution ``7 x 1 x 1`` over the frames of
+a window ("same" zero padding, so any number of frames T works), then per frame a ``5 x
+5`` conv to 32 channels, max-pool ``3 x 3`` stride 3 (36 x 48 -> 12 x 16), a ``5 x 5``
+conv to 128 channels: the ``12 x 16 x 128`` map of Sanguineti et al. 2020. The
+classification head averages that map over time and space and applies a linear layer
+(Sanguineti et al. 2020: "a simple average pooling layer followed by a fully connected
+layer").
 
 With ``num_classes=1`` and single frames (T = 1, where the temporal kernel sees only its
 centre tap) the same network is the discriminator of AU-VAE and MCGAN
@@ -30,10 +31,11 @@ from .._checks import positive
 from .uvae import N_MFCC, minmax_per_sample
 from .visual import ACOUSTIC_GRID
 
-#: Channels of the two 5 x 5 convolutions in seed 002 (the ``full`` profile).
+#: Channels of the two 5 x 5 convolutions in Sanguineti et al. 2020 (the ``full``
+#: profile).
 PAPER_CHANNELS: tuple[int, int] = (32, 128)
-#: Widths per run profile (``full`` = seed 002); used for classifiers and discriminators
-#: alike.
+#: Widths per run profile (``full`` = Sanguineti et al. 2020); used for classifiers and
+#: discriminators alike.
 PROFILE_CHANNELS: dict[str, tuple[int, int]] = {
     "smoke": (8, 16),
     "book": (16, 32),
@@ -49,17 +51,17 @@ class DualCamNet(nn.Module):
     num_classes:
         Output logits (10 classes in the book; 1 for a discriminator).
     channels:
-        Channels of the two 5 x 5 convolutions: ``(32, 128)`` in seed 002; narrower in
-        the ``book`` profile for CPU speed.
+        Channels of the two 5 x 5 convolutions: ``(32, 128)`` in Sanguineti et al.
+        2020; narrower in the ``book`` profile for CPU speed.
     temporal_kernel:
-        Length (frames) of the temporal convolution, 7 in seed 002.
+        Length (frames) of the temporal convolution, 7 in Sanguineti et al. 2020.
     normalize:
         Min-max normalise each frame to [0, 1] first, so real, generated and tiled-MFCC
         images are seen on the same scale (the generators' targets are normalised this
         way).
     batch_norm:
-        Batch normalization after each 5 x 5 convolution (not in the seeds; the book's
-        judges).
+        Batch normalization after each 5 x 5 convolution (not in the papers; the
+        book's judges).
 
     ``forward`` takes ``(B, T, 12, 36, 48)`` windows (T = 12 for 1 s) or single frames
     ``(B, 12, 36, 48)`` and returns logits ``(B, num_classes)``.

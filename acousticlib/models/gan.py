@@ -1,4 +1,5 @@
-"""Adversarial generators: AU-VAE and MCGAN (seed 000, Sec. III-D, Eq. 3-4).
+"""Adversarial generators: AU-VAE and MCGAN (Sanguineti et al. 2022, Sec. III-D,
+Eq. 3-4).
 
 Chapters 09 (AU-VAE) and 10 (MCGAN) teach them. Both pair a generator with a
 discriminator of DualCamNet's architecture that sees **only** acoustic images, real or
@@ -6,9 +7,9 @@ generated, never the condition (the paper's choice). The objective (Eq. 3) is
 ``lambda_adv * L_cGAN + lambda_rec * L_rec``; the paper does not publish the weights,
 the noise size or the schedules, so we state ours:
 
-* ``lambda_adv = 1``, ``lambda_rec = 100``: the pix2pix convention (seed 000 cites
-  pix2pix [37]); with images in [0, 1] the reconstruction MSE is about 1e-2, so both
-  terms start near 1.
+* ``lambda_adv = 1``, ``lambda_rec = 100``: the pix2pix convention (Sanguineti et al.
+  2022 cite pix2pix [37]); with images in [0, 1] the reconstruction MSE is about 1e-2,
+  so both terms start near 1.
 * AU-VAE's reconstruction term is the U-VAE's own loss (MSE + Huber + beta KL), MCGAN's
   is the MSE (Eq. 3's L2).
 * MCGAN's noise z is a 64-D standard normal vector (16-D in the ``smoke`` profile),

@@ -1,11 +1,11 @@
 """U-VAE: a conditional variational autoencoder with U-Net skips that synthesises
 acoustic images.
 
-Chapter 08 teaches it (seed 000, Sec. III-C; seed 001; ``REFERENCE.md`` section 3).
-Input is the *condition*: the single-microphone MFCC min-max normalised to [0, 1] and
-tiled to ``(12, 36, 48)``, plus a ``12 x 16`` visual map (from
-:class:`~acousticlib.models.visual.VisualBackbone` or precomputed). Output is the
-per-sample min-max normalised acoustic image ``(12, 36, 48)``.
+Chapter 08 teaches it (Sanguineti et al. 2022, Sec. III-C; Sanguineti et al. 2021;
+``REFERENCE.md`` section 3). Input is the *condition*: the single-microphone MFCC
+min-max normalised to [0, 1] and tiled to ``(12, 36, 48)``, plus a ``12 x 16`` visual
+map (from :class:`~acousticlib.models.visual.VisualBackbone` or precomputed). Output is
+the per-sample min-max normalised acoustic image ``(12, 36, 48)``.
 
 Architecture (widths are parameters; the paper's are ``enc_channels=128,
 mid_channels=133, latent=150``)::
@@ -76,9 +76,9 @@ def tile_mfcc(mfcc: Any) -> torch.Tensor:
     """Mono MFCC ``(..., 12)`` (a tensor or an array) min-max normalised to [0, 1] per
     vector and tiled to ``(..., 12, 36, 48)``: a broadcast view, float32.
 
-    The generators' audio condition and the tiled-MFCC baseline (seed 000; chapter 08;
-    also :func:`acousticlib.metrics.tiled_mfcc`, chapter 11). The NumPy tiling of
-    chapter 05, channels last and not normalised, is
+    The generators' audio condition and the tiled-MFCC baseline (Sanguineti et al. 2022;
+    chapter 08; also :func:`acousticlib.metrics.tiled_mfcc`, chapter 11). The NumPy
+    tiling of chapter 05, channels last and not normalised, is
     :func:`acousticlib.features.tile_mfcc`.
     """
     if not isinstance(mfcc, torch.Tensor):

@@ -1,11 +1,11 @@
 """Visual backbone: a torchvision ResNet cut to output stride 16, mapped onto the
 acoustic grid.
 
-Chapter 07 teaches it. The generators of seed 000 condition on a ``12 x 16 x C`` visual
-feature map that lies over the ``36 x 48`` acoustic grid (one visual cell = 3 x 3
-acoustic pixels). The authors fed 224 x 298 frames to ResNet-50, cut it at output stride
-16 (a 14 x 19 map) and added a 3 x 4 *valid* convolution to reach 12 x 16 -- which trims
-the borders, so the cells do not sit exactly over the acoustic pixels.
+Chapter 07 teaches it. The generators of Sanguineti et al. 2022 condition on a ``12 x 16
+x C`` visual feature map that lies over the ``36 x 48`` acoustic grid (one visual cell =
+3 x 3 acoustic pixels). The authors fed 224 x 298 frames to ResNet-50, cut it at output
+stride 16 (a 14 x 19 map) and added a 3 x 4 *valid* convolution to reach 12 x 16 --
+which trims the borders, so the cells do not sit exactly over the acoustic pixels.
 
 We align by construction instead: every frame (144 x 192 in the book, 480 x 640 from the
 real camera, any 3:4 frame) is resampled to ``input_size = 16 * scale * (12, 16)``
@@ -88,7 +88,7 @@ class VisualBackbone(nn.Module):
         ``"resnet18"`` (256 trunk channels) or ``"resnet50"`` (1024, the paper's
         choice).
     out_channels:
-        Channels C of the visual map (12 in seed 000).
+        Channels C of the visual map (12 in Sanguineti et al. 2022).
     scale:
         Frames are resampled to ``(192 * scale, 256 * scale)`` pixels before the trunk;
         1 is the book's default (about 1.3 GMAC per frame for ResNet-18), 2 keeps more
