@@ -78,8 +78,10 @@ def book_run(tmp_path_factory):
         "--no-html",
         "--jobs",
         "2",
+        # the memory chapter's cell takes about 5 s on a loaded 2-core machine (its
+        # child sleeps 3 s); 20 s leaves it room and still times the hang out
         "--timeout",
-        "5",
+        "20",
         "--retries",
         "0",
         "--max-rss-gb",
