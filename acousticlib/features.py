@@ -1,5 +1,5 @@
 """MFCC compression of acoustic images, single-microphone MFCC, spectrograms, energy
-maps (chapter 05).
+maps (chapter 05); HearNet's linear-magnitude spectrogram (chapter 12).
 
 The authors' recipe (``REFERENCE.md`` section 2), applied to each acoustic pixel's power
 spectrum (512 bins of ``fs / 1024`` Hz):
@@ -450,3 +450,76 @@ def spectrogram(
     return (
         power if scale == "power" else 10 * np.log10(np.maximum(power, 1e-10))
     ).astype(np.float32)
+
+
+#: HearNet's spectrogram in the book (chapter 12): 256-sample Hann windows (20.8 ms at
+#: 12 288 Hz, 129 bins of 48 Hz) every 64 samples (5.2 ms), so a 1-s clip gives
+#: 192 x 129, near the 200 x 257 of Sanguineti et al. 2020 (2 s at 22.05 kHz, 20-ms
+#: windows every 10 ms) and 16 frames per 1024-sample acoustic frame.
+HEARNET_N_FFT = 256
+HEARNET_HOP = 64
+
+
+def linear_spectrogram(
+    signal: Any,
+    fs: float,
+    *,
+    n_fft: int = HEARNET_N_FFT,
+    hop: int = HEARNET_HOP,
+    window: Any = "hann",
+    pad: bool = True,
+) -> Any:
+    """Linear-magnitude spectrogram of mono clips, HearNet's input (chapter 12): ``(...,
+    T, n_fft // 2 + 1)`` float32, bin ``k`` at ``k fs / n_fft`` Hz, no normalization.
+
+    ``signal`` ``(..., N)`` holds samples (any unit: pascals in the book's dataset)
+    sampled at ``fs`` Hz; leading axes are clips, e.g. ``(B, 12288)`` for B one-second
+    clips (a window's ``"audio"`` ``(B, 12, 1024)`` flattened with ``flatten(-2)``).
+    Frame ``t`` is ``|rfft(w * x[t hop : t hop + n_fft])|`` with the periodic
+    ``window`` ``w`` (a scipy name or an ``(n_fft,)`` array). With ``pad`` the clip is
+    zero-padded by ``(n_fft - hop) / 2`` samples on each side (one more at the end when
+    odd), so that frame ``t`` is centred on the ``t``-th block of ``hop`` samples and
+    ``T = N // hop`` (192 for one second with the defaults); without it the frames are
+    :func:`spectrogram`'s, ``T = (N - n_fft) // hop + 1``.
+
+    A torch tensor gives a tensor on its device, computed in its precision (float16 in
+    float32); anything else gives a NumPy array, computed in float64. The same input
+    gives the same bits every call (no randomness, one FFT per frame).
+    """
+    import torch
+
+    check_fs(fs)
+    n_fft = positive("n_fft", n_fft, integer=True)
+    hop = positive("hop", hop, integer=True)
+    if pad and hop > n_fft:
+        raise ValueError(
+            f"hop must be at most n_fft = {n_fft} samples when pad=True; got {hop}"
+        )
+    w = torch.from_numpy(window_values(window, n_fft))
+    if isinstance(signal, torch.Tensor):
+        if signal.is_complex():
+            raise TypeError(f"signal must hold real samples; got {signal.dtype}")
+        x = signal if signal.dtype in (torch.float32, torch.float64) else signal.float()
+        if x.ndim < 1 or not bool(torch.isfinite(x).all()):
+            raise ValueError(
+                f"signal must have shape (..., N) and be finite; got shape "
+                f"{tuple(x.shape)} with {int((~torch.isfinite(x)).sum())} NaN/inf"
+            )
+    else:
+        x = torch.from_numpy(as_array("signal", signal, dtype=np.float64))
+        if x.ndim < 1:
+            raise ValueError("signal must have shape (..., N) samples; got a scalar")
+    n = x.shape[-1]
+    if pad:
+        extra = n_fft - hop
+        x = torch.nn.functional.pad(x, (extra // 2, extra - extra // 2))
+    if x.shape[-1] < n_fft:
+        raise ValueError(
+            f"signal must hold at least {hop if pad else n_fft} samples for n_fft="
+            f"{n_fft}, hop={hop}, pad={pad}; got {n}"
+        )
+    frames = x.unfold(-1, n_fft, hop) * w.to(x.device, x.dtype)
+    spec = torch.fft.rfft(frames, dim=-1).abs().float()
+    if isinstance(signal, torch.Tensor):
+        return spec
+    return spec.numpy()

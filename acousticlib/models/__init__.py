@@ -1,6 +1,7 @@
-"""Neural networks of the book: visual backbone, U-VAE, AU-VAE, MCGAN and DualCamNet.
+"""Neural networks of the book: visual backbone, U-VAE, AU-VAE, MCGAN, DualCamNet, and
+the distillation's HearNet and video stream.
 
-Chapters 07-11 teach them. Every model can be rebuilt from a plain JSON-like *spec* with
+Chapters 07-12 teach them. Every model can be rebuilt from a plain JSON-like *spec* with
 :func:`build_model` (that spec is part of the cache key of a trained model, see
 :mod:`acousticlib.training`), and :func:`model_spec` gives the spec of each run
 profile::
@@ -8,7 +9,8 @@ profile::
     spec = model_spec("uvae", "book", skips=0)       # narrow widths for a CPU
     model = build_model(spec)                         # random weights, seeded by torch
 
-Names follow the papers: ``UVAE``, ``AUVAE``, ``MCGAN``, ``DualCamNet``.
+Names follow the papers: ``UVAE``, ``AUVAE``, ``MCGAN``, ``DualCamNet``, ``HearNet``;
+``VideoStream`` is their ResNet-18 stream.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from typing import Any
 from torch import nn
 
 from .._checks import one_of
+from ..features import HEARNET_HOP, HEARNET_N_FFT
 from ..runtime import check_profile
 from .dualcamnet import PAPER_CHANNELS, PROFILE_CHANNELS, DualCamNet
 from .gan import (
@@ -30,6 +33,7 @@ from .gan import (
     MCGANGenerator,
     discriminator,
 )
+from .hearnet import MIN_FRAMES, PAPER_WIDTHS, PROFILE_WIDTHS, HearNet
 from .uvae import (
     PADDINGS,
     UVAE,
@@ -39,6 +43,13 @@ from .uvae import (
     generator_inputs,
     minmax_per_sample,
     tile_mfcc,
+)
+from .video_stream import (
+    CELL_PIXELS,
+    FRAME_SIZE,
+    PAPER_STAGES,
+    PROFILE_STAGES,
+    VideoStream,
 )
 from .visual import (
     ACOUSTIC_GRID,
@@ -52,7 +63,53 @@ from .visual import (
 )
 
 #: Model names understood by :func:`model_spec` and :func:`build_model`.
-MODEL_NAMES: tuple[str, ...] = ("uvae", "auvae", "mcgan", "dualcamnet", "visual")
+MODEL_NAMES: tuple[str, ...] = (
+    "uvae",
+    "auvae",
+    "mcgan",
+    "dualcamnet",
+    "visual",
+    "hearnet",
+    "video_stream",
+)
+
+
+def _distillation_spec(
+    name: str, profile: str, overrides: dict[str, Any]
+) -> dict[str, Any]:
+    """Specs of chapter 12's streams: HearNet's widths and spectrogram, the video
+    stream's stages; the embedding / map channels are DualCamNet's map channels."""
+    if name == "hearnet":
+        widths = PROFILE_WIDTHS[profile]
+        spec = {
+            "name": name,
+            "conv_channels": list(widths["conv_channels"]),
+            "fc_widths": list(widths["fc_widths"]),
+            "embedding": widths["embedding"],
+            "n_fft": HEARNET_N_FFT,
+            "hop": HEARNET_HOP,
+            "batch_norm": False,
+        }
+    else:
+        spec = {
+            "name": name,
+            "stage_channels": list(PROFILE_STAGES[profile]),
+            "out_channels": PROFILE_CHANNELS[profile][1],
+        }
+    allowed = set(spec) - {"name"}
+    unknown = set(overrides) - allowed
+    if unknown:
+        raise ValueError(
+            f"overrides for {name} must be among {sorted(allowed)}; got "
+            f"{sorted(unknown)}"
+        )
+    spec.update(
+        {
+            k: list(v) if isinstance(v, (tuple, list)) else v
+            for k, v in overrides.items()
+        }
+    )
+    return spec
 
 
 def model_spec(name: str, profile: str = "book", **overrides: Any) -> dict[str, Any]:
@@ -64,6 +121,8 @@ def model_spec(name: str, profile: str = "book", **overrides: Any) -> dict[str, 
     """
     one_of("name", name, MODEL_NAMES)
     check_profile(profile)
+    if name in ("hearnet", "video_stream"):
+        return _distillation_spec(name, profile, overrides)
     # the frame classifier that pretrains the visual backbone (chapter 07)
     if name == "visual":
         gen = GeneratorConfig.for_profile(profile)
@@ -143,6 +202,20 @@ def build_model(spec: Mapping[str, Any]) -> nn.Module:
             f"spec must be a mapping with a 'name' entry (see model_spec); got {spec!r}"
         )
     name = one_of("spec['name']", spec["name"], MODEL_NAMES)
+    if name == "hearnet":
+        return HearNet(
+            spec.get("conv_channels", PAPER_WIDTHS["conv_channels"]),
+            spec.get("fc_widths", PAPER_WIDTHS["fc_widths"]),
+            spec.get("embedding", PAPER_WIDTHS["embedding"]),
+            n_fft=spec.get("n_fft", HEARNET_N_FFT),
+            hop=spec.get("hop", HEARNET_HOP),
+            batch_norm=spec.get("batch_norm", False),
+        )
+    if name == "video_stream":
+        return VideoStream(
+            spec.get("stage_channels", PAPER_STAGES),
+            spec.get("out_channels", PAPER_CHANNELS[1]),
+        )
     if name == "dualcamnet":
         return DualCamNet(
             spec.get("num_classes", 10),
@@ -176,22 +249,31 @@ __all__ = [
     "ALIGN_SHIFT",
     "AUVAE",
     "AcousticDecoder",
+    "CELL_PIXELS",
     "AdversarialGenerator",
     "ConditionEncoder",
     "DualCamNet",
+    "FRAME_SIZE",
     "GeneratorConfig",
+    "HearNet",
     "LAMBDA_ADV",
     "LAMBDA_REC",
     "MCGAN",
     "MCGANGenerator",
+    "MIN_FRAMES",
     "MODEL_NAMES",
     "OUTPUT_STRIDE",
     "PADDINGS",
     "PAPER_CHANNELS",
+    "PAPER_STAGES",
+    "PAPER_WIDTHS",
     "PROFILE_CHANNELS",
+    "PROFILE_STAGES",
+    "PROFILE_WIDTHS",
     "TRUNK_CHANNELS",
     "UVAE",
     "VISUAL_GRID",
+    "VideoStream",
     "VisualBackbone",
     "VisualClassifier",
     "build_model",

@@ -10,6 +10,9 @@ classification head averages that map over time and space and applies a linear l
 (Sanguineti et al. 2020: "a simple average pooling layer followed by a fully connected
 layer").
 
+Chapter 12 distils its window map (:meth:`DualCamNet.acoustic_map`, the ``12 x 16`` map
+averaged over time) into HearNet.
+
 With ``num_classes=1`` and single frames (T = 1, where the temporal kernel sees only its
 centre tap) the same network is the discriminator of AU-VAE and MCGAN
 (:func:`~acousticlib.models.gan.discriminator`).
@@ -140,6 +143,12 @@ class DualCamNet(nn.Module):
             h.transpose(1, 2).reshape(b * t, self.in_channels, *ACOUSTIC_GRID)
         )
         return h.view(b, t, *h.shape[1:])
+
+    def acoustic_map(self, x: torch.Tensor) -> torch.Tensor:
+        """The window's map ``(B, channels[1], 12, 16)``: :meth:`feature_map` averaged
+        over time, before the head (chapter 12's teacher map; the head applied to its
+        spatial mean gives the logits of ``forward``)."""
+        return self.feature_map(x).mean(dim=1)
 
     def embed(self, x: torch.Tensor) -> torch.Tensor:
         """Embedding ``(B, channels[1])``: the feature map averaged over time and
