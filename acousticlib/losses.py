@@ -17,6 +17,9 @@
   to say 1 (the non-saturating form of ``min_G log(1 - D(G(x, z)))``).
 * :func:`adversarial_generator_loss`: Eq. 3, ``lambda_adv * L_cGAN + lambda_rec *
   L_rec``.
+* :func:`distillation_loss`: supervised knowledge distillation (Hinton et al. 2015), the
+  baseline that chapter 12 sets beside the self-supervised transfer of
+  :mod:`acousticlib.triplet`.
 
 All losses are scalars averaged over the batch; images are ``(B, 12, 36, 48)`` in [0,
 1].
@@ -27,7 +30,7 @@ from __future__ import annotations
 import torch
 from torch.nn import functional as F
 
-from ._checks import positive
+from ._checks import in_range, positive
 
 
 def _same_shape(a: torch.Tensor, b: torch.Tensor, names: tuple[str, str]) -> None:
@@ -151,3 +154,40 @@ def adversarial_generator_loss(
         "adv": adv,
         "rec": rec,
     }
+
+
+def distillation_loss(
+    logits: torch.Tensor,
+    labels: torch.Tensor,
+    teacher_logits: torch.Tensor,
+    lambda_teacher: float = 0.5,
+    temperature: float = 1.0,
+) -> dict[str, torch.Tensor]:
+    """Supervised distillation (Hinton et al. 2015; chapter 12's supervised baseline)::
+
+        loss = (1 - lambda_teacher) * CE(labels, softmax(logits))
+               + lambda_teacher * T^2 * CE(softmax(teacher_logits / T),
+                                           softmax(logits / T))
+
+    ``CE(p, q) = -sum_c p_c log q_c``, averaged over the batch. ``logits`` and
+    ``teacher_logits`` ``(B, C)``, ``labels`` ``(B,)`` class indices. The soft term
+    scales by ``T^2`` (Hinton et al.: it keeps the soft gradients' size as ``T``
+    changes) and softens the student too; at ``T = 1``, the authors' setting with
+    ``lambda_teacher = 0.5`` (``REFERENCE.md`` section 4), both have no effect. The
+    teacher's logits are detached. Returns ``{"loss", "ce", "soft"}`` (``"soft"``
+    without the ``T^2``).
+    """
+    _same_shape(logits, teacher_logits, ("logits", "teacher_logits"))
+    if logits.ndim != 2:
+        raise ValueError(f"logits must have shape (B, C); got {tuple(logits.shape)}")
+    if not isinstance(labels, torch.Tensor) or labels.shape != logits.shape[:1]:
+        shape = tuple(labels.shape) if isinstance(labels, torch.Tensor) else labels
+        raise ValueError(
+            f"labels must be a tensor of shape ({logits.shape[0]},); got {shape}"
+        )
+    lam = in_range("lambda_teacher", lambda_teacher, 0.0, 1.0)
+    t = positive("temperature", temperature)
+    ce = F.cross_entropy(logits, labels.long())
+    soft_targets = F.softmax(teacher_logits.detach() / t, dim=1)
+    soft = F.cross_entropy(logits / t, soft_targets)
+    return {"loss": (1.0 - lam) * ce + lam * t * t * soft, "ce": ce, "soft": soft}

@@ -1,4 +1,4 @@
-"""Evaluation metrics, each with its convention stated (chapters 11, 13-15;
+"""Evaluation metrics, each with its convention stated (chapters 11-15;
 ``REFERENCE.md`` section 5).
 
 Generators (chapter 11): :func:`generate` (one pass giving generated, real and
@@ -10,7 +10,10 @@ single-microphone baseline), :func:`knn_accuracy` (latent vectors, k = 15).
 Localization (chapters 11, 15): :func:`binarize`, :func:`iou`, :func:`energy_iou`,
 :func:`success_curve` / :func:`success_auc` (IoU > t over t = 0, 0.1, ..., 1, trapezoid;
 the authors' convention) and the Flickr-SoundNet :func:`consensus_map` / :func:`ciou` /
-:func:`ciou_summary` with both AUC conventions. Retrieval (chapter 14): :func:`cmc`.
+:func:`ciou_summary` with both AUC conventions. Retrieval (chapters 12, 14):
+:func:`cmc`, :func:`cmc_from_distances` (a precomputed ``(Q, G)`` matrix, e.g.
+audio-conditioned video vectors), :func:`select_k` (the kNN's k chosen on validation
+data among :data:`KNN_KS`; ties to the smaller k).
 Aggregation over runs: :func:`mean_std`, :func:`spread_over_runs`; over clips:
 :func:`clip_means`, :func:`paired_difference` (the paired test over test clips).
 
@@ -48,7 +51,7 @@ from .localization import (
     success_auc,
     success_curve,
 )
-from .retrieval import cmc, knn_accuracy
+from .retrieval import KNN_KS, cmc, cmc_from_distances, knn_accuracy, select_k
 from .statistics import (
     clip_means,
     confusion_matrix,
@@ -59,6 +62,7 @@ from .statistics import (
 
 __all__ = [
     "AUC_CONVENTIONS",
+    "KNN_KS",
     "accuracy",
     "auc",
     "binarize",
@@ -67,6 +71,7 @@ __all__ = [
     "clip_means",
     "ciou_summary",
     "cmc",
+    "cmc_from_distances",
     "confusion_matrix",
     "consensus_map",
     "energy_iou",
@@ -85,6 +90,7 @@ __all__ = [
     "peak_in_mask",
     "peak_near_border",
     "predict",
+    "select_k",
     "success_auc",
     "success_curve",
     "tiled_mfcc",

@@ -1,5 +1,5 @@
-"""Retrieval measures (chapter 14; chapter 11's latent kNN): :func:`cmc`,
-:func:`knn_accuracy`."""
+"""Retrieval measures (chapter 14; chapters 11 and 12's kNN): :func:`cmc` and
+:func:`cmc_from_distances`, :func:`knn_accuracy`, :func:`select_k`."""
 
 from __future__ import annotations
 
@@ -10,6 +10,54 @@ import numpy as np
 
 from .._checks import as_array, positive
 
+#: The k that chapter 12 chooses among on validation data (Sanguineti et al. 2020; the
+#: authors' code).
+KNN_KS: tuple[int, ...] = (7, 9, 11, 13, 15)
+
+
+def _knn_data(
+    train_x: Any, train_y: Any, test_x: Any, test_y: Any, names: tuple[str, str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    a = as_array("train_x", train_x, ndim=2, dtype=np.float64)
+    b = as_array(names[0], test_x, ndim=2, dtype=np.float64)
+    ya = as_array("train_y", train_y, shape=(a.shape[0],)).astype(np.int64)
+    yb = as_array(names[1], test_y, shape=(b.shape[0],)).astype(np.int64)
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(
+            f"train_x and {names[0]} must have the same dimension; got {a.shape[1]} "
+            f"and {b.shape[1]}"
+        )
+    return a, ya, b, yb
+
+
+def _knn_accuracies(
+    a: np.ndarray, ya: np.ndarray, b: np.ndarray, yb: np.ndarray, ks: Sequence[int]
+) -> dict[int, float]:
+    """Accuracy of the kNN vote for each k of ``ks`` (checked ints), one distance
+    matrix and one sort for all of them."""
+    d = (b**2).sum(1)[:, None] - 2 * b @ a.T + (a**2).sum(1)[None, :]
+    nearest = np.argsort(d, axis=1, kind="stable")[:, : max(ks)]
+    out = {}
+    for k in ks:
+        hits = 0
+        for i, idx in enumerate(nearest[:, :k]):
+            votes = np.bincount(ya[idx])
+            tied = np.flatnonzero(votes == votes.max())
+            # nearest among tied
+            pred = tied[0] if len(tied) == 1 else next(c for c in ya[idx] if c in tied)
+            hits += int(pred == yb[i])
+        out[k] = hits / b.shape[0]
+    return out
+
+
+def _k(name: str, k: Any, n_train: int) -> int:
+    k = positive(name, k, integer=True)
+    if k > n_train:
+        raise ValueError(
+            f"{name} must be <= the number of training vectors ({n_train}); got {k}"
+        )
+    return k
+
 
 def knn_accuracy(
     train_x: Any, train_y: Any, test_x: Any, test_y: Any, k: int = 15
@@ -18,32 +66,65 @@ def knn_accuracy(
     2022, Table VII).
 
     ``train_x`` ``(N, d)``, ``test_x`` ``(M, d)``, integer labels. A tied vote goes to
-    the tied class whose nearest member is closest.
+    the tied class whose nearest member is closest. Chapter 11 (latent vectors) and
+    chapter 12 (with the k of :func:`select_k`).
     """
-    a = as_array("train_x", train_x, ndim=2, dtype=np.float64)
-    b = as_array("test_x", test_x, ndim=2, dtype=np.float64)
-    ya = as_array("train_y", train_y, shape=(a.shape[0],)).astype(np.int64)
-    yb = as_array("test_y", test_y, shape=(b.shape[0],)).astype(np.int64)
-    k = positive("k", k, integer=True)
-    if k > a.shape[0]:
-        raise ValueError(
-            f"k must be <= the number of training vectors ({a.shape[0]}); got {k}"
-        )
-    if a.shape[1] != b.shape[1]:
-        raise ValueError(
-            f"train_x and test_x must have the same dimension; got {a.shape[1]} and "
-            f"{b.shape[1]}"
-        )
-    d = (b**2).sum(1)[:, None] - 2 * b @ a.T + (a**2).sum(1)[None, :]
-    order = np.argsort(d, axis=1, kind="stable")[:, :k]
-    hits = 0
-    for i, idx in enumerate(order):
-        votes = np.bincount(ya[idx])
-        tied = np.flatnonzero(votes == votes.max())
-        # nearest among tied
-        pred = tied[0] if len(tied) == 1 else next(c for c in ya[idx] if c in tied)
-        hits += int(pred == yb[i])
-    return hits / b.shape[0]
+    a, ya, b, yb = _knn_data(train_x, train_y, test_x, test_y, ("test_x", "test_y"))
+    k = _k("k", k, a.shape[0])
+    return _knn_accuracies(a, ya, b, yb, (k,))[k]
+
+
+def select_k(
+    train_x: Any,
+    train_y: Any,
+    val_x: Any,
+    val_y: Any,
+    ks: Sequence[int] = KNN_KS,
+) -> tuple[int, dict[int, float]]:
+    """The k of a kNN classifier chosen on validation data: ``(best_k, accuracies)``
+    (chapter 12).
+
+    ``accuracies[k]`` is :func:`knn_accuracy` of ``val_x`` ``(V, d)`` against the
+    ``train_x`` ``(N, d)`` vectors for each k of ``ks`` (Sanguineti et al. 2020 choose k
+    in 7, 9, ..., 15 by validation accuracy); ``best_k`` has the highest accuracy, the
+    **smallest** such k on a tie. Then report ``knn_accuracy(train_x, train_y, test_x,
+    test_y, k=best_k)`` on the test set.
+    """
+    a, ya, b, yb = _knn_data(train_x, train_y, val_x, val_y, ("val_x", "val_y"))
+    if isinstance(ks, (str, bytes)) or not isinstance(ks, Sequence) or not ks:
+        raise ValueError(f"ks must be a non-empty sequence of integers; got {ks!r}")
+    checked = sorted({_k("ks", k, a.shape[0]) for k in ks})
+    accuracies = _knn_accuracies(a, ya, b, yb, checked)
+    best = max(checked, key=lambda k: (accuracies[k], -k))
+    return best, accuracies
+
+
+def cmc_from_distances(
+    distances: Any,
+    query_labels: Any,
+    gallery_labels: Any,
+    ranks: Sequence[int] = (1, 2, 5, 10, 30),
+) -> dict[int, float]:
+    """Cumulative match characteristic from a distance matrix ``(Q, G)``: for each rank
+    k, the share of queries with an item of their class among their k nearest gallery
+    items (chapters 12 and 14). Ties: gallery order.
+
+    For distances that no pair of embeddings gives alone, e.g. chapter 12's videos
+    conditioned on each audio query (:func:`acousticlib.triplet.audio_visual_distances`;
+    the query's own clip stays in the gallery, as in the authors' code).
+    """
+    d = as_array("distances", distances, ndim=2, dtype=np.float64)
+    yq = as_array("query_labels", query_labels, shape=(d.shape[0],)).astype(np.int64)
+    yg = as_array("gallery_labels", gallery_labels, shape=(d.shape[1],)).astype(
+        np.int64
+    )
+    match = yg[np.argsort(d, axis=1, kind="stable")] == yq[:, None]
+    # 0-based rank of the first hit
+    first = np.where(match.any(1), match.argmax(1), d.shape[1])
+    return {
+        int(k): float(np.mean(first < positive("ranks", k, integer=True)))
+        for k in ranks
+    }
 
 
 def cmc(
@@ -55,23 +136,14 @@ def cmc(
 ) -> dict[int, float]:
     """Cumulative match characteristic: for each rank k, the share of queries ``(Q, d)``
     with an item of their class among their k nearest (Euclidean) gallery items ``(G,
-    d)``. Ties: gallery order."""
+    d)``. Ties: gallery order. Chapter 14; :func:`cmc_from_distances` takes the
+    distances themselves."""
     q = as_array("query", query, ndim=2, dtype=np.float64)
     g = as_array("gallery", gallery, ndim=2, dtype=np.float64)
-    yq = as_array("query_labels", query_labels, shape=(q.shape[0],)).astype(np.int64)
-    yg = as_array("gallery_labels", gallery_labels, shape=(g.shape[0],)).astype(
-        np.int64
-    )
     if q.shape[1] != g.shape[1]:
         raise ValueError(
             f"query and gallery must have the same dimension; got {q.shape[1]} and "
             f"{g.shape[1]}"
         )
     d = (q**2).sum(1)[:, None] - 2 * q @ g.T + (g**2).sum(1)[None, :]
-    match = yg[np.argsort(d, axis=1, kind="stable")] == yq[:, None]
-    # 0-based rank of the first hit
-    first = np.where(match.any(1), match.argmax(1), g.shape[0])
-    return {
-        int(k): float(np.mean(first < positive("ranks", k, integer=True)))
-        for k in ranks
-    }
+    return cmc_from_distances(d, query_labels, gallery_labels, ranks)

@@ -1,7 +1,7 @@
 """One training loop for every model of the book, with checkpoints and a cache of
 trained models.
 
-Chapters 07-11 train with it (chapter 08 explains it once). :func:`fit` runs epochs over
+Chapters 07-12 train with it (chapter 08 explains it once). :func:`fit` runs epochs over
 a map-style torch ``Dataset`` of dicts (the data contract of chapter 06) and
 
 * shows progress bars (``progress=False`` hides them);
@@ -17,19 +17,24 @@ a map-style torch ``Dataset`` of dicts (the data contract of chapter 06) and
 * runs on any torch ``device``.
 
 How one batch is trained depends on the model (ELBO for the U-VAE, alternating
-discriminator and generator steps for AU-VAE and MCGAN, cross-entropy for classifiers);
-a small *task* object (:class:`VAETask`, :class:`AdversarialTask`,
-:class:`ClassifierTask`) supplies that step and the loop stays one. :func:`train_cached`
-stores trained models in :mod:`acousticlib.cache`, keyed by model spec, training config
-and a dataset key, so later chapters reuse them.
+discriminator and generator steps for AU-VAE and MCGAN, cross-entropy for classifiers,
+triplet losses for chapter 12's audio-visual streams); a small *task* object
+(:class:`VAETask`, :class:`AdversarialTask`, :class:`ClassifierTask`,
+:class:`TripletTask`, ...) supplies that step and the loop stays one; :func:`fit` tells
+the task when each epoch starts (:meth:`Task.start_epoch`, chapter 12's curriculum).
+:func:`train_cached` stores trained models in :mod:`acousticlib.cache`, keyed by model
+spec, training config and a dataset key, so later chapters reuse them.
 
 The package, one module per part of the loop (imports run one way, ``config`` ->
-``tasks`` -> ``loop`` -> ``cache``):
+``tasks`` -> ``distillation`` -> ``loop`` -> ``cache``; ``loop`` needs only ``tasks``):
 
 * :mod:`~acousticlib.training.config` -- :class:`TrainConfig`, :data:`LR_SCHEDULES`,
   :class:`DictDataset`;
 * :mod:`~acousticlib.training.tasks` -- :class:`Task`, :class:`VAETask`,
   :class:`AdversarialTask`, :class:`ClassifierTask`, :func:`task_for`;
+* :mod:`~acousticlib.training.distillation` -- chapter 12's :class:`TripletTask`,
+  :class:`TransferTask`, :class:`DistillationTask` (passed to :func:`fit` as
+  ``task=``);
 * :mod:`~acousticlib.training.loop` -- :func:`fit`, :class:`FitResult`,
   :func:`evaluate`, :data:`HIGHER_IS_BETTER`;
 * :mod:`~acousticlib.training.cache` -- :func:`train_cached`, :class:`TrainedModel`,
@@ -52,6 +57,7 @@ from .cache import (
     train_cached,
 )
 from .config import LR_SCHEDULES, DictDataset, TrainConfig
+from .distillation import DistillationTask, TransferTask, TripletTask
 from .loop import HIGHER_IS_BETTER as HIGHER_IS_BETTER
 from .loop import FitResult, evaluate, fit
 from .tasks import AdversarialTask, ClassifierTask, Task, VAETask, task_for
@@ -60,6 +66,7 @@ __all__ = [
     "AdversarialTask",
     "ClassifierTask",
     "DictDataset",
+    "DistillationTask",
     "FitResult",
     "LR_SCHEDULES",
     "MODEL_CODE_VERSION",
@@ -67,6 +74,8 @@ __all__ = [
     "Task",
     "TrainConfig",
     "TrainedModel",
+    "TransferTask",
+    "TripletTask",
     "VAETask",
     "evaluate",
     "fit",

@@ -26,7 +26,7 @@ from .config import TrainConfig
 from .tasks import Task, task_for
 
 #: Validation metrics where higher is better (the best checkpoint maximises them).
-HIGHER_IS_BETTER = ("accuracy",)
+HIGHER_IS_BETTER = ("accuracy", "triplet_accuracy")
 
 
 def _derived_seed(seed: int, *salt: int | str) -> int:
@@ -112,9 +112,10 @@ def fit(
     without ``val_data`` the training metrics choose the best epoch. ``checkpoint``: a
     file path; an existing checkpoint written with the same config is resumed.
     ``callback(epoch, record)`` runs after each epoch's checkpoint is written (1-based
-    epoch). ``task`` overrides :func:`task_for`. Returns a :class:`FitResult`. Torch's
-    global generator is reseeded per epoch inside the loop and restored afterwards, so
-    the caller's random stream is unaffected.
+    epoch). ``task`` overrides :func:`task_for`; its ``start_epoch(epoch)``, when it has
+    one, runs before each epoch's batches (0-based epoch, resumed runs included).
+    Returns a :class:`FitResult`. Torch's global generator is reseeded per epoch inside
+    the loop and restored afterwards, so the caller's random stream is unaffected.
     """
     config = config or TrainConfig()
     if not isinstance(config, TrainConfig):
@@ -127,6 +128,8 @@ def fit(
         raise ValueError("task.model must be the model being trained")
     model.to(device)
     opts = task.optimizers(config)
+    # Task's epoch hook; a duck-typed task without one works as before
+    epoch_hook = getattr(task, "start_epoch", None)
     mode = "max" if config.monitor in HIGHER_IS_BETTER else "min"
     result = FitResult(monitor=config.monitor)
     best_state: dict[str, torch.Tensor] | None = None
@@ -166,6 +169,8 @@ def fit(
                     for opt in opts.values():
                         for group in opt.param_groups:
                             group["lr"] = config.lr_at(epoch)
+                if epoch_hook is not None:
+                    epoch_hook(epoch)
                 shuffle = torch.Generator().manual_seed(
                     _derived_seed(config.seed, "shuffle", epoch)
                 )

@@ -41,6 +41,11 @@ class Task:
             )
         }
 
+    def start_epoch(self, epoch: int) -> None:
+        """Called by :func:`~acousticlib.training.fit` before each epoch's batches, with
+        the 0-based ``epoch`` (also on resuming); a no-op unless a task schedules
+        something by epoch (chapter 12's triplet curriculum)."""
+
     def train_step(
         self,
         batch: Mapping[str, torch.Tensor],
