@@ -356,3 +356,55 @@ def test_wrong_types_are_refused():
         TransferTask(model, model.video, alpha=0.5)
     with pytest.raises(TypeError, match="audio must be a torch tensor"):
         audio_conditioned_video([[1.0, 2.0]], V)
+
+
+def test_chapter_12_networks_train_together_through_fit():
+    """The book's streams at smoke widths in one pipeline: the teacher (DualCamNet's
+    map + the video stream) trained by the triplet task, then HearNet + a new video
+    stream trained with the transfer term towards the frozen teacher map."""
+    from acousticlib.features import linear_spectrogram
+    from acousticlib.models import AcousticMapNet, build_model, model_spec
+    from acousticlib.training import TrainConfig, TransferTask, fit
+
+    torch.manual_seed(0)
+    n = 6
+    audio = torch.randn(n, 12288) * 0.1
+    data = DictDataset(
+        audio=torch.as_tensor(linear_spectrogram(audio.numpy(), 12288)),
+        frame=torch.rand(n, 3, 144, 192),
+        acoustic=torch.rand(n, 12, 12, 36, 48),
+        clip=torch.arange(n),
+    )
+    teacher_net = build_model(model_spec("dualcamnet", "smoke"))
+    teacher = AudioVisualPair(
+        AcousticMapNet(teacher_net), build_model(model_spec("video_stream", "smoke"))
+    )
+    config = TrainConfig(epochs=1, batch_size=3, lr=1e-3, seed=0)
+    before = [p.detach().clone() for p in teacher_net.parameters()]
+    fit(
+        teacher,
+        data,
+        config=config,
+        progress=False,
+        task=TripletTask(teacher, audio_key="acoustic"),
+    )
+    assert any(
+        not torch.equal(a, b)
+        for a, b in zip(before, teacher_net.parameters(), strict=True)
+    ), "the teacher's DualCamNet was not trained through its map"
+    student = AudioVisualPair(
+        build_model(model_spec("hearnet", "smoke")),
+        build_model(model_spec("video_stream", "smoke")),
+    )
+    frozen = [p.detach().clone() for p in teacher_net.parameters()]
+    result = fit(
+        student,
+        data,
+        config=config,
+        progress=False,
+        task=TransferTask(student, teacher=AcousticMapNet(teacher_net), alpha=0.5),
+    )
+    assert all(
+        torch.equal(a, b) for a, b in zip(frozen, teacher_net.parameters(), strict=True)
+    )
+    assert torch.isfinite(torch.tensor(result.history[-1]["train"]["loss"]))

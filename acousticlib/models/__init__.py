@@ -23,7 +23,7 @@ from torch import nn
 from .._checks import one_of
 from ..features import HEARNET_HOP, HEARNET_N_FFT
 from ..runtime import check_profile
-from .dualcamnet import PAPER_CHANNELS, PROFILE_CHANNELS, DualCamNet
+from .dualcamnet import PAPER_CHANNELS, PROFILE_CHANNELS, AcousticMapNet, DualCamNet
 from .gan import (
     AUVAE,
     LAMBDA_ADV,
@@ -252,6 +252,7 @@ __all__ = [
     "CELL_PIXELS",
     "AdversarialGenerator",
     "ConditionEncoder",
+    "AcousticMapNet",
     "DualCamNet",
     "FRAME_SIZE",
     "GeneratorConfig",

@@ -158,3 +158,24 @@ class DualCamNet(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Logits ``(B, num_classes)``."""
         return self.head(self.embed(x))
+
+
+class AcousticMapNet(nn.Module):
+    """A :class:`DualCamNet` seen through :meth:`DualCamNet.acoustic_map`: windows
+    ``(B, T, 12, 36, 48)`` -> maps ``(B, C, 12, 16)`` (chapter 12).
+
+    The acoustic-image stream of the self-supervised teacher and the transfer term's
+    frozen teacher read maps, not logits; this wrapper shares the network's parameters
+    (training it trains ``net``), so the same DualCamNet can later be evaluated by its
+    head.
+    """
+
+    def __init__(self, net: DualCamNet) -> None:
+        super().__init__()
+        if not isinstance(net, DualCamNet):
+            raise TypeError(f"net must be a DualCamNet; got {type(net).__name__}")
+        self.net = net
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Maps ``(B, C, 12, 16)`` of windows ``(B, T, 12, 36, 48)``."""
+        return self.net.acoustic_map(x)
