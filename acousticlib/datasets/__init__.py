@@ -62,7 +62,9 @@ conditions by their index in :data:`acousticlib.scenes.CONDITIONS`.
 The package: :mod:`~acousticlib.datasets.config` (sizes, :class:`DatasetConfig`,
 profiles, the recording plan), :mod:`~acousticlib.datasets.propagation` (one recording's
 simulation), :mod:`~acousticlib.datasets.build` (the parallel, resumable build),
-:mod:`~acousticlib.datasets.store` (:class:`SimulatedDataset` and the ``.npy`` I/O),
+:mod:`~acousticlib.datasets.shards` (the build in shards on several machines and their
+merge), :mod:`~acousticlib.datasets.store` (:class:`SimulatedDataset` and the ``.npy``
+I/O),
 :mod:`~acousticlib.datasets.evaluation` (alignment),
 :mod:`~acousticlib.datasets.views` (the torch views) and
 :mod:`~acousticlib.datasets.crops` (chapter 07's object crops, imported on use);
@@ -105,6 +107,14 @@ from .propagation import (
     snr_at_microphone,
     source_at_microphone,
 )
+from .shards import (
+    PARTITION,
+    build_shard,
+    merge_shards,
+    parse_shard,
+    shard_folder,
+    shard_plan,
+)
 from .store import SimulatedDataset, content_sha256, read_rows, write_npy_stream
 
 __all__ = [
@@ -123,6 +133,12 @@ __all__ = [
     "source_at_microphone",
     "simulate_recording",
     "camera_dataset",
+    "PARTITION",
+    "build_shard",
+    "merge_shards",
+    "parse_shard",
+    "shard_folder",
+    "shard_plan",
     "SimulatedDataset",
     "content_sha256",
     "FrameDataset",  # noqa: F822 (made on first use by the module's __getattr__)

@@ -1,6 +1,7 @@
 """Building a dataset entry (chapter 06): the recordings simulated in worker
-processes into staging shards, assembled into one cache entry, byte-identical however
-it is built."""
+processes into staging files (one ``.npz`` per recording), assembled into one cache
+entry, byte-identical however it is built (in one piece, resumed, or in shards merged
+by :mod:`~acousticlib.datasets.shards`)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import os
 import shutil
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from .config import (
     plan_recordings,
 )
 from .propagation import simulate_recording
-from .store import SimulatedDataset, _build_record, write_npy_stream
+from .store import SimulatedDataset, _build_record, _shard_record, write_npy_stream
 
 
 def _limit_threads() -> None:
@@ -60,15 +61,16 @@ def _save_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
     cache.write_atomic(path, write)
 
 
-def _shard(staging: Path, index: int) -> Path:
+def _staged(staging: Path, index: int) -> Path:
+    """The staging file of recording ``index`` in the folder ``staging``."""
     return staging / f"rec-{index:06d}.npz"
 
 
 def _work(job: tuple[dict[str, Any], dict[str, Any], str]) -> int:
-    """Worker body: simulate one recording into its staging shard; return its index."""
+    """Worker body: simulate one recording into its staging file; return its index."""
     spec, cfg, staging = job
     config = DatasetConfig(**cfg)
-    _save_npz(_shard(Path(staging), spec["index"]), simulate_recording(spec, config))
+    _save_npz(_staged(Path(staging), spec["index"]), simulate_recording(spec, config))
     return spec["index"]
 
 
@@ -88,9 +90,13 @@ def _config_dict(config: DatasetConfig) -> dict[str, Any]:
 
 
 def _assemble(
-    folder: Path, staging: Path, config: DatasetConfig, plan: list[dict[str, Any]]
+    folder: Path,
+    staged: Mapping[int, Path],
+    config: DatasetConfig,
+    plan: list[dict[str, Any]],
 ) -> None:
-    """Stream the staged recordings, in order, into the entry's ``.npy`` files."""
+    """Stream the staged recordings (``staged``: recording index -> its ``.npz``
+    staging file), in the plan's order, into the entry's ``.npy`` files."""
     T = FPS * config.recording_seconds
     F = len(plan) * T
     S = config.max_sources
@@ -115,7 +121,7 @@ def _assemble(
     )
     try:
         for spec in plan:
-            with np.load(_shard(staging, spec["index"])) as z:
+            with np.load(staged[spec["index"]]) as z:
                 for k, f in files.items():
                     a = np.ascontiguousarray(
                         z[k], dtype=shapes[k][1] if k in shapes else np.float32
@@ -165,11 +171,11 @@ def _run(
     callback: Callable[[int], None] | None,
     stall_timeout: float | None = None,
 ) -> None:
-    """Simulate the recordings whose staging shard is missing, in ``workers``
-    processes."""
+    """Simulate the recordings of ``plan`` whose staging file is missing, in
+    ``workers`` processes."""
     from tqdm.auto import tqdm
 
-    todo = [s for s in plan if not _readable(_shard(staging, s["index"]))]
+    todo = [s for s in plan if not _readable(_staged(staging, s["index"]))]
     jobs = [(s, _config_dict(config), str(staging)) for s in todo]
     bar = tqdm(
         total=len(plan),
@@ -399,7 +405,12 @@ def camera_dataset(
         t0 = time.perf_counter()
         staging.mkdir(parents=True, exist_ok=True)
         _run(plan, config, staging, workers, progress, callback, stall_timeout)
-        _assemble(folder, staging, config, plan)
+        _assemble(
+            folder,
+            {s["index"]: _staged(staging, s["index"]) for s in plan},
+            config,
+            plan,
+        )
         timing["seconds"] = time.perf_counter() - t0
 
     try:
@@ -421,4 +432,6 @@ def camera_dataset(
         _build_record(folder).write_text(
             json.dumps({"seconds": timing["seconds"], "workers": workers})
         )
+        # built in one piece: no shards made this entry
+        _shard_record(folder).unlink(missing_ok=True)
     return SimulatedDataset(folder, built_now="seconds" in timing)

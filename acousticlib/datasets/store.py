@@ -54,7 +54,13 @@ def content_sha256(folder: str | os.PathLike[str]) -> str:
 
 
 def _build_record(folder: Path) -> Path:
+    """The sidecar file of a one-piece build's wall time, beside the entry."""
     return folder.parent / f"{folder.name}.build.json"
+
+
+def _shard_record(folder: Path) -> Path:
+    """The sidecar file of the shards merged into the entry, beside it."""
+    return folder.parent / f"{folder.name}.shards.json"
 
 
 class SimulatedDataset:
@@ -64,7 +70,11 @@ class SimulatedDataset:
     int64 columns: label, clip, location, recording, frame, split, background,
     condition, style), ``recordings`` (the plan), ``sha256`` (:func:`content_sha256`),
     ``build_seconds`` (wall time of the build that made the entry, from a sidecar file
-    beside it; None if unknown), ``built_now`` (whether this call built it).
+    beside it; None if unknown), ``shards`` (for an entry merged from shards by
+    :func:`~acousticlib.datasets.merge_shards`, the list of the shards' ``index``,
+    ``count``, ``host``, ``folder``, ``recordings``, ``seconds``, ``workers``,
+    ``created``, from a sidecar file; None otherwise), ``built_now`` (whether this call
+    built it).
     ``array(name)`` opens one array memory-mapped; ``frames_of(split)`` gives frame
     indices.
     """
@@ -96,6 +106,12 @@ class SimulatedDataset:
             )
         except (OSError, ValueError, KeyError, TypeError):
             self.build_seconds = None
+        try:
+            self.shards: list[dict[str, Any]] | None = list(
+                json.loads(_shard_record(self.folder).read_text())["shards"]
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            self.shards = None
         self._arrays: dict[str, np.ndarray] = {}
 
     def __len__(self) -> int:
