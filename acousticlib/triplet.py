@@ -26,7 +26,9 @@ outputs have the shapes below):
   :func:`transfer_loss`: Eq. 2, ``alpha * L_transfer + (1 - alpha) * L_video``, with a
   frozen teacher's acoustic-image embedding as the second partner (Section 4.4).
 * :class:`AudioVisualPair`: a container holding the ``audio`` and ``video`` networks
-  that :class:`acousticlib.training.TripletTask` trains together.
+  that :class:`acousticlib.training.TripletTask` trains together (defined in
+  :mod:`acousticlib.models.composite`, whose registry builds it from a spec;
+  re-exported here).
 
 Conventions (``REFERENCE.md`` section 4, read in the authors' TensorFlow code):
 distances are **squared** Euclidean between L2-normalised vectors (so they lie in [0,
@@ -40,10 +42,12 @@ from __future__ import annotations
 from typing import Any
 
 import torch
-from torch import nn
 from torch.nn import functional as F
 
 from ._checks import in_range, one_of, positive
+
+# the container lives with the models (their registry builds it); re-exported here
+from .models.composite import AudioVisualPair as AudioVisualPair
 
 #: Triplet mining modes of :func:`batch_triplet_loss`.
 MINING: tuple[str, ...] = ("all", "hardest")
@@ -413,29 +417,3 @@ def transfer_loss(
         "transfer": transfer,
         "video": video,
     }
-
-
-class AudioVisualPair(nn.Module):
-    """The two streams trained together by the triplet loss (chapter 12).
-
-    ``audio``: a network giving ``(B, D)`` vectors (HearNet) or ``(B, D, H, W)`` maps
-    (DualCamNet); ``video``: a network giving ``(B, D, H, W)`` maps (ResNet-18 cut to a
-    12 x 16 x 128 map). ``forward(audio_input, video_input)`` returns both outputs;
-    :class:`acousticlib.training.TripletTask` calls the two submodules itself.
-    """
-
-    def __init__(self, audio: nn.Module, video: nn.Module) -> None:
-        super().__init__()
-        for name, net in (("audio", audio), ("video", video)):
-            if not isinstance(net, nn.Module):
-                raise TypeError(
-                    f"{name} must be a torch.nn.Module; got {type(net).__name__}"
-                )
-        self.audio = audio
-        self.video = video
-
-    def forward(
-        self, audio_input: torch.Tensor, video_input: torch.Tensor
-    ) -> tuple[torch.Tensor, torch.Tensor]:
-        """``(audio embedding, video map)`` of one batch."""
-        return self.audio(audio_input), self.video(video_input)

@@ -1,7 +1,7 @@
-"""The book's shared experiments: data, pretrained visual trunk, trained generators and
-classifiers.
+"""The book's shared experiments: data, pretrained visual trunk, trained generators,
+classifiers and chapter 12's distilled audio networks.
 
-Chapters 07-11 (and the later parts) call these functions instead of wiring datasets,
+Chapters 07-12 (and the later parts) call these functions instead of wiring datasets,
 models and training loops themselves, so that every chapter trains a model only when the
 cache lacks it and reuses it otherwise: chapter 07 pretrains the visual backbone and
 stores its trunk features, chapter 08 trains the U-VAEs, chapters 09 and 10 the AU-VAE
@@ -30,11 +30,15 @@ and ``seed``:
   generated acoustic images): GAN-test's judge (real windows; trained once by
   ``tools/train_judge.py`` and shipped with the package) and GAN-train's classifiers
   (chapter 11);
+* :func:`distillation_data`, :func:`train_teacher`, :func:`train_student`,
+  :func:`train_supervised`, :func:`train_supervised_distillation` -- chapter 12's clips
+  and its cached self-supervised and supervised models; :func:`embeddings`,
+  :func:`knn_scores`, :func:`cmc_audio_to_video` -- their measures;
 * :func:`dataset_variant` -- run any of the above on a variant of the profile's dataset
   (e.g. the look-alike distractors of ``tools/distractor_study.py``).
 
 The package, one module per part of the book (imports run one way, ``camera`` ->
-``generators`` -> ``classifiers``):
+``generators`` -> ``classifiers`` -> ``distillation``):
 
 * :mod:`~acousticlib.experiments.camera` -- the profiles' sizes (:class:`Settings`),
   the camera dataset (chapter 06: :func:`camera_data`, :func:`dataset_variant`) and the
@@ -46,7 +50,12 @@ The package, one module per part of the book (imports run one way, ``camera`` ->
   the appendix: :func:`generator_test_scores`);
 * :mod:`~acousticlib.experiments.classifiers` -- the classifiers of chapter 11
   (:func:`classifier_windows`, :class:`JudgeWindows`, :func:`judge_config`,
-  :func:`judge_weights`, :func:`train_classifier`).
+  :func:`judge_weights`, :func:`train_classifier`);
+* :mod:`~acousticlib.experiments.distillation` -- chapter 12 (:func:`distillation_data`,
+  :data:`DISTILLATION_TRAINING`, :func:`train_teacher`, :func:`train_student`,
+  :func:`train_supervised`, :func:`train_supervised_distillation`,
+  :func:`distillation_weights`, :func:`embeddings`, :func:`knn_scores`,
+  :func:`cmc_audio_to_video`).
 
 Every name is importable from here as before. A test that replaces a function the
 experiments call (``camera_data``, ``train_cached``, ...) patches it in the module that
@@ -83,6 +92,20 @@ from .classifiers import (
     judge_weights,
     train_classifier,
 )
+from .distillation import (
+    DISTILLATION_TRAINING,
+    STREAMS,
+    cmc_audio_to_video,
+    distillation_data,
+    distillation_data_key,
+    distillation_weights,
+    embeddings,
+    knn_scores,
+    train_student,
+    train_supervised,
+    train_supervised_distillation,
+    train_teacher,
+)
 from .generators import (
     CONDITIONS,
     MirroredFrames,
@@ -98,6 +121,8 @@ __all__ = [
     "BACKGROUND_LABEL",
     "CLASSIFIER_SOURCES",
     "CONDITIONS",
+    "DISTILLATION_TRAINING",
+    "STREAMS",
     "JudgeWindows",
     "MirroredFrames",
     "classifier_data_key",
@@ -111,6 +136,12 @@ __all__ = [
     "camera_data",
     "dataset_variant",
     "classifier_windows",
+    "cmc_audio_to_video",
+    "distillation_data",
+    "distillation_data_key",
+    "distillation_weights",
+    "embeddings",
+    "knn_scores",
     "generator_data",
     "generator_test_scores",
     "clip_frames",
@@ -126,5 +157,9 @@ __all__ = [
     "settings",
     "train_classifier",
     "train_generator",
+    "train_student",
+    "train_supervised",
+    "train_supervised_distillation",
+    "train_teacher",
     "trunk_features",
 ]

@@ -50,6 +50,8 @@ def classifier_windows(
     :func:`train_generator`.
     """
     one_of("source", source, CLASSIFIER_SOURCES)
+    if source == "real":
+        return _real_windows(split, profile, seed)
     data = generator_data(
         profile,
         seed,
@@ -57,19 +59,10 @@ def classifier_windows(
         windows=True,
         background=False,
         with_visual=False,
-        with_acoustic=source == "real",
+        with_acoustic=False,
     )
     labels = data.tensors["label"]
-    if source == "real":
-        # this call's own copy (float16): normalised in place, in chunks
-        out = data.tensors["acoustic"]
-        # no float32 copy of the whole split, no second float16 one
-        for a in range(0, len(out), 64):
-            x = out[a : a + 64]
-            x.copy_(
-                minmax_per_sample(x.reshape(-1, *x.shape[2:]).float()).reshape(x.shape)
-            )
-    elif source == "tiled":
+    if source == "tiled":
         mono = data.tensors["mfcc_mono"]
         out = torch.empty(
             (*mono.shape[:-1], mono.shape[-1], *GRID_SHAPE), dtype=torch.float16
@@ -109,6 +102,38 @@ def classifier_windows(
             )["generated"]
     # half the memory; DualCamNet computes in float32
     return out.to(torch.float16), labels
+
+
+def _minmax_frames_(x: torch.Tensor, chunk: int = 256) -> torch.Tensor:
+    """Min-max normalise each acoustic image ``(12, 36, 48)`` of ``x`` ``(..., 12, 36,
+    48)`` float16 to [0, 1], in place, ``chunk`` images at a time (no float32 copy of
+    the whole set); returns ``x``."""
+    frames = x.view(-1, *x.shape[-3:])
+    for a in range(0, len(frames), chunk):
+        f = frames[a : a + chunk]
+        f.copy_(minmax_per_sample(f.float()))
+    return x
+
+
+def _real_windows(
+    split: str, profile: str = "book", seed: int = 0, *, part: slice | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The real 1-s windows of :func:`classifier_windows` (``source="real"``): ``(N,
+    12, 12, 36, 48)`` float16, each acoustic image min-max normalised to [0, 1], and
+    labels ``(N,)``, of the sound clips of ``split`` (``part``: a slice of them, as in
+    :func:`generator_data`). Chapters 11 and 12."""
+    data = generator_data(
+        profile,
+        seed,
+        split,
+        windows=True,
+        background=False,
+        with_visual=False,
+        with_acoustic=True,
+        part=part,
+    )
+    # this call's own copy (float16): normalised in place, in chunks
+    return _minmax_frames_(data.tensors["acoustic"]), data.tensors["label"]
 
 
 #: How GAN-test's judge (DualCamNet on real windows; chapter 11) is trained, per
@@ -184,8 +209,7 @@ class JudgeWindows(torch.utils.data.Dataset):
         self.fps, frames = int(ds.meta["fps"]), int(counts[0])
         x = torch.from_numpy(ds.read("acoustic", rows).astype(np.float16, copy=False))
         # normalised in place, in chunks: no float32 copy of the split
-        for a in range(0, len(x), 256):
-            x[a : a + 256] = minmax_per_sample(x[a : a + 256].float())
+        x = _minmax_frames_(x)
         self.frames = x.reshape(len(counts), frames, *x.shape[1:])
         self.labels = torch.from_numpy(
             ds.index["label"][rows[::frames]].astype(np.int64)

@@ -53,6 +53,20 @@ CONDITIONS: tuple[str, ...] = ("audio+video", "video only", "audio only")
 
 
 # ----------------------------------------------------------------------- generator data
+def _clip_starts(
+    ds: datasets.SimulatedDataset,
+    split: str,
+    *,
+    background: bool,
+    part: slice | None = None,
+) -> np.ndarray:
+    """Rows ``(N,)`` of the first frames of the clips of ``split`` in dataset order
+    (``part`` of them); a clip's frames are the ``fps`` rows from there, in time
+    order. The 1-s windows of :func:`generator_data` and chapter 12's clips."""
+    rows = ds.frames_of(split, include_background=background)
+    return rows[ds.index["frame"][rows] == 0][part or slice(None)]
+
+
 def generator_data(
     profile: str = "book",
     seed: int = 0,
@@ -104,12 +118,12 @@ def generator_data(
     ds = camera_data(profile, seed, progress=False)
     # real/tiled windows need no trunk
     feats = trunk_features(profile, seed, progress=False) if with_visual else None
-    rows = ds.frames_of(split, include_background=background)
     if windows:
-        rows = rows[ds.index["frame"][rows] == 0]
         fps = int(ds.meta["fps"])
-        rows = (rows[part or slice(None), None] + np.arange(fps)[None, :]).reshape(-1)
+        starts = _clip_starts(ds, split, background=background, part=part)
+        rows = (starts[:, None] + np.arange(fps)[None, :]).reshape(-1)
     else:
+        rows = ds.frames_of(split, include_background=background)
         if frame_step > 1:
             rows = rows[ds.index["frame"][rows] % frame_step == 0]
         rows = rows[part or slice(None)]

@@ -10,7 +10,11 @@ profile::
     model = build_model(spec)                         # random weights, seeded by torch
 
 Names follow the papers: ``UVAE``, ``AUVAE``, ``MCGAN``, ``DualCamNet``, ``HearNet``;
-``VideoStream`` is their ResNet-18 stream.
+``VideoStream`` is their ResNet-18 stream. Chapter 12's composites are specs of specs:
+``model_spec("av_pair", profile, audio="hearnet")`` (an :class:`AudioVisualPair`, with
+DualCamNet seen through :class:`AcousticMapNet` when it is the audio stream) and
+``model_spec("stream_classifier", profile, stream="hearnet")`` (a
+:class:`StreamClassifier`).
 """
 
 from __future__ import annotations
@@ -20,9 +24,10 @@ from typing import Any
 
 from torch import nn
 
-from .._checks import one_of
+from .._checks import one_of, positive
 from ..features import HEARNET_HOP, HEARNET_N_FFT
 from ..runtime import check_profile
+from .composite import AudioVisualPair, StreamClassifier
 from .dualcamnet import PAPER_CHANNELS, PROFILE_CHANNELS, AcousticMapNet, DualCamNet
 from .gan import (
     AUVAE,
@@ -71,7 +76,14 @@ MODEL_NAMES: tuple[str, ...] = (
     "visual",
     "hearnet",
     "video_stream",
+    "av_pair",
+    "stream_classifier",
 )
+
+#: The audio streams of an ``"av_pair"`` and the streams a ``"stream_classifier"``
+#: wraps (chapter 12).
+PAIR_AUDIO: tuple[str, ...] = ("hearnet", "dualcamnet")
+CLASSIFIED_STREAMS: tuple[str, ...] = ("hearnet", "video_stream")
 
 
 def _distillation_spec(
@@ -112,15 +124,79 @@ def _distillation_spec(
     return spec
 
 
+def _stream_spec(
+    role: str, stream: Any, choices: tuple[str, ...], profile: str
+) -> dict[str, Any]:
+    """The spec of a composite's stream: a name of ``choices`` (the profile's spec) or a
+    spec of one of them (e.g. with overrides)."""
+    if isinstance(stream, Mapping):
+        one_of(f"{role}['name']", stream.get("name"), choices)
+        return dict(stream)
+    return model_spec(one_of(role, stream, choices), profile)
+
+
+def _channels(spec: Mapping[str, Any]) -> int:
+    """Channels ``D`` of a stream's vector or map, from its spec."""
+    if spec["name"] == "hearnet":
+        return int(spec.get("embedding", PAPER_WIDTHS["embedding"]))
+    if spec["name"] == "dualcamnet":
+        return int(spec.get("channels", PAPER_CHANNELS)[1])
+    return int(spec.get("out_channels", PAPER_CHANNELS[1]))
+
+
+def _composite_spec(
+    name: str, profile: str, overrides: dict[str, Any]
+) -> dict[str, Any]:
+    """Specs of chapter 12's composites (see :func:`model_spec`)."""
+    allowed = {"audio", "video"} if name == "av_pair" else {"stream", "num_classes"}
+    unknown = set(overrides) - allowed
+    if unknown:
+        raise ValueError(
+            f"overrides for {name} must be among {sorted(allowed)}; got "
+            f"{sorted(unknown)}"
+        )
+    if name == "stream_classifier":
+        return {
+            "name": name,
+            "stream": _stream_spec(
+                "stream",
+                overrides.get("stream", "hearnet"),
+                CLASSIFIED_STREAMS,
+                profile,
+            ),
+            "num_classes": positive(
+                "num_classes", overrides.get("num_classes", 10), integer=True
+            ),
+        }
+    audio = _stream_spec(
+        "audio", overrides.get("audio", "hearnet"), PAIR_AUDIO, profile
+    )
+    video = _stream_spec(
+        "video", overrides.get("video", "video_stream"), ("video_stream",), profile
+    )
+    if _channels(audio) != _channels(video):
+        raise ValueError(
+            f"audio and video must have the same channels D (the similarity map "
+            f"multiplies them); got {_channels(audio)} and {_channels(video)}"
+        )
+    return {"name": name, "audio": audio, "video": video}
+
+
 def model_spec(name: str, profile: str = "book", **overrides: Any) -> dict[str, Any]:
     """The JSON-ready spec of model ``name`` at the widths of ``profile``.
 
     Generator overrides (``skips``, ``latent``, ``beta``, ``arch`` ...) go to
     :class:`GeneratorConfig`; ``disc_channels``/``channels``, ``num_classes``,
-    ``lambda_adv`` and ``lambda_rec`` are recognised too.
+    ``lambda_adv`` and ``lambda_rec`` are recognised too. Chapter 12's composites take
+    their streams as names of the profile's specs or as specs: ``"av_pair"``:
+    ``audio`` (``"hearnet"``, the default, or ``"dualcamnet"``) and ``video``
+    (``"video_stream"``), whose channels must agree; ``"stream_classifier"``:
+    ``stream`` (``"hearnet"`` or ``"video_stream"``) and ``num_classes`` (10).
     """
     one_of("name", name, MODEL_NAMES)
     check_profile(profile)
+    if name in ("av_pair", "stream_classifier"):
+        return _composite_spec(name, profile, overrides)
     if name in ("hearnet", "video_stream"):
         return _distillation_spec(name, profile, overrides)
     # the frame classifier that pretrains the visual backbone (chapter 07)
@@ -202,6 +278,16 @@ def build_model(spec: Mapping[str, Any]) -> nn.Module:
             f"spec must be a mapping with a 'name' entry (see model_spec); got {spec!r}"
         )
     name = one_of("spec['name']", spec["name"], MODEL_NAMES)
+    if name == "av_pair":
+        audio = build_model(spec["audio"])
+        if isinstance(audio, DualCamNet):
+            audio = AcousticMapNet(audio)
+        return AudioVisualPair(audio, build_model(spec["video"]))
+    if name == "stream_classifier":
+        stream = build_model(spec["stream"])
+        return StreamClassifier(
+            stream, _channels(spec["stream"]), spec.get("num_classes", 10)
+        )
     if name == "hearnet":
         return HearNet(
             spec.get("conv_channels", PAPER_WIDTHS["conv_channels"]),
@@ -253,6 +339,8 @@ __all__ = [
     "AdversarialGenerator",
     "ConditionEncoder",
     "AcousticMapNet",
+    "AudioVisualPair",
+    "CLASSIFIED_STREAMS",
     "DualCamNet",
     "FRAME_SIZE",
     "GeneratorConfig",
@@ -265,6 +353,7 @@ __all__ = [
     "MODEL_NAMES",
     "OUTPUT_STRIDE",
     "PADDINGS",
+    "PAIR_AUDIO",
     "PAPER_CHANNELS",
     "PAPER_STAGES",
     "PAPER_WIDTHS",
@@ -274,6 +363,7 @@ __all__ = [
     "TRUNK_CHANNELS",
     "UVAE",
     "VISUAL_GRID",
+    "StreamClassifier",
     "VideoStream",
     "VisualBackbone",
     "VisualClassifier",

@@ -1,9 +1,11 @@
-"""Trained models in the cache (chapters 07-11): :func:`train_cached` and its keys.
+"""Trained models in the cache (chapters 07-12): :func:`train_cached` and its keys.
 
 :func:`train_cached` trains the model of a spec once and stores it in
 :mod:`acousticlib.cache`, keyed by :func:`model_cache_key` (the spec, the
-:class:`~acousticlib.training.TrainConfig`, a string naming the training data and
-:data:`MODEL_CODE_VERSION`; ``tests/test_cache_keys.py`` pins these keys), or fills the
+:class:`~acousticlib.training.TrainConfig`, a string naming the training data,
+chapter 12's description of a task that :func:`~acousticlib.training.task_for` does not
+pick, and :data:`MODEL_CODE_VERSION`; ``tests/test_cache_keys.py`` pins these keys), or
+fills the
 entry from weights shipped with the package (:data:`SHIPPED_WEIGHTS`, :func:`shipped`;
 chapter 11's judge). A test that moves the shipped weights patches
 ``training.cache.SHIPPED_WEIGHTS``, where :func:`shipped` looks it up.
@@ -28,6 +30,7 @@ from ..models import build_model
 from ..runtime import resolve_device
 from .config import TrainConfig
 from .loop import _cpu_state, fit
+from .tasks import Task
 
 #: Bump when what :func:`train_cached` writes, or how it trains, changes.
 MODEL_CODE_VERSION = "models-1"
@@ -54,13 +57,29 @@ class TrainedModel:
 SHIPPED_WEIGHTS = Path(__file__).resolve().parent.parent / "data" / "weights"
 
 
-def model_cache_key(spec: Mapping[str, Any], config: TrainConfig, data_key: str) -> str:
+def _key_config(
+    spec: Mapping[str, Any],
+    config: TrainConfig,
+    data_key: str,
+    task_key: Mapping[str, Any] | None,
+) -> dict[str, Any]:
+    # no "task" entry without a task: the keys of chapters 07-11 stay as they were
+    key = {"model": dict(spec), "train": config.to_dict(), "data": data_key}
+    if task_key is not None:
+        key["task"] = dict(task_key)
+    return key
+
+
+def model_cache_key(
+    spec: Mapping[str, Any],
+    config: TrainConfig,
+    data_key: str,
+    task_key: Mapping[str, Any] | None = None,
+) -> str:
     """The cache key :func:`train_cached` gives the model of ``spec`` trained by
-    ``config`` on ``data_key``."""
+    ``config`` on ``data_key`` (by the task ``task_key`` describes, if any)."""
     return cache_key(
-        "model",
-        {"model": dict(spec), "train": config.to_dict(), "data": data_key},
-        MODEL_CODE_VERSION,
+        "model", _key_config(spec, config, data_key, task_key), MODEL_CODE_VERSION
     )
 
 
@@ -91,6 +110,8 @@ def train_cached(
     progress: bool = True,
     root: str | os.PathLike[str] | None = None,
     weights: str | os.PathLike[str] | None = None,
+    task_factory: Callable[[nn.Module], Task] | None = None,
+    task_key: Mapping[str, Any] | None = None,
 ) -> TrainedModel:
     """Train the model of ``spec`` (see :func:`acousticlib.models.model_spec`) once and
     cache it.
@@ -105,15 +126,36 @@ def train_cached(
     ``weights``: a folder of shipped weights (:func:`shipped`); when its
     ``shipped.json`` names this model's cache key, the entry is filled from it instead
     of training (the history says ``"origin": "shipped"``); any other key trains as
-    usual.
+    usual. ``task_factory(model)``: the :class:`~acousticlib.training.Task` that trains
+    the freshly built model (chapter 12's triplet, transfer and distillation tasks;
+    default :func:`~acousticlib.training.task_for`); it comes with ``task_key``, a
+    JSON-ready mapping of everything in the task that changes the result (its kind,
+    weights, margin, curriculum, the teacher's cache key ...), which joins the cache
+    key (:func:`model_cache_key`).
     """
     if not isinstance(data_key, str) or not data_key:
         raise ValueError(
             f"data_key must be a non-empty string naming the training data; got "
             f"{data_key!r}"
         )
+    if (task_factory is None) != (task_key is None):
+        raise ValueError(
+            "task_factory and task_key go together: a task of its own must be named "
+            f"in the cache key; got task_factory={task_factory!r}, "
+            f"task_key={task_key!r}"
+        )
+    if task_factory is not None and not callable(task_factory):
+        raise TypeError(
+            f"task_factory must be a function model -> Task; got "
+            f"{type(task_factory).__name__}"
+        )
+    if task_key is not None and not isinstance(task_key, Mapping):
+        raise TypeError(
+            f"task_key must be a mapping describing the task; got "
+            f"{type(task_key).__name__}"
+        )
     spec = dict(spec)
-    key_config = {"model": spec, "train": config.to_dict(), "data": data_key}
+    key_config = _key_config(spec, config, data_key, task_key)
     key = cache_key("model", key_config, MODEL_CODE_VERSION)
     ckpt = cache_root(root) / "checkpoints" / f"{key}.pt"
     ship = Path(weights) if weights is not None else None
@@ -153,7 +195,14 @@ def train_cached(
             torch.manual_seed(config.seed)
             model = build_model(spec)
         result = fit(
-            model, train, val, config, device=device, checkpoint=ckpt, progress=progress
+            model,
+            train,
+            val,
+            config,
+            device=device,
+            checkpoint=ckpt,
+            progress=progress,
+            task=task_factory(model) if task_factory is not None else None,
         )
         del train, val
         gc.collect()
@@ -164,6 +213,7 @@ def train_cached(
                     "spec": spec,
                     "train": config.to_dict(),
                     "data": data_key,
+                    **({"task": key_config["task"]} if task_key is not None else {}),
                     "history": result.history,
                     "best_epoch": result.best_epoch,
                     "best_value": result.best_value,

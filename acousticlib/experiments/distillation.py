@@ -1,0 +1,582 @@
+"""Chapter 12: self-supervised distillation of acoustic images into a single-microphone
+network (Sanguineti et al. 2020, ECCV; ``REFERENCE.md`` section 4).
+
+The data, one item per sound clip (:func:`distillation_data`, named in cache keys by
+:func:`distillation_data_key`); the cached models, trained as
+:data:`DISTILLATION_TRAINING` says for each profile: the self-supervised teacher
+(DualCamNet's acoustic map and the video stream, :func:`train_teacher`), the
+self-supervised students (HearNet and a video stream, with the transfer term towards
+the frozen teacher weighted by ``alpha``, :func:`train_student`), the supervised
+baselines (:func:`train_supervised`) and supervised distillation
+(:func:`train_supervised_distillation`); and the measures on frozen features:
+:func:`embeddings`, :func:`knn_scores` (k chosen on validation data),
+:func:`cmc_audio_to_video` (cross-modal retrieval). Book-profile weights, once shipped
+with the package under :func:`distillation_weights`, load instead of training.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+
+from .. import datasets
+from .._checks import as_array, in_range, one_of, positive
+from ..cache import joined_key
+from ..datasets import CLASSES
+from ..features import HEARNET_HOP, HEARNET_N_FFT, linear_spectrogram
+from ..metrics import KNN_KS, cmc_from_distances, knn_accuracy, select_k
+from ..models import (
+    AcousticMapNet,
+    AudioVisualPair,
+    DualCamNet,
+    HearNet,
+    StreamClassifier,
+    VideoStream,
+    model_spec,
+)
+from ..runtime import check_profile
+from ..training import (
+    DictDataset,
+    DistillationTask,
+    Task,
+    TrainConfig,
+    TrainedModel,
+    TransferTask,
+    TripletTask,
+    shipped,
+    train_cached,
+)
+from ..triplet import MARGIN, audio_visual_distances
+from .camera import _key, camera_data
+from .classifiers import _real_windows
+from .generators import _clip_starts
+
+#: Bump when what :func:`distillation_data` gives changes (part of the data key).
+DISTILLATION_DATA_VERSION = "clips-1"
+
+#: The networks chapter 12 trains and measures, and the item entry each reads:
+#: HearNet the spectrogram, DualCamNet the acoustic window, the video stream the frame.
+STREAM_INPUTS: dict[str, str] = {
+    "hearnet": "audio",
+    "dualcamnet": "acoustic",
+    "video_stream": "frame",
+}
+STREAMS: tuple[str, ...] = tuple(STREAM_INPUTS)
+
+#: How chapter 12's models are trained, per profile: Adam's ``lr``, ``epochs``,
+#: ``batch_size`` (clips), the curriculum's ``curriculum_epochs`` (mining all triplets
+#: before the hardest) and ``batch_norm`` (DualCamNet's, as chapter 11's classifiers:
+#: the plain network barely learns from the book's few hundred clips; the paper has
+#: none). ``full`` is the authors' code (Adam 1e-5, batch 64, 20 epochs, 4 of them with
+#: all triplets). ``book`` has 580 training clips, 19 batches of 32 per epoch: 30
+#: epochs make about 570 steps, a quarter of the paper's, so the rate is ten times
+#: the paper's; the curriculum keeps its share (a fifth of the epochs). Trained once on
+#: a CPU by a tool and shipped (:func:`distillation_weights`): the teacher and the
+#: video streams cost far more than a chapter's 4 minutes. ``smoke``: one epoch.
+DISTILLATION_TRAINING: dict[str, dict[str, Any]] = {
+    "smoke": dict(
+        epochs=1, batch_size=8, lr=1e-3, curriculum_epochs=4, batch_norm=True
+    ),
+    "book": dict(
+        epochs=30, batch_size=32, lr=1e-4, curriculum_epochs=6, batch_norm=True
+    ),
+    "full": dict(
+        epochs=20, batch_size=64, lr=1e-5, curriculum_epochs=4, batch_norm=False
+    ),
+}
+
+#: Supervised distillation's weight of the teacher's softened outputs and its
+#: temperature (the authors' values, ``REFERENCE.md`` section 4).
+LAMBDA_TEACHER = 0.5
+TEMPERATURE = 1.0
+
+# clips whose items are spectrograms, frames and windows at a time: bounds the float32
+# temporaries of a pass
+_CHUNK = 64
+
+
+# -------------------------------------------------------------------------------- data
+def distillation_data(
+    profile: str = "book",
+    seed: int = 0,
+    split: str = "train",
+    *,
+    with_acoustic: bool = True,
+    part: slice | None = None,
+) -> DictDataset:
+    """Chapter 12's items, one per sound clip of ``split`` (background-only clips
+    excluded), in dataset order.
+
+    ``"audio"``: HearNet's input, the linear-magnitude spectrogram
+    (:func:`~acousticlib.features.linear_spectrogram`, 256-sample windows every 64
+    samples) of the clip's 1-s mono audio, its 12 frames of 1024 samples in time order
+    (12 288 samples at 12 288 Hz): ``(N, 192, 129)`` float32. ``"frame"``: the clip's
+    middle frame (frame 6 of 0-11, at 0.5 s), ``(N, 3, 144, 192)`` float16 in [0, 1]
+    (the streams compute in float32). ``"acoustic"``: the clip's 1-s window of MFCC
+    acoustic images, each min-max normalised as chapter 11's real classifier windows
+    are, ``(N, 12, 12, 36, 48)`` float16 in [0, 1]; left out when ``with_acoustic`` is
+    false (HearNet and the video stream alone). ``"label"``: the class ``(N,)`` int64;
+    ``"clip"``: the clip's id ``(N,)`` int64 (the triplet tasks' identities).
+    ``part``: a slice of the clips, for a pass over a large split in chunks. About 0.76
+    MB per clip with the acoustic window, 0.27 MB without.
+    """
+    one_of("split", split, datasets.SPLITS)
+    if not isinstance(with_acoustic, bool):
+        raise TypeError(f"with_acoustic must be True or False; got {with_acoustic!r}")
+    if part is not None and not isinstance(part, slice):
+        raise TypeError(f"part must be a slice of the clips, or None; got {part!r}")
+    ds = camera_data(profile, seed, progress=False)
+    fps, fs = int(ds.meta["fps"]), float(ds.meta["fs"])
+    starts = _clip_starts(ds, split, background=False, part=part)
+    n = len(starts)
+    samples = fps * int(ds.meta["frame_length"])
+    bins = HEARNET_N_FFT // 2 + 1
+    audio = torch.empty((n, samples // HEARNET_HOP, bins), dtype=torch.float32)
+    frame = torch.empty((n, 3, ds.config.height, ds.config.width), dtype=torch.float16)
+    for a in range(0, n, _CHUNK):
+        clips = starts[a : a + _CHUNK]
+        rows = (clips[:, None] + np.arange(fps)[None, :]).reshape(-1)
+        mono = torch.from_numpy(ds.read("audio", rows).reshape(len(clips), samples))
+        audio[a : a + len(clips)] = linear_spectrogram(mono, fs)
+        pixels = torch.from_numpy(ds.read("frames", clips + fps // 2))
+        frame[a : a + len(clips)] = pixels.permute(0, 3, 1, 2).float().div_(255.0)
+    items = {"audio": audio, "frame": frame}
+    label = torch.from_numpy(ds.index["label"][starts].astype(np.int64))
+    if with_acoustic:
+        items["acoustic"], window_label = _real_windows(split, profile, seed, part=part)
+        if not torch.equal(window_label, label):
+            raise RuntimeError("acoustic windows and clips are out of step")
+    items["label"] = label
+    items["clip"] = torch.from_numpy(ds.index["clip"][starts].astype(np.int64))
+    return DictDataset(**items)
+
+
+def distillation_data_key(profile: str = "book", seed: int = 0) -> str:
+    """The string naming chapter 12's training data (:func:`distillation_data` of the
+    profile's dataset) in its models' cache keys."""
+    ds = camera_data(profile, seed, progress=False)
+    return joined_key(_key(ds), {"distillation": DISTILLATION_DATA_VERSION})
+
+
+# ------------------------------------------------------------------------------ models
+def distillation_weights(name: str, profile: str = "book", seed: int = 0) -> str:
+    """Name of a chapter 12 model's shipped weights (``acousticlib/data/weights/
+    <name>``): ``name`` is ``"teacher"``, ``"student-alpha<alpha>"``,
+    ``"supervised-<stream>"`` or ``"supervised-distillation"``."""
+    return f"ch12-{name}-{check_profile(profile)}-seed{int(seed)}"
+
+
+def _training(profile: str) -> dict[str, Any]:
+    return DISTILLATION_TRAINING[check_profile(profile)]
+
+
+def _config(profile: str, seed: int, monitor: str, input_key: str) -> TrainConfig:
+    s = _training(profile)
+    return TrainConfig(
+        epochs=s["epochs"],
+        batch_size=s["batch_size"],
+        lr=s["lr"],
+        seed=seed,
+        monitor=monitor,
+        input_key=input_key,
+    )
+
+
+def _stream_spec(stream: str, profile: str) -> dict[str, Any]:
+    if stream == "dualcamnet":
+        return model_spec(
+            "dualcamnet",
+            profile,
+            num_classes=len(CLASSES),
+            batch_norm=_training(profile)["batch_norm"],
+        )
+    return model_spec(stream, profile)
+
+
+def _train(
+    name: str,
+    spec: Mapping[str, Any],
+    config: TrainConfig,
+    profile: str,
+    seed: int,
+    *,
+    with_acoustic: bool,
+    device: str,
+    progress: bool,
+    task: Callable[[nn.Module], Task] | None = None,
+    task_key: Mapping[str, Any] | None = None,
+) -> TrainedModel:
+    """:func:`train_cached` on the training and validation clips; the shipped weights
+    of ``name`` load when they carry the key."""
+    camera_data(profile, seed, progress=progress)
+
+    def data() -> tuple[DictDataset, DictDataset]:
+        return tuple(  # type: ignore[return-value]
+            distillation_data(profile, seed, split, with_acoustic=with_acoustic)
+            for split in ("train", "val")
+        )
+
+    return train_cached(
+        spec,
+        data,
+        None,
+        config,
+        data_key=distillation_data_key(profile, seed),
+        device=device,
+        progress=progress,
+        weights=shipped(distillation_weights(name, profile, seed)),
+        task_factory=task,
+        task_key=task_key,
+    )
+
+
+def _triplet_key(kind: str, profile: str) -> dict[str, Any]:
+    return {
+        "task": kind,
+        "margin": MARGIN,
+        "curriculum_epochs": _training(profile)["curriculum_epochs"],
+        "rectify_audio": False,
+    }
+
+
+def _triplet(model: nn.Module, profile: str, audio_key: str) -> TripletTask:
+    return TripletTask(
+        model,
+        margin=MARGIN,
+        curriculum_epochs=_training(profile)["curriculum_epochs"],
+        audio_key=audio_key,
+        video_key="frame",
+        identity_key="clip",
+        rectify_audio=False,
+    )
+
+
+def train_teacher(
+    profile: str = "book", seed: int = 0, *, device: str = "cpu", progress: bool = True
+) -> TrainedModel:
+    """The self-supervised teacher (Sanguineti et al. 2020, Section 4.3), cached: an
+    :class:`~acousticlib.models.AudioVisualPair` of DualCamNet seen through its
+    acoustic map (``.model.audio``, an :class:`~acousticlib.models.AcousticMapNet`)
+    and the video stream (``.model.video``), trained together by
+    :class:`~acousticlib.training.TripletTask` (margin 0.2, the profile's curriculum)
+    on the training clips, the best epoch by validation loss. Chapter 12.
+    """
+    spec = model_spec("av_pair", profile, audio=_stream_spec("dualcamnet", profile))
+    return _train(
+        "teacher",
+        spec,
+        _config(profile, seed, "loss", "acoustic"),
+        profile,
+        seed,
+        with_acoustic=True,
+        device=device,
+        progress=progress,
+        task=lambda model: _triplet(model, profile, "acoustic"),
+        task_key=_triplet_key("triplet", profile),
+    )
+
+
+def train_student(
+    profile: str = "book",
+    seed: int = 0,
+    alpha: float = 0.5,
+    *,
+    device: str = "cpu",
+    progress: bool = True,
+) -> TrainedModel:
+    """A self-supervised student, cached: HearNet (``.model.audio``) and a video stream
+    (``.model.video``) of their own, trained by Eq. 2 of Sanguineti et al. 2020,
+    ``alpha * transfer + (1 - alpha) * video`` (Section 4.4), the transfer term towards
+    the frozen teacher's acoustic map (:func:`train_teacher`, trained first if
+    missing). ``alpha`` in [0, 1] (the paper: 0.1 ... 0.9); 0 is HearNet without
+    transfer, trained by :class:`~acousticlib.training.TripletTask` alone (no teacher,
+    no acoustic windows loaded; the same loss as the transfer task at 0, which would
+    still run the teacher). The cache key names the task: alpha and the teacher's key
+    with transfer, neither without. Chapter 12.
+    """
+    alpha = float(in_range("alpha", alpha, 0.0, 1.0))
+    spec = model_spec("av_pair", profile, audio="hearnet")
+    config = _config(profile, seed, "loss", "audio")
+    name = f"student-alpha{alpha:g}"
+    if alpha == 0.0:
+        return _train(
+            name,
+            spec,
+            config,
+            profile,
+            seed,
+            with_acoustic=False,
+            device=device,
+            progress=progress,
+            task=lambda model: _triplet(model, profile, "audio"),
+            task_key=_triplet_key("triplet", profile),
+        )
+    teacher = train_teacher(profile, seed, device=device, progress=progress)
+
+    def task(model: nn.Module) -> TransferTask:
+        return TransferTask(
+            model,
+            teacher.model.audio,
+            alpha,
+            teacher_key="acoustic",
+            margin=MARGIN,
+            curriculum_epochs=_training(profile)["curriculum_epochs"],
+            audio_key="audio",
+            video_key="frame",
+            identity_key="clip",
+            rectify_audio=False,
+        )
+
+    return _train(
+        name,
+        spec,
+        config,
+        profile,
+        seed,
+        with_acoustic=True,
+        device=device,
+        progress=progress,
+        task=task,
+        task_key={
+            **_triplet_key("transfer", profile),
+            "alpha": alpha,
+            "teacher": teacher.path.name,
+        },
+    )
+
+
+def train_supervised(
+    stream: str,
+    profile: str = "book",
+    seed: int = 0,
+    *,
+    device: str = "cpu",
+    progress: bool = True,
+) -> TrainedModel:
+    """A supervised baseline of Sanguineti et al. 2020 (Table 2), cached: ``stream``
+    (:data:`STREAMS`) trained on the class labels by cross-entropy, the best epoch by
+    validation accuracy.
+
+    ``"hearnet"`` and ``"video_stream"``: a
+    :class:`~acousticlib.models.StreamClassifier`, one linear layer on the embedding
+    (HearNet's vector; the video map averaged over the 12 x 16 grid);
+    ``"dualcamnet"``: DualCamNet with its own head, one linear layer on its map
+    averaged over time and the grid. Chapter 12.
+    """
+    one_of("stream", stream, STREAMS)
+    if stream == "dualcamnet":
+        spec = _stream_spec(stream, profile)
+    else:
+        spec = model_spec(
+            "stream_classifier", profile, stream=stream, num_classes=len(CLASSES)
+        )
+    return _train(
+        f"supervised-{stream}",
+        spec,
+        _config(profile, seed, "accuracy", STREAM_INPUTS[stream]),
+        profile,
+        seed,
+        with_acoustic=stream == "dualcamnet",
+        device=device,
+        progress=progress,
+    )
+
+
+def train_supervised_distillation(
+    profile: str = "book", seed: int = 0, *, device: str = "cpu", progress: bool = True
+) -> TrainedModel:
+    """HearNet with a linear class layer (as :func:`train_supervised`'s) trained by
+    supervised distillation from the supervised DualCamNet
+    (:func:`train_supervised`, trained first if missing), cached:
+    :class:`~acousticlib.training.DistillationTask`, ``(1 - 0.5) CE(labels) + 0.5
+    CE(teacher's softmax)`` at temperature 1 (:data:`LAMBDA_TEACHER`,
+    :data:`TEMPERATURE`), the best epoch by validation accuracy. Chapter 12 (the
+    authors' earlier baseline).
+    """
+    teacher = train_supervised(
+        "dualcamnet", profile, seed, device=device, progress=progress
+    )
+    spec = model_spec(
+        "stream_classifier", profile, stream="hearnet", num_classes=len(CLASSES)
+    )
+    return _train(
+        "supervised-distillation",
+        spec,
+        _config(profile, seed, "accuracy", "audio"),
+        profile,
+        seed,
+        with_acoustic=True,
+        device=device,
+        progress=progress,
+        task=lambda model: DistillationTask(
+            model,
+            teacher.model,
+            lambda_teacher=LAMBDA_TEACHER,
+            temperature=TEMPERATURE,
+            input_key="audio",
+            teacher_key="acoustic",
+        ),
+        task_key={
+            "task": "distillation",
+            "lambda_teacher": LAMBDA_TEACHER,
+            "temperature": TEMPERATURE,
+            "teacher": teacher.path.name,
+        },
+    )
+
+
+# ---------------------------------------------------------------------------- measures
+def _network(model: nn.Module, stream: str) -> nn.Module:
+    """The network of kind ``stream`` inside ``model`` (a pair, a stream classifier or
+    the network itself)."""
+    one_of("stream", stream, STREAMS)
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")
+    if isinstance(model, AudioVisualPair):
+        parts = [model.audio, model.video]
+    elif isinstance(model, StreamClassifier):
+        parts = [model.stream]
+    else:
+        parts = [model]
+    parts = [p.net if isinstance(p, AcousticMapNet) else p for p in parts]
+    kind = {"hearnet": HearNet, "dualcamnet": DualCamNet, "video_stream": VideoStream}
+    for p in parts:
+        if isinstance(p, kind[stream]):
+            return p
+    raise ValueError(
+        f"stream must name a network of model; {type(model).__name__} holds "
+        f"{[type(p).__name__ for p in parts]}, no {stream!r}"
+    )
+
+
+def _entry(data: Any, key: str) -> torch.Tensor:
+    if not isinstance(data, DictDataset):
+        raise TypeError(
+            f"data must be a DictDataset (see distillation_data); got "
+            f"{type(data).__name__}"
+        )
+    if key not in data.tensors:
+        raise ValueError(f"data must hold {key!r}; it has {sorted(data.tensors)}")
+    return data.tensors[key]
+
+
+def _outputs(
+    net: nn.Module,
+    x: torch.Tensor,
+    batch_size: int,
+    forward: Callable[[torch.Tensor], torch.Tensor] | None = None,
+) -> torch.Tensor:
+    """``forward(batch)`` (default ``net``) over ``x`` in batches: evaluation mode, no
+    gradients, float32 on the CPU."""
+    size = positive("batch_size", batch_size, integer=True)
+    param = next(net.parameters(), None)
+    dev = param.device if param is not None else torch.device("cpu")
+    was_training = net.training
+    net.eval()
+    try:
+        with torch.no_grad():
+            out = [
+                (forward or net)(x[a : a + size].to(dev).float()).float().cpu()
+                for a in range(0, len(x), size)
+            ]
+    finally:
+        net.train(was_training)
+    return torch.cat(out)
+
+
+def embeddings(
+    model: nn.Module, data: DictDataset, stream: str, *, batch_size: int = 64
+) -> torch.Tensor:
+    """Frozen features ``(N, D)`` float32 of ``stream`` (:data:`STREAMS`) inside
+    ``model``, for the ``N`` items of ``data`` (:func:`distillation_data`); what the
+    kNN of Sanguineti et al. 2020 reads (not L2-normalised).
+
+    ``model``: a trained pair (:func:`train_teacher`, :func:`train_student`), a
+    supervised model (:func:`train_supervised`) or the network itself. HearNet: its
+    vector of ``data["audio"]``; DualCamNet: its map of ``data["acoustic"]`` averaged
+    over time and the grid (``DualCamNet.embed``); the video stream: its map of
+    ``data["frame"]`` averaged over the grid. Evaluation mode, no gradients, in batches
+    of ``batch_size`` on the model's device. Chapter 12.
+    """
+    net = _network(model, stream)
+    x = _entry(data, STREAM_INPUTS[stream])
+    if isinstance(net, DualCamNet):
+        return _outputs(net, x, batch_size, net.embed)
+
+    def pooled(batch: torch.Tensor) -> torch.Tensor:
+        z = net(batch)
+        return z.mean(dim=(2, 3)) if z.ndim == 4 else z
+
+    return _outputs(net, x, batch_size, pooled)
+
+
+def knn_scores(
+    train_emb: Any,
+    train_y: Any,
+    val_emb: Any,
+    val_y: Any,
+    test_emb: Any,
+    test_y: Any,
+    *,
+    ks: Sequence[int] = KNN_KS,
+) -> dict[str, Any]:
+    """kNN classification on frozen features (Sanguineti et al. 2020, Table 2): k chosen
+    on validation data, accuracy on the test data.
+
+    Embeddings ``(N, D)`` (:func:`embeddings`), labels ``(N,)``. The k of ``ks`` (7, 9,
+    ..., 15) with the best validation accuracy, the smallest on a tie
+    (:func:`~acousticlib.metrics.select_k`); ks larger than the training set are
+    dropped, and when none is left k is the training set's size (the smoke profile's
+    two clips). Returns ``{"k", "val_accuracy", "test_accuracy", "val_accuracies"}``
+    (the last a dict k -> accuracy). Chapter 12.
+    """
+    if isinstance(ks, (str, bytes)) or not isinstance(ks, Sequence) or not ks:
+        raise ValueError(f"ks must be a non-empty sequence of integers; got {ks!r}")
+    ks = [positive("ks", k, integer=True) for k in ks]
+    n_train = len(as_array("train_y", train_y, ndim=1))
+    usable = [k for k in ks if k <= n_train] or [n_train]
+    k, accuracies = select_k(train_emb, train_y, val_emb, val_y, usable)
+    return {
+        "k": int(k),
+        "val_accuracy": float(accuracies[k]),
+        "test_accuracy": float(knn_accuracy(train_emb, train_y, test_emb, test_y, k)),
+        "val_accuracies": {int(j): float(v) for j, v in accuracies.items()},
+    }
+
+
+def cmc_audio_to_video(
+    model: nn.Module,
+    data: DictDataset,
+    ranks: Sequence[int] = (1, 2, 5, 10, 30),
+    *,
+    batch_size: int = 64,
+) -> dict[int, float]:
+    """Cross-modal retrieval, audio to video (Sanguineti et al. 2020, Section 5; the
+    authors' code): the cumulative match characteristic at each rank of ``ranks``.
+
+    Every clip's audio (``model.audio`` of ``data["audio"]``, or of
+    ``data["acoustic"]`` when it is an :class:`~acousticlib.models.AcousticMapNet`)
+    queries every clip's video (``model.video`` of ``data["frame"]``), each video
+    conditioned on the query (:func:`~acousticlib.triplet.audio_visual_distances`:
+    both vectors L2-normalised, squared Euclidean distance, the ranking of the
+    Euclidean one). The query's own clip stays in the gallery; a query hits at rank k
+    when any of its k nearest videos shares its class (``data["label"]``).
+    ``model``: an :class:`~acousticlib.models.AudioVisualPair` (:func:`train_teacher`,
+    :func:`train_student`). Returns ``{rank: share of queries}``. Chapter 12.
+    """
+    if not isinstance(model, AudioVisualPair):
+        raise TypeError(
+            f"model must be an AudioVisualPair (train_teacher, train_student); got "
+            f"{type(model).__name__}"
+        )
+    key = "acoustic" if isinstance(model.audio, AcousticMapNet) else "audio"
+    audio = _outputs(model.audio, _entry(data, key), batch_size)
+    video = _outputs(model.video, _entry(data, "frame"), batch_size)
+    labels = _entry(data, "label")
+    return cmc_from_distances(
+        audio_visual_distances(audio, video), labels, labels, ranks
+    )
