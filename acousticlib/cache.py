@@ -17,6 +17,8 @@ Guarantees:
 * **Atomic**: ``build`` writes into a temporary folder beside the entry, which is
   renamed into place only once complete (with a ``manifest.json`` of SHA-256 checksums).
   A crash or a Ctrl-C leaves no half-written entry; the next call builds it again.
+  Single files (checkpoints, results) are written the same way (:func:`write_atomic`);
+  :func:`remove_partial_writes` deletes what a killed writer left beside them.
 * **One builder at a time**: a file lock per key, so two processes (nbval with xdist,
   two notebooks at once) never build the same entry twice: the second waits, then reads.
 * **Verified on read**: sizes and checksums are checked; a corrupt or truncated entry is
@@ -30,6 +32,7 @@ explains it; ``python -m acousticlib.cache`` lists or clears entries.
 from __future__ import annotations
 
 import dataclasses
+import glob
 import hashlib
 import json
 import math
@@ -180,7 +183,7 @@ def write_atomic(path: str | os.PathLike[str], write: Callable[[Path], Any]) -> 
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
+    tmp = path.with_name(f"{_tmp_prefix(path)}{os.getpid()}-{uuid.uuid4().hex[:8]}")
     try:
         write(tmp)
         os.replace(tmp, path)
@@ -188,6 +191,28 @@ def write_atomic(path: str | os.PathLike[str], write: Callable[[Path], Any]) -> 
         if tmp.exists():
             tmp.unlink()
     return path
+
+
+def _tmp_prefix(path: Path) -> str:
+    """How the names of :func:`write_atomic`'s temporary files for ``path`` begin."""
+    return f".{path.name}.tmp-"
+
+
+def remove_partial_writes(path: str | os.PathLike[str]) -> int:
+    """Delete the temporary files that :func:`write_atomic` left beside ``path`` when a
+    process writing it was killed outright (SIGKILL, a power cut: no ``finally``
+    ran); return how many.
+
+    ``path`` itself is never touched. Call it only where no other process is writing
+    ``path``, e.g. under the lock of the cache entry it belongs to
+    (:func:`acousticlib.training.train_cached` does so for its checkpoints).
+    """
+    path = Path(path)
+    removed = 0
+    for tmp in path.parent.glob(f"{glob.escape(_tmp_prefix(path))}*"):
+        tmp.unlink(missing_ok=True)
+        removed += 1
+    return removed
 
 
 def write_json_atomic(

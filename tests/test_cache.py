@@ -233,3 +233,18 @@ def test_torch_checkpoints_name_their_archive_after_the_file_alone(tmp_path):
         cache.write_atomic(path, lambda tmp: torch.save({"w": torch.ones(2)}, tmp))
         names.append(sorted(zipfile.ZipFile(path).namelist()))
     assert names[0] == names[1] and names[0][0].startswith(".model.pt/")
+
+
+def test_remove_partial_writes_deletes_the_temporaries_of_one_file_only(tmp_path):
+    """What a process killed inside write_atomic leaves (no finally ran), and only
+    that."""
+    target = tmp_path / "run.pt"
+    cache.write_atomic(target, lambda tmp: tmp.write_bytes(b"whole"))
+    torn = [tmp_path / ".run.pt.tmp-4242-0badf00d", tmp_path / ".run.pt.tmp-7-12345678"]
+    others = [tmp_path / ".run.pt2.tmp-1-00000000", tmp_path / "run.pt.tmp-1-x"]
+    for p in [*torn, *others]:
+        p.write_bytes(b"torn")
+    assert cache.remove_partial_writes(target) == 2
+    assert target.read_bytes() == b"whole"
+    assert not any(p.exists() for p in torn) and all(p.exists() for p in others)
+    assert cache.remove_partial_writes(tmp_path / "absent[1].pt") == 0

@@ -35,10 +35,11 @@ torch.set_num_threads(1)
 
 
 @pytest.fixture(scope="module")
-def smoke(tmp_path_factory):
-    """Every smoke-profile experiment built once in a private cache."""
+def smoke(smoke_cache):
+    """Every smoke-profile experiment built once in a private cache (conftest's, shared
+    with the command line's tests)."""
     mp = pytest.MonkeyPatch()
-    mp.setenv("ACOUSTICLIB_CACHE", str(tmp_path_factory.mktemp("cache")))
+    mp.setenv("ACOUSTICLIB_CACHE", str(smoke_cache))
     ds = ex.camera_data("smoke", 0, progress=False)
     yield SimpleNamespace(ds=ds, feats=ex.trunk_features("smoke", 0, progress=False))
     mp.undo()

@@ -25,7 +25,7 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset
 
-from ..cache import cache_key, cache_root, cached
+from ..cache import cache_key, cache_root, cached, remove_partial_writes
 from ..models import build_model
 from ..runtime import resolve_device
 from .config import TrainConfig
@@ -119,8 +119,10 @@ def train_cached(
     The cache key hashes the spec, ``config`` and ``data_key`` (a string naming the
     training data, e.g. the dataset's cache key), plus :data:`MODEL_CODE_VERSION`; the
     device is not part of it. The model's initial weights are drawn from
-    ``torch.manual_seed(config.seed)``. An interrupted build resumes from its checkpoint
-    (kept under ``<cache>/checkpoints/``). ``train_data`` may also be a function
+    ``torch.manual_seed(config.seed)``. An interrupted build (an exception, Ctrl-C,
+    SIGTERM or SIGKILL) resumes from its last epoch's checkpoint (kept under
+    ``<cache>/checkpoints/<key>.pt``, deleted once the entry exists) and ends with the
+    weights and history of an uninterrupted run. ``train_data`` may also be a function
     returning ``(train_data, val_data)`` (``val_data`` must then be None): it is called
     only when the model has to be trained, so a cached model costs no data loading.
     ``weights``: a folder of shipped weights (:func:`shipped`); when its
@@ -190,6 +192,9 @@ def train_cached(
         # models one after another (chapters 08-11) does not stack their datasets in
         # memory
         gc.collect()
+        # a run killed while writing its checkpoint left a temporary file beside it;
+        # this build holds the entry's lock, so nothing else writes that checkpoint
+        remove_partial_writes(ckpt)
         train, val = train_data() if lazy else (train_data, val_data)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(config.seed)

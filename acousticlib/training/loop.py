@@ -8,6 +8,7 @@ averages a task's validation metrics over a dataset. See :mod:`acousticlib.train
 
 from __future__ import annotations
 
+import logging
 import math
 import os
 from collections.abc import Callable, Mapping
@@ -24,6 +25,8 @@ from ..cache import write_atomic
 from ..runtime import heap_for_speed, resolve_device, seeded_rng
 from .config import TrainConfig
 from .tasks import Task, task_for
+
+_log = logging.getLogger(__name__)
 
 #: Validation metrics where higher is better (the best checkpoint maximises them).
 HIGHER_IS_BETTER = ("accuracy", "triplet_accuracy")
@@ -110,7 +113,8 @@ def fit(
 
     ``train_data``/``val_data``: map-style datasets of dicts (chapter 06's contract);
     without ``val_data`` the training metrics choose the best epoch. ``checkpoint``: a
-    file path; an existing checkpoint written with the same config is resumed.
+    file path; an existing checkpoint written with the same config is resumed (saying
+    so at INFO level on the ``acousticlib.training.loop`` logger).
     ``callback(epoch, record)`` runs after each epoch's checkpoint is written (1-based
     epoch). ``task`` overrides :func:`task_for`; its ``start_epoch(epoch)``, when it has
     one, runs before each epoch's batches (0-based epoch, resumed runs included).
@@ -150,6 +154,13 @@ def fit(
         result.history = list(ckpt["history"])
         result.best_epoch, result.best_value = ckpt["best_epoch"], ckpt["best_value"]
         best_state = ckpt["best_state"]
+        _log.info(
+            "%s: resuming from the checkpoint of epoch %d of %d (%s)",
+            type(model).__name__,
+            start,
+            config.epochs,
+            path,
+        )
 
     # the loop reseeds torch; the caller's stream is restored after
     rng_state = torch.random.get_rng_state()

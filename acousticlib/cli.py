@@ -1,0 +1,472 @@
+"""The command line, ``python -m acousticlib``: train, build-dataset, evaluate.
+
+The chapters' datasets and models, made outside a notebook (a long run, a larger
+profile, another machine) by the same functions the chapters call, so that what a
+command trains **is** the cache entry a chapter then loads (same cache key, same
+folder)::
+
+    python -m acousticlib build-dataset --profile book --seed 0 --workers 2
+    python -m acousticlib train uvae --profile book --seed 0 --device cpu
+    python -m acousticlib evaluate uvae --profile book --seed 0
+    python -m acousticlib train --help   (the models and profiles)
+
+Each command prints one JSON object on standard output (progress bars and messages go
+to standard error). A training run stopped by SIGTERM or Ctrl-C stops cleanly (exit
+status 143 or 130) and one killed outright leaves its last epoch's checkpoint: the same
+command run again resumes from that checkpoint
+(:func:`acousticlib.training.train_cached`) and ends with the weights and history of an
+uninterrupted run. Bad arguments (an unknown model or profile) exit with status 2 and a
+message naming what was expected. On top of the package: nothing imports it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import logging
+import signal
+import sys
+import textwrap
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .runtime import PROFILES, resolve_device
+
+
+@dataclass(frozen=True)
+class ModelEntry:
+    """A model of the command line: the ``chapter`` that trains it, ``what`` it is, its
+    ``kind`` (``"visual"``, ``"generator"`` or ``"classifier"``) and, for a
+    classifier, the ``source`` of its windows
+    (:data:`acousticlib.experiments.CLASSIFIER_SOURCES`)."""
+
+    chapter: str
+    what: str
+    kind: str
+    source: str | None = None
+
+
+#: The chapters' cached models, by the name the command line gives them.
+MODELS: dict[str, ModelEntry] = {
+    "visual": ModelEntry(
+        "07",
+        "the visual backbone pretrained on the frames' object crops, and its trunk "
+        "features of every frame",
+        "visual",
+    ),
+    "uvae": ModelEntry("08", "the U-VAE (one skip connection)", "generator"),
+    "auvae": ModelEntry("09", "the adversarial U-VAE", "generator"),
+    "mcgan": ModelEntry("10", "the multimodal conditional GAN", "generator"),
+    "judge": ModelEntry(
+        "11",
+        "GAN-test's judge: DualCamNet on real windows (the shipped weights when they "
+        "match)",
+        "classifier",
+        "real",
+    ),
+    "tiled": ModelEntry(
+        "11",
+        "DualCamNet on tiled mono-MFCC windows (the baseline)",
+        "classifier",
+        "tiled",
+    ),
+    **{
+        f"{g}-classifier": ModelEntry(
+            "11", f"GAN-train's DualCamNet on the {label}'s windows", "classifier", g
+        )
+        for g, label in (("uvae", "U-VAE"), ("auvae", "AU-VAE"), ("mcgan", "MCGAN"))
+    },
+}
+
+_GENERATORS = tuple(name for name, m in MODELS.items() if m.kind == "generator")
+#: Exit status of a run stopped by SIGTERM (128 + the signal's number, as shells do).
+EXIT_SIGTERM = 128 + signal.SIGTERM
+#: Exit status of a run stopped by Ctrl-C.
+EXIT_INTERRUPT = 128 + signal.SIGINT
+
+
+class Terminated(BaseException):
+    """Raised in the main thread of the command line when the process receives SIGTERM.
+
+    A ``BaseException``, like ``KeyboardInterrupt``: no ``except Exception`` swallows
+    it, and every ``finally`` on the way out runs (the cache removes its temporary
+    folder, :func:`acousticlib.cache.write_atomic` its temporary file), so a stopped
+    run leaves only complete files: its last checkpoint and the finished entries.
+    """
+
+
+@contextlib.contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    """Inside: SIGTERM raises :class:`Terminated` (once; a second SIGTERM kills at
+    once, as by default). Outside the main thread, nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        raise Terminated(signum)
+
+    previous = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+@contextlib.contextmanager
+def _messages() -> Iterator[None]:
+    """Inside: the library's log messages at INFO level (a resumed training run says
+    from which epoch) go to standard error."""
+    log = logging.getLogger("acousticlib")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("acousticlib: %(message)s"))
+    level = log.level
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    try:
+        yield
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(level)
+
+
+# ------------------------------------------------------------------------------ models
+def train_model(
+    name: str,
+    profile: str = "book",
+    seed: int = 0,
+    *,
+    device: str = "cpu",
+    progress: bool = True,
+    epochs: int | None = None,
+) -> Any:
+    """The model ``name`` of :data:`MODELS`, from the cache or trained now, through the
+    function its chapter calls; returns its
+    :class:`~acousticlib.training.TrainedModel`.
+
+    ``visual``: :func:`~acousticlib.experiments.pretrained_backbone`, then its
+    :func:`~acousticlib.experiments.trunk_features` (the generators' input);
+    generators: :func:`~acousticlib.experiments.train_generator` (``epochs``
+    overrides the profile's, in an entry of its own); classifiers:
+    :func:`~acousticlib.experiments.train_classifier` with the model's source.
+    """
+    from . import experiments as ex
+
+    entry = MODELS[name]
+    if epochs is not None and entry.kind != "generator":
+        raise ValueError(
+            f"epochs applies to the generators {_GENERATORS}; got it for {name!r}"
+        )
+    if entry.kind == "visual":
+        trained = ex.pretrained_backbone(
+            profile, seed, device=device, progress=progress
+        )
+        ex.trunk_features(profile, seed, device=device, progress=progress)
+        return trained
+    if entry.kind == "generator":
+        return ex.train_generator(
+            name, profile, seed, epochs=epochs, device=device, progress=progress
+        )
+    return ex.train_classifier(
+        entry.source, profile, seed, device=device, progress=progress
+    )
+
+
+def score_model(
+    name: str, model: Any, profile: str = "book", seed: int = 0, *, device: str = "cpu"
+) -> dict[str, Any]:
+    """Scores of the trained ``model`` of ``name`` on the test split, as its chapters
+    measure them.
+
+    ``visual``: ``accuracy`` on the object and background crops of the test clips
+    (chapter 07) and their number ``crops``; generators:
+    :func:`~acousticlib.experiments.generator_test_scores` (chapter 11: ``mse``,
+    ``iou_success``, ``auc``, ``peak_in_box``, ``peak_near_border``, ``frames``);
+    classifiers: ``accuracy`` on the test windows of their own source and their number
+    ``windows`` (the judge's is GAN-test on real windows), and for the others also
+    ``accuracy_on_real`` (GAN-train, chapter 11). Accuracies are shares in [0, 1].
+    """
+    from . import experiments as ex
+    from . import metrics
+
+    entry = MODELS[name]
+    if entry.kind == "visual":
+        ds = ex.camera_data(profile, seed, progress=False)
+        rows = ex.clip_frames(ds, "test", ex.settings(profile).pretrain_frames_per_clip)
+        crops, labels = ex.object_crops(ds, rows, background_seed=seed)
+        return {
+            "accuracy": metrics.accuracy(model, crops, labels, device=device),
+            "crops": int(len(labels)),
+        }
+    if entry.kind == "generator":
+        return ex.generator_test_scores(model, profile, seed, device=device)
+    x, y = ex.classifier_windows(entry.source, "test", profile, seed, device=device)
+    scores: dict[str, Any] = {
+        "accuracy": metrics.accuracy(model, x, y, device=device),
+        "windows": int(len(y)),
+    }
+    if entry.source != "real":
+        del x
+        real, labels = ex.classifier_windows("real", "test", profile, seed)
+        scores["accuracy_on_real"] = metrics.accuracy(
+            model, real, labels, device=device
+        )
+    return scores
+
+
+# ------------------------------------------------------------------------------ parser
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(
+            f"must be a non-negative integer; got {text!r}"
+        )
+    return value
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer; got {text!r}")
+    return value
+
+
+def _fill(text: str) -> str:
+    return textwrap.fill(text, 79)
+
+
+def _model_list() -> str:
+    width = max(map(len, MODELS)) + 4
+    return "\n".join(
+        textwrap.fill(
+            f"{name:<{width - 4}}  chapter {m.chapter}: {m.what}",
+            79,
+            initial_indent="  ",
+            subsequent_indent=" " * width,
+        )
+        for name, m in MODELS.items()
+    )
+
+
+_PROFILES_HELP = (
+    "profiles: smoke (seconds), book (the default, a laptop CPU), full (the papers' "
+    "sizes)"
+)
+
+
+def _common(
+    sub: argparse.ArgumentParser, *, device: bool = True, seed: str = "the dataset"
+) -> None:
+    sub.add_argument(
+        "--profile",
+        choices=PROFILES,
+        default="book",
+        help="run size: %(choices)s (default %(default)s)",
+    )
+    sub.add_argument(
+        "--seed",
+        type=_seed,
+        default=0,
+        help=f"seed of {seed} (default %(default)s)",
+    )
+    if device:
+        sub.add_argument(
+            "--device",
+            default="cpu",
+            help="torch device: cpu (default), cuda, cuda:N, mps or auto",
+        )
+    sub.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="show progress bars on standard error (default: shown)",
+    )
+
+
+def _model_command(
+    subs: Any, name: str, summary: str, description: str
+) -> argparse.ArgumentParser:
+    sub = subs.add_parser(
+        name,
+        help=summary,
+        description=_fill(description),
+        epilog=f"models:\n{_model_list()}\n\n{_fill(_PROFILES_HELP)}",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    sub.add_argument(
+        "model", metavar="MODEL", choices=list(MODELS), help="one of the models below"
+    )
+    _common(sub, seed="the dataset and the training")
+    sub.set_defaults(parser=sub)
+    sub.add_argument(
+        "--epochs",
+        type=_positive,
+        default=None,
+        help="the generators only (uvae, auvae, mcgan): epochs instead of the "
+        "profile's, a model of its own in the cache",
+    )
+    return sub
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The parser of ``python -m acousticlib`` and its three subcommands."""
+    parser = argparse.ArgumentParser(
+        prog="python -m acousticlib",
+        description=_fill(
+            "Build the book's dataset, train its models and score them, as the "
+            "chapters do: the results land in the same cache entries "
+            "($ACOUSTICLIB_CACHE, else ~/.cache/acousticlib) that the chapters load. "
+            "Each command prints one JSON object."
+        ),
+        epilog=f"models (train, evaluate):\n{_model_list()}\n\n"
+        f"{_fill(_PROFILES_HELP)}\n\n"
+        "python -m acousticlib COMMAND --help describes a command.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    subs = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    _model_command(
+        subs,
+        "train",
+        "train a model of the book (or find it in the cache)",
+        "Train MODEL as its chapter does, or find it in the cache, and print its "
+        "cache key and folder. A run stopped by SIGTERM, Ctrl-C or a kill resumes "
+        "from its last epoch's checkpoint when the same command runs again.",
+    )
+    build = subs.add_parser(
+        "build-dataset",
+        help="build the simulated camera dataset of chapter 06",
+        description=_fill(
+            "Build the simulated camera dataset of chapter 06 (or find it in the "
+            "cache) and print its cache key and content hash (dataset_sha256)."
+        ),
+        epilog=_fill(_PROFILES_HELP),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _common(build, device=False)
+    build.set_defaults(parser=build)
+    build.add_argument(
+        "--workers",
+        type=_positive,
+        default=2,
+        help="processes simulating recordings (default %(default)s)",
+    )
+    _model_command(
+        subs,
+        "evaluate",
+        "score a model on the test split",
+        "Score MODEL on the test split as chapters 07 and 11 do (training it first "
+        "when the cache lacks it) and print the scores.",
+    )
+    return parser
+
+
+# ----------------------------------------------------------------------------- commands
+def _train(args: argparse.Namespace) -> dict[str, Any]:
+    trained = train_model(
+        args.model,
+        args.profile,
+        args.seed,
+        device=args.device,
+        progress=args.progress,
+        epochs=args.epochs,
+    )
+    return {
+        "model": args.model,
+        "profile": args.profile,
+        "seed": args.seed,
+        "key": trained.path.name,
+        "path": str(trained.path),
+        "origin": trained.origin,
+        "epochs": len(trained.history),
+    }
+
+
+def _evaluate(args: argparse.Namespace) -> dict[str, Any]:
+    trained = train_model(
+        args.model,
+        args.profile,
+        args.seed,
+        device=args.device,
+        progress=args.progress,
+        epochs=args.epochs,
+    )
+    return {
+        "model": args.model,
+        "profile": args.profile,
+        "seed": args.seed,
+        "key": trained.path.name,
+        "scores": score_model(
+            args.model, trained.model, args.profile, args.seed, device=args.device
+        ),
+    }
+
+
+def _build_dataset(args: argparse.Namespace) -> dict[str, Any]:
+    from . import datasets
+
+    ds = datasets.camera_dataset(
+        datasets.dataset_config(args.profile, seed=args.seed),
+        workers=args.workers,
+        progress=args.progress,
+    )
+    return {
+        "profile": args.profile,
+        "seed": args.seed,
+        "key": ds.folder.name,
+        "path": str(ds.folder),
+        "dataset_sha256": ds.sha256,
+        "frames": len(ds),
+        "recordings": int(ds.meta["recordings"]),
+    }
+
+
+_COMMANDS = {"train": _train, "evaluate": _evaluate, "build-dataset": _build_dataset}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ``python -m acousticlib`` with ``argv`` (default ``sys.argv[1:]``); return
+    the exit status.
+
+    0 on success (the command's JSON printed on standard output), 2 for bad arguments
+    (argparse's message names what was expected), :data:`EXIT_SIGTERM` or
+    :data:`EXIT_INTERRUPT` when stopped by SIGTERM or Ctrl-C.
+    """
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if getattr(args, "epochs", None) is not None and args.model not in _GENERATORS:
+        args.parser.error(
+            f"argument --epochs: applies to the generators "
+            f"({', '.join(_GENERATORS)}); got it for {args.model!r}"
+        )
+    if hasattr(args, "device"):
+        try:
+            args.device = resolve_device(args.device)
+        except (TypeError, ValueError) as exc:
+            args.parser.error(f"argument --device: {exc}")
+    from .runtime import configure
+
+    configure(args.profile, args.seed, getattr(args, "device", "cpu"))
+    try:
+        with _sigterm_raises(), _messages():
+            result = _COMMANDS[args.command](args)
+    except (Terminated, KeyboardInterrupt) as exc:
+        what = "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C"
+        print(
+            f"acousticlib: {args.command} stopped by {what}; nothing half-written is "
+            "left in the cache, and the same command run again resumes a training "
+            "run from its last epoch's checkpoint",
+            file=sys.stderr,
+        )
+        return EXIT_SIGTERM if isinstance(exc, Terminated) else EXIT_INTERRUPT
+    print(json.dumps(result, indent=1))
+    return 0
