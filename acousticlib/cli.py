@@ -6,6 +6,8 @@ command trains **is** the cache entry a chapter then loads (same cache key, same
 folder)::
 
     python -m acousticlib build-dataset --profile book --seed 0 --workers 2
+    python -m acousticlib build-dataset --profile full --shard 3/8   (one of 8 shards)
+    python -m acousticlib merge-shards --profile full --count 8   (after all 8)
     python -m acousticlib train uvae --profile book --seed 0 --device cpu
     python -m acousticlib evaluate uvae --profile book --seed 0
     python -m acousticlib train --help   (the models and profiles)
@@ -241,6 +243,15 @@ def _positive(text: str) -> int:
     return value
 
 
+def _shard(text: str) -> tuple[int, int]:
+    from .datasets.shards import parse_shard
+
+    try:
+        return parse_shard(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _fill(text: str) -> str:
     return textwrap.fill(text, 79)
 
@@ -360,6 +371,45 @@ def build_parser() -> argparse.ArgumentParser:
         default=2,
         help="processes simulating recordings (default %(default)s)",
     )
+    build.add_argument(
+        "--shard",
+        type=_shard,
+        default=None,
+        metavar="I/N",
+        help="build only shard I of N (I from 0; round-robin over the recordings), "
+        "e.g. one task of a SLURM array; merge-shards assembles the dataset",
+    )
+    build.add_argument(
+        "--out",
+        default=None,
+        help="with --shard: the shard's folder (default: under the cache folder)",
+    )
+    merge = subs.add_parser(
+        "merge-shards",
+        help="assemble the dataset from its shards",
+        description=_fill(
+            "Check the shards of build-dataset --shard (coverage, dataset key and "
+            "every file's SHA-256) and write the dataset a build in one piece writes "
+            "(same dataset_sha256); a missing or corrupt shard is named. The shards' "
+            "hosts are recorded beside the entry."
+        ),
+        epilog=_fill(_PROFILES_HELP),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _common(merge, device=False)
+    merge.set_defaults(parser=merge)
+    merge.add_argument(
+        "folders",
+        nargs="*",
+        help="shard folders (default: the N shards under the cache folder, with "
+        "--count N)",
+    )
+    merge.add_argument(
+        "--count",
+        type=_positive,
+        default=None,
+        help="number of shards, to find them under the cache folder",
+    )
     _model_command(
         subs,
         "evaluate",
@@ -414,6 +464,25 @@ def _evaluate(args: argparse.Namespace) -> dict[str, Any]:
 def _build_dataset(args: argparse.Namespace) -> dict[str, Any]:
     from . import datasets
 
+    if args.shard is not None:
+        index, count = args.shard
+        folder = datasets.build_shard(
+            args.profile,
+            index,
+            count,
+            seed=args.seed,
+            out=args.out,
+            workers=args.workers,
+            progress=args.progress,
+        )
+        return {
+            "profile": args.profile,
+            "seed": args.seed,
+            "shard": f"{index}/{count}",
+            "path": str(folder),
+        }
+    if args.out is not None:
+        args.parser.error("argument --out: applies only with --shard I/N")
     ds = datasets.camera_dataset(
         datasets.dataset_config(args.profile, seed=args.seed),
         workers=args.workers,
@@ -430,7 +499,42 @@ def _build_dataset(args: argparse.Namespace) -> dict[str, Any]:
     }
 
 
-_COMMANDS = {"train": _train, "evaluate": _evaluate, "build-dataset": _build_dataset}
+def _merge_shards(args: argparse.Namespace) -> dict[str, Any]:
+    from . import datasets
+
+    folders = list(args.folders)
+    if not folders:
+        if args.count is None:
+            args.parser.error("give the shard folders, or --count N to find them")
+        folders = [
+            datasets.shard_folder(args.profile, i, args.count, seed=args.seed)
+            for i in range(args.count)
+        ]
+    elif args.count is not None and args.count != len(folders):
+        args.parser.error(
+            f"argument --count: {args.count} shards, but {len(folders)} folders given"
+        )
+    try:
+        ds = datasets.merge_shards(folders)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"acousticlib merge-shards: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
+    return {
+        "profile": args.profile,
+        "seed": args.seed,
+        "key": ds.folder.name,
+        "path": str(ds.folder),
+        "dataset_sha256": ds.sha256,
+        "shards": ds.shards,
+    }
+
+
+_COMMANDS = {
+    "train": _train,
+    "evaluate": _evaluate,
+    "build-dataset": _build_dataset,
+    "merge-shards": _merge_shards,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -292,3 +292,33 @@ def test_a_killed_training_run_resumes_to_the_uninterrupted_result(
     # the checkpoint is gone once the entry exists, and so is every temporary
     assert not ckpt.exists() and _leftovers(root, key) == []
     shutil.rmtree(entry)
+
+
+def test_shards_built_and_merged_from_the_command_line(tmp_path):
+    """build-dataset --shard I/N three times, then merge-shards --count 3: the dataset
+    of a build in one piece (same dataset_sha256), with the shards recorded; a bad
+    --shard and a missing shard are refused, naming what is wrong."""
+    from acousticlib import datasets
+
+    root = tmp_path / "cache"
+    for i in (2, 0, 1):
+        got = _json(
+            _run(root, "build-dataset", "--profile", "smoke", "--shard", f"{i}/3")
+        )
+        assert got["shard"] == f"{i}/3" and Path(got["path"]).is_dir()
+    missing = tmp_path / "missing"
+    proc = _run(root, "merge-shards", "--profile", "smoke", str(missing))
+    assert proc.returncode == 1 and "missing" in proc.stderr, proc.stderr
+    merged = _json(_run(root, "merge-shards", "--profile", "smoke", "--count", "3"))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ACOUSTICLIB_CACHE", str(tmp_path / "one-piece"))
+        whole = datasets.camera_dataset(datasets.dataset_config("smoke"), workers=1)
+    assert merged["dataset_sha256"] == whole.sha256
+    assert [s["index"] for s in sorted(merged["shards"], key=lambda s: s["index"])] == [
+        0,
+        1,
+        2,
+    ]
+    with pytest.raises(SystemExit) as bad:
+        cli.main(["build-dataset", "--profile", "smoke", "--shard", "3/3"])
+    assert bad.value.code == 2
