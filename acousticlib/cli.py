@@ -421,8 +421,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # ----------------------------------------------------------------------------- commands
-def _train(args: argparse.Namespace) -> dict[str, Any]:
-    trained = train_model(
+def _trained(args: argparse.Namespace) -> Any:
+    """The model of the command line's arguments, from the cache or trained now."""
+    return train_model(
         args.model,
         args.profile,
         args.seed,
@@ -430,6 +431,10 @@ def _train(args: argparse.Namespace) -> dict[str, Any]:
         progress=args.progress,
         epochs=args.epochs,
     )
+
+
+def _train(args: argparse.Namespace) -> dict[str, Any]:
+    trained = _trained(args)
     return {
         "model": args.model,
         "profile": args.profile,
@@ -442,14 +447,7 @@ def _train(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _evaluate(args: argparse.Namespace) -> dict[str, Any]:
-    trained = train_model(
-        args.model,
-        args.profile,
-        args.seed,
-        device=args.device,
-        progress=args.progress,
-        epochs=args.epochs,
-    )
+    trained = _trained(args)
     return {
         "model": args.model,
         "profile": args.profile,

@@ -43,7 +43,7 @@ from ..triplet import (
     transfer_loss,
     triplet_accuracy,
 )
-from .tasks import Task, _floats, _step
+from .tasks import LossTask, Task, _floats, _step
 
 
 def _entries(batch: Mapping[str, torch.Tensor], *keys: str) -> list[torch.Tensor]:
@@ -235,7 +235,7 @@ class TransferTask(TripletTask):
         return losses, audio, video
 
 
-class DistillationTask(Task):
+class DistillationTask(LossTask):
     """Supervised distillation of a classifier (chapter 12's supervised baseline):
     :func:`~acousticlib.losses.distillation_loss`, ``(1 - lambda_teacher) * CE(labels)
     + lambda_teacher * T^2 * CE(softened teacher)``.
@@ -282,11 +282,3 @@ class DistillationTask(Task):
         )
         losses["accuracy"] = (logits.detach().argmax(1) == labels).float().mean()
         return losses
-
-    def train_step(self, batch, opts):
-        losses = self._losses(batch)
-        _step(opts["model"], losses["loss"])
-        return _floats(losses)
-
-    def val_step(self, batch):
-        return _floats(self._losses(batch))

@@ -69,7 +69,24 @@ def _step(opt: torch.optim.Optimizer, loss: torch.Tensor) -> None:
     opt.step()
 
 
-class VAETask(Task):
+class LossTask(Task):
+    """A task whose training step minimises the ``"loss"`` entry of ``_losses(batch)``
+    with the ``"model"`` optimizer and whose validation step reports the same terms;
+    subclasses write only ``_losses`` (a dict of scalar tensors)."""
+
+    def _losses(self, batch: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+        raise NotImplementedError
+
+    def train_step(self, batch, opts):
+        losses = self._losses(batch)
+        _step(opts["model"], losses["loss"])
+        return _floats(losses)
+
+    def val_step(self, batch):
+        return _floats(self._losses(batch))
+
+
+class VAETask(LossTask):
     """U-VAE: minimise the negative ELBO (MSE + Huber [+ spatial] + beta KL) of the
     normalised acoustic image."""
 
@@ -84,14 +101,6 @@ class VAETask(Task):
             beta=self.model.beta,
             spatial_weight=self.model.config.spatial_weight,
         )
-
-    def train_step(self, batch, opts):
-        losses = self._losses(batch)
-        _step(opts["model"], losses["loss"])
-        return _floats(losses)
-
-    def val_step(self, batch):
-        return _floats(self._losses(batch))
 
 
 class AdversarialTask(Task):
