@@ -28,9 +28,7 @@ import datetime
 import json
 import os
 import platform
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -110,41 +108,28 @@ def main(argv: list[str] | None = None) -> int:
         key = training.model_cache_key(
             judge.spec, config, ex.classifier_data_key("real", args.profile, args.seed)
         )
-        target = training.SHIPPED_WEIGHTS / ex.judge_weights(args.profile, args.seed)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=".tmp-"))
-        try:
-            shutil.copy(judge.path / "model.pt", tmp / "model.pt")
-            shutil.copy(judge.path / "history.json", tmp / "history.json")
-            write_json_atomic(
-                tmp / "shipped.json",
-                {
-                    "key": key,
-                    "profile": args.profile,
-                    "seed": args.seed,
-                    "dataset": ds.folder.name,
-                    "dataset_sha256": ds.sha256,
-                    "model": judge.spec,
-                    "train": config.to_dict(),
-                    "test_accuracy": runs[0]["test_accuracy"],
-                    "best_epoch": info["best_epoch"],
-                    "parameters": sum(p.numel() for p in judge.model.parameters()),
-                    "command": f"python tools/train_judge.py --profile {args.profile} "
-                    f"--seed {args.seed}",
-                    "trained_seconds": round(seconds, 1),
-                    "machine": f"{platform.machine()}, {os.cpu_count()} cores",
-                    "torch": torch.__version__,
-                    "date": datetime.date.today().isoformat(),
-                },
-            )
-            # mkdtemp and atomic writes leave them private
-            for path in (tmp, *tmp.iterdir()):
-                path.chmod(0o755 if path.is_dir() else 0o644)
-            if target.exists():
-                shutil.rmtree(target)
-            os.replace(tmp, target)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+        if key != judge.path.name:
+            raise RuntimeError(f"cache entry {judge.path.name} is not keyed {key}")
+        target = training.ship_weights(
+            judge,
+            ex.judge_weights(args.profile, args.seed),
+            {
+                "profile": args.profile,
+                "seed": args.seed,
+                "dataset": ds.folder.name,
+                "dataset_sha256": ds.sha256,
+                "train": config.to_dict(),
+                "test_accuracy": runs[0]["test_accuracy"],
+                "best_epoch": info["best_epoch"],
+                "parameters": sum(p.numel() for p in judge.model.parameters()),
+                "command": f"python tools/train_judge.py --profile {args.profile} "
+                f"--seed {args.seed}",
+                "trained_seconds": round(seconds, 1),
+                "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+                "torch": torch.__version__,
+                "date": datetime.date.today().isoformat(),
+            },
+        )
         print(f"shipped {target.relative_to(ROOT)} (key {key})")
 
     train = ex.JudgeWindows(args.profile, args.seed, "train")

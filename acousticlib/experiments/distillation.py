@@ -174,13 +174,30 @@ def _training(profile: str) -> dict[str, Any]:
     return DISTILLATION_TRAINING[check_profile(profile)]
 
 
-def _config(profile: str, seed: int, monitor: str, input_key: str) -> TrainConfig:
+def _train_seed(seed: int, train_seed: int | None) -> int:
+    """The training seed: ``train_seed``, or the dataset's ``seed`` when None."""
+    if train_seed is None:
+        return int(seed)
+    if (
+        isinstance(train_seed, bool)
+        or not isinstance(train_seed, (int, np.integer))
+        or train_seed < 0
+    ):
+        raise ValueError(
+            f"train_seed must be a non-negative integer or None; got {train_seed!r}"
+        )
+    return int(train_seed)
+
+
+def _config(
+    profile: str, seed: int, monitor: str, input_key: str, train_seed: int | None
+) -> TrainConfig:
     s = _training(profile)
     return TrainConfig(
         epochs=s["epochs"],
         batch_size=s["batch_size"],
         lr=s["lr"],
-        seed=seed,
+        seed=_train_seed(seed, train_seed),
         monitor=monitor,
         input_key=input_key,
     )
@@ -256,20 +273,27 @@ def _triplet(model: nn.Module, profile: str, audio_key: str) -> TripletTask:
 
 
 def train_teacher(
-    profile: str = "book", seed: int = 0, *, device: str = "cpu", progress: bool = True
+    profile: str = "book",
+    seed: int = 0,
+    *,
+    train_seed: int | None = None,
+    device: str = "cpu",
+    progress: bool = True,
 ) -> TrainedModel:
     """The self-supervised teacher (Sanguineti et al. 2020, Section 4.3), cached: an
     :class:`~acousticlib.models.AudioVisualPair` of DualCamNet seen through its
     acoustic map (``.model.audio``, an :class:`~acousticlib.models.AcousticMapNet`)
     and the video stream (``.model.video``), trained together by
     :class:`~acousticlib.training.TripletTask` (margin 0.2, the profile's curriculum)
-    on the training clips, the best epoch by validation loss. Chapter 12.
+    on the training clips, the best epoch by validation loss. ``train_seed`` seeds the
+    training alone (initial weights, batch order) on the same data (``seed``); None
+    means ``seed`` (the shipped model). Chapter 12.
     """
     spec = model_spec("av_pair", profile, audio=_stream_spec("dualcamnet", profile))
     return _train(
         "teacher",
         spec,
-        _config(profile, seed, "loss", "acoustic"),
+        _config(profile, seed, "loss", "acoustic", train_seed),
         profile,
         seed,
         with_acoustic=True,
@@ -285,6 +309,7 @@ def train_student(
     seed: int = 0,
     alpha: float = 0.5,
     *,
+    train_seed: int | None = None,
     device: str = "cpu",
     progress: bool = True,
 ) -> TrainedModel:
@@ -296,11 +321,12 @@ def train_student(
     transfer, trained by :class:`~acousticlib.training.TripletTask` alone (no teacher,
     no acoustic windows loaded; the same loss as the transfer task at 0, which would
     still run the teacher). The cache key names the task: alpha and the teacher's key
-    with transfer, neither without. Chapter 12.
+    with transfer, neither without. ``train_seed`` seeds the student's training alone
+    (the teacher stays the one of ``seed``); None means ``seed``. Chapter 12.
     """
     alpha = float(in_range("alpha", alpha, 0.0, 1.0))
     spec = model_spec("av_pair", profile, audio="hearnet")
-    config = _config(profile, seed, "loss", "audio")
+    config = _config(profile, seed, "loss", "audio", train_seed)
     name = f"student-alpha{alpha:g}"
     if alpha == 0.0:
         return _train(
@@ -354,6 +380,7 @@ def train_supervised(
     profile: str = "book",
     seed: int = 0,
     *,
+    train_seed: int | None = None,
     device: str = "cpu",
     progress: bool = True,
 ) -> TrainedModel:
@@ -365,7 +392,8 @@ def train_supervised(
     :class:`~acousticlib.models.StreamClassifier`, one linear layer on the embedding
     (HearNet's vector; the video map averaged over the 12 x 16 grid);
     ``"dualcamnet"``: DualCamNet with its own head, one linear layer on its map
-    averaged over time and the grid. Chapter 12.
+    averaged over time and the grid. ``train_seed``: as :func:`train_teacher`'s.
+    Chapter 12.
     """
     one_of("stream", stream, STREAMS)
     if stream == "dualcamnet":
@@ -377,7 +405,7 @@ def train_supervised(
     return _train(
         f"supervised-{stream}",
         spec,
-        _config(profile, seed, "accuracy", STREAM_INPUTS[stream]),
+        _config(profile, seed, "accuracy", STREAM_INPUTS[stream], train_seed),
         profile,
         seed,
         with_acoustic=stream == "dualcamnet",
@@ -387,7 +415,12 @@ def train_supervised(
 
 
 def train_supervised_distillation(
-    profile: str = "book", seed: int = 0, *, device: str = "cpu", progress: bool = True
+    profile: str = "book",
+    seed: int = 0,
+    *,
+    train_seed: int | None = None,
+    device: str = "cpu",
+    progress: bool = True,
 ) -> TrainedModel:
     """HearNet with a linear class layer (as :func:`train_supervised`'s) trained by
     supervised distillation from the supervised DualCamNet
@@ -395,7 +428,8 @@ def train_supervised_distillation(
     :class:`~acousticlib.training.DistillationTask`, ``(1 - 0.5) CE(labels) + 0.5
     CE(teacher's softmax)`` at temperature 1 (:data:`LAMBDA_TEACHER`,
     :data:`TEMPERATURE`), the best epoch by validation accuracy. Chapter 12 (the
-    authors' earlier baseline).
+    authors' earlier baseline). ``train_seed`` seeds the student alone (the teacher
+    stays the one of ``seed``).
     """
     teacher = train_supervised(
         "dualcamnet", profile, seed, device=device, progress=progress
@@ -406,7 +440,7 @@ def train_supervised_distillation(
     return _train(
         "supervised-distillation",
         spec,
-        _config(profile, seed, "accuracy", "audio"),
+        _config(profile, seed, "accuracy", "audio", train_seed),
         profile,
         seed,
         with_acoustic=True,

@@ -39,7 +39,7 @@ The package, one module per part of the loop (imports run one way, ``config`` ->
   :func:`evaluate`, :data:`HIGHER_IS_BETTER`;
 * :mod:`~acousticlib.training.cache` -- :func:`train_cached`, :class:`TrainedModel`,
   :func:`model_cache_key`, :data:`MODEL_CODE_VERSION`, :data:`SHIPPED_WEIGHTS`,
-  :func:`shipped`.
+  :func:`shipped`, :func:`ship_weights`.
 
 Every name is importable from here as before. A test that replaces a name the package
 looks up at call time (``SHIPPED_WEIGHTS``, say) patches it in the module that uses it
@@ -53,6 +53,7 @@ from .cache import (
     SHIPPED_WEIGHTS,
     TrainedModel,
     model_cache_key,
+    ship_weights,
     shipped,
     train_cached,
 )
@@ -80,6 +81,7 @@ __all__ = [
     "evaluate",
     "fit",
     "model_cache_key",
+    "ship_weights",
     "shipped",
     "task_for",
     "train_cached",

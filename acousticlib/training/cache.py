@@ -57,6 +57,48 @@ class TrainedModel:
 SHIPPED_WEIGHTS = Path(__file__).resolve().parent.parent / "data" / "weights"
 
 
+def ship_weights(
+    trained: TrainedModel, name: str, info: Mapping[str, Any] | None = None
+) -> Path:
+    """Copy the cached model ``trained`` to the shipped weights ``name`` under
+    :data:`SHIPPED_WEIGHTS` (what :func:`shipped` then finds) and return the folder.
+
+    Writes ``model.pt`` and ``history.json`` from the cache entry and ``shipped.json``:
+    ``{"key": <the entry's cache key>, "model": <its spec>, **info}`` (``info``: the
+    command that trained it, what it measured). The folder appears whole or not at all
+    (written beside it, then renamed over any earlier one). The tools that train the
+    book's heavy models once use it (``tools/train_judge.py``,
+    ``tools/train_distillation.py``).
+    """
+    if not isinstance(trained, TrainedModel):
+        raise TypeError(
+            f"trained must be a TrainedModel (from train_cached); got "
+            f"{type(trained).__name__}"
+        )
+    if not isinstance(name, str) or not name or "/" in name or name.startswith("."):
+        raise ValueError(f"name must be a plain folder name; got {name!r}")
+    import shutil
+    import tempfile
+
+    target = SHIPPED_WEIGHTS / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=target.parent, prefix=".tmp-"))
+    try:
+        shutil.copy(trained.path / "model.pt", tmp / "model.pt")
+        shutil.copy(trained.path / "history.json", tmp / "history.json")
+        meta = {"key": trained.path.name, "model": trained.spec, **dict(info or {})}
+        (tmp / "shipped.json").write_text(json.dumps(meta, indent=1) + "\n")
+        # mkdtemp leaves the folder private
+        for path in (tmp, *tmp.iterdir()):
+            path.chmod(0o755 if path.is_dir() else 0o644)
+        if target.exists():
+            shutil.rmtree(target)
+        os.replace(tmp, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
 def _key_config(
     spec: Mapping[str, Any],
     config: TrainConfig,
