@@ -9,6 +9,8 @@ folder)::
     python -m acousticlib build-dataset --profile full --shard 3/8   (one of 8 shards)
     python -m acousticlib merge-shards --profile full --count 8   (after all 8)
     python -m acousticlib train uvae --profile book --seed 0 --device cpu
+    torchrun --standalone --nproc_per_node 4 -m acousticlib train uvae --profile full \
+        --device cuda   (4 processes, DistributedDataParallel; --precision bf16)
     python -m acousticlib evaluate uvae --profile book --seed 0
     python -m acousticlib train --help   (the models and profiles)
 
@@ -18,7 +20,14 @@ status 143 or 130) and one killed outright leaves its last epoch's checkpoint: t
 command run again resumes from that checkpoint
 (:func:`acousticlib.training.train_cached`) and ends with the weights and history of an
 uninterrupted run. Bad arguments (an unknown model or profile) exit with status 2 and a
-message naming what was expected. On top of the package: nothing imports it.
+message naming what was expected. Under torchrun (``RANK``, ``WORLD_SIZE``,
+``LOCAL_RANK`` set) ``train`` and ``evaluate`` join the process group
+(:func:`acousticlib.training.distributed.process_group`): the model trains with
+``DistributedDataParallel``, rank 0 writes the cache entry, which is the one a single
+process writes (same key), and rank 0 alone prints the JSON. Its models
+(:data:`MODELS`, :func:`train_model`, :func:`score_model`) live in
+:mod:`acousticlib._cli_models`, re-exported here. On top of the package: nothing imports
+it.
 """
 
 from __future__ import annotations
@@ -32,58 +41,12 @@ import sys
 import textwrap
 import threading
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
 from typing import Any
 
+from ._cli_models import _GENERATORS, MODELS, score_model, train_model
+from ._cli_models import ModelEntry as ModelEntry
 from .runtime import PROFILES, resolve_device
 
-
-@dataclass(frozen=True)
-class ModelEntry:
-    """A model of the command line: the ``chapter`` that trains it, ``what`` it is, its
-    ``kind`` (``"visual"``, ``"generator"`` or ``"classifier"``) and, for a
-    classifier, the ``source`` of its windows
-    (:data:`acousticlib.experiments.CLASSIFIER_SOURCES`)."""
-
-    chapter: str
-    what: str
-    kind: str
-    source: str | None = None
-
-
-#: The chapters' cached models, by the name the command line gives them.
-MODELS: dict[str, ModelEntry] = {
-    "visual": ModelEntry(
-        "07",
-        "the visual backbone pretrained on the frames' object crops, and its trunk "
-        "features of every frame",
-        "visual",
-    ),
-    "uvae": ModelEntry("08", "the U-VAE (one skip connection)", "generator"),
-    "auvae": ModelEntry("09", "the adversarial U-VAE", "generator"),
-    "mcgan": ModelEntry("10", "the multimodal conditional GAN", "generator"),
-    "judge": ModelEntry(
-        "11",
-        "GAN-test's judge: DualCamNet on real windows (the shipped weights when they "
-        "match)",
-        "classifier",
-        "real",
-    ),
-    "tiled": ModelEntry(
-        "11",
-        "DualCamNet on tiled mono-MFCC windows (the baseline)",
-        "classifier",
-        "tiled",
-    ),
-    **{
-        f"{g}-classifier": ModelEntry(
-            "11", f"GAN-train's DualCamNet on the {label}'s windows", "classifier", g
-        )
-        for g, label in (("uvae", "U-VAE"), ("auvae", "AU-VAE"), ("mcgan", "MCGAN"))
-    },
-}
-
-_GENERATORS = tuple(name for name, m in MODELS.items() if m.kind == "generator")
 #: Exit status of a run stopped by SIGTERM (128 + the signal's number, as shells do).
 EXIT_SIGTERM = 128 + signal.SIGTERM
 #: Exit status of a run stopped by Ctrl-C.
@@ -134,90 +97,6 @@ def _messages() -> Iterator[None]:
     finally:
         log.removeHandler(handler)
         log.setLevel(level)
-
-
-# ------------------------------------------------------------------------------ models
-def train_model(
-    name: str,
-    profile: str = "book",
-    seed: int = 0,
-    *,
-    device: str = "cpu",
-    progress: bool = True,
-    epochs: int | None = None,
-) -> Any:
-    """The model ``name`` of :data:`MODELS`, from the cache or trained now, through the
-    function its chapter calls; returns its
-    :class:`~acousticlib.training.TrainedModel`.
-
-    ``visual``: :func:`~acousticlib.experiments.pretrained_backbone`, then its
-    :func:`~acousticlib.experiments.trunk_features` (the generators' input);
-    generators: :func:`~acousticlib.experiments.train_generator` (``epochs``
-    overrides the profile's, in an entry of its own); classifiers:
-    :func:`~acousticlib.experiments.train_classifier` with the model's source.
-    """
-    from . import experiments as ex
-
-    entry = MODELS[name]
-    if epochs is not None and entry.kind != "generator":
-        raise ValueError(
-            f"epochs applies to the generators {_GENERATORS}; got it for {name!r}"
-        )
-    if entry.kind == "visual":
-        trained = ex.pretrained_backbone(
-            profile, seed, device=device, progress=progress
-        )
-        ex.trunk_features(profile, seed, device=device, progress=progress)
-        return trained
-    if entry.kind == "generator":
-        return ex.train_generator(
-            name, profile, seed, epochs=epochs, device=device, progress=progress
-        )
-    return ex.train_classifier(
-        entry.source, profile, seed, device=device, progress=progress
-    )
-
-
-def score_model(
-    name: str, model: Any, profile: str = "book", seed: int = 0, *, device: str = "cpu"
-) -> dict[str, Any]:
-    """Scores of the trained ``model`` of ``name`` on the test split, as its chapters
-    measure them.
-
-    ``visual``: ``accuracy`` on the object and background crops of the test clips
-    (chapter 07) and their number ``crops``; generators:
-    :func:`~acousticlib.experiments.generator_test_scores` (chapter 11: ``mse``,
-    ``iou_success``, ``auc``, ``peak_in_box``, ``peak_near_border``, ``frames``);
-    classifiers: ``accuracy`` on the test windows of their own source and their number
-    ``windows`` (the judge's is GAN-test on real windows), and for the others also
-    ``accuracy_on_real`` (GAN-train, chapter 11). Accuracies are shares in [0, 1].
-    """
-    from . import experiments as ex
-    from . import metrics
-
-    entry = MODELS[name]
-    if entry.kind == "visual":
-        ds = ex.camera_data(profile, seed, progress=False)
-        rows = ex.clip_frames(ds, "test", ex.settings(profile).pretrain_frames_per_clip)
-        crops, labels = ex.object_crops(ds, rows, background_seed=seed)
-        return {
-            "accuracy": metrics.accuracy(model, crops, labels, device=device),
-            "crops": int(len(labels)),
-        }
-    if entry.kind == "generator":
-        return ex.generator_test_scores(model, profile, seed, device=device)
-    x, y = ex.classifier_windows(entry.source, "test", profile, seed, device=device)
-    scores: dict[str, Any] = {
-        "accuracy": metrics.accuracy(model, x, y, device=device),
-        "windows": int(len(y)),
-    }
-    if entry.source != "real":
-        del x
-        real, labels = ex.classifier_windows("real", "test", profile, seed)
-        scores["accuracy_on_real"] = metrics.accuracy(
-            model, real, labels, device=device
-        )
-    return scores
 
 
 # ------------------------------------------------------------------------------ parser
@@ -326,6 +205,13 @@ def _model_command(
         help="the generators only (uvae, auvae, mcgan): epochs instead of the "
         "profile's, a model of its own in the cache",
     )
+    sub.add_argument(
+        "--precision",
+        choices=("fp32", "bf16"),
+        default="fp32",
+        help="fp32 (default), or bf16: forward passes under bfloat16 autocast, on "
+        "CUDA only (a model of its own in the cache)",
+    )
     return sub
 
 
@@ -351,7 +237,10 @@ def build_parser() -> argparse.ArgumentParser:
         "train a model of the book (or find it in the cache)",
         "Train MODEL as its chapter does, or find it in the cache, and print its "
         "cache key and folder. A run stopped by SIGTERM, Ctrl-C or a kill resumes "
-        "from its last epoch's checkpoint when the same command runs again.",
+        "from its last epoch's checkpoint when the same command runs again. Under "
+        "torchrun --standalone --nproc_per_node N it trains on N processes "
+        "(DistributedDataParallel; the profile's batch is the global batch) into "
+        "the same cache entry.",
     )
     build = subs.add_parser(
         "build-dataset",
@@ -430,6 +319,7 @@ def _trained(args: argparse.Namespace) -> Any:
         device=args.device,
         progress=args.progress,
         epochs=args.epochs,
+        precision=args.precision,
     )
 
 
@@ -555,11 +445,34 @@ def main(argv: Sequence[str] | None = None) -> int:
             args.device = resolve_device(args.device)
         except (TypeError, ValueError) as exc:
             args.parser.error(f"argument --device: {exc}")
+    if getattr(args, "precision", "fp32") == "bf16" and not args.device.startswith(
+        "cuda"
+    ):
+        args.parser.error(
+            f"argument --precision: bf16 autocast runs on CUDA only; got device "
+            f"{args.device}"
+        )
+    rank = 0
+    if args.command in ("train", "evaluate"):
+        from .training import distributed
+
+        try:
+            launch = distributed.launch_from_env()
+            if launch is not None:
+                distributed.backend_for(args.device)
+        except ValueError as exc:
+            args.parser.error(f"torchrun: {exc}")
+        rank = 0 if launch is None else launch.rank
+        group = distributed.process_group(args.device)
+    else:
+        group = contextlib.nullcontext(getattr(args, "device", "cpu"))
     from .runtime import configure
 
     configure(args.profile, args.seed, getattr(args, "device", "cpu"))
     try:
-        with _sigterm_raises(), _messages():
+        with _sigterm_raises(), _messages(), group as device:
+            if hasattr(args, "device"):
+                args.device = device
             result = _COMMANDS[args.command](args)
     except (Terminated, KeyboardInterrupt) as exc:
         what = "SIGTERM" if isinstance(exc, Terminated) else "Ctrl-C"
@@ -570,5 +483,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return EXIT_SIGTERM if isinstance(exc, Terminated) else EXIT_INTERRUPT
-    print(json.dumps(result, indent=1))
+    if rank == 0:  # under torchrun, one JSON object
+        print(json.dumps(result, indent=1))
     return 0

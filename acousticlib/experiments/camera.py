@@ -164,7 +164,12 @@ def _crop_set(ds: SimulatedDataset, rows: np.ndarray, seed: int) -> DictDataset:
 
 
 def pretrained_backbone(
-    profile: str = "book", seed: int = 0, *, device: str = "cpu", progress: bool = True
+    profile: str = "book",
+    seed: int = 0,
+    *,
+    device: str = "cpu",
+    progress: bool = True,
+    precision: str = "fp32",
 ) -> TrainedModel:
     """Chapter 07's object classifier (backbone + pooling + linear), trained on the
     dataset's frames.
@@ -175,7 +180,8 @@ def pretrained_backbone(
     :data:`BACKGROUND_LABEL`) for a crop of the same frame away from the sources, with
     the validation accuracy choosing the best epoch. ``.model.backbone`` is the backbone
     the generators use, frozen; ``.model.class_map(frames)`` shows where in a whole
-    frame it sees each class.
+    frame it sees each class. ``precision``: ``TrainConfig.precision`` (``"bf16"``,
+    on CUDA, is a model of its own; the generators read the fp32 one).
     """
     s = settings(profile)
     ds = camera_data(profile, seed, progress=progress)
@@ -187,6 +193,7 @@ def pretrained_backbone(
         seed=seed,
         monitor="accuracy",
         input_key="frame",
+        precision=precision,
     )
 
     def data() -> tuple[DictDataset, DictDataset]:

@@ -10,6 +10,7 @@ the package (:func:`judge_weights`); the cached classifiers themselves
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
@@ -252,6 +253,7 @@ def train_classifier(
     device: str = "cpu",
     progress: bool = True,
     retrain: bool = False,
+    precision: str = "fp32",
 ) -> TrainedModel:
     """A DualCamNet trained on 1-s windows from ``source`` (see
     :func:`classifier_windows`), cached.
@@ -263,6 +265,8 @@ def train_classifier(
     here, in a cache entry of its own, whatever is shipped or cached (any source). The
     others are GAN-train's classifiers, trained with the profile's :data:`SETTINGS` and
     validated on the same source's validation windows (best epoch by accuracy).
+    ``precision``: ``TrainConfig.precision`` of this classifier (``"bf16"``, on CUDA,
+    is a model of its own, never the shipped judge; a generator it reads stays fp32).
     """
     one_of("source", source, CLASSIFIER_SOURCES)
     if not isinstance(retrain, bool):
@@ -282,6 +286,7 @@ def train_classifier(
         )
         if source != "tiled":
             train_generator(source, profile, seed, device=device, progress=progress)
+    config = dataclasses.replace(config, precision=precision)
     data_key = classifier_data_key(source, profile, seed, device=device)
     weights = (
         shipped(judge_weights(profile, seed))

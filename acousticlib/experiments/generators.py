@@ -186,6 +186,7 @@ def train_generator(
     frame_step: int | None = None,
     padding: str | None = None,
     flip: bool = False,
+    precision: str = "fp32",
     device: str = "cpu",
     progress: bool = True,
 ) -> TrainedModel:
@@ -211,7 +212,8 @@ def train_generator(
     (``"zeros"`` or ``"reflect"``, see :class:`~acousticlib.models.GeneratorConfig`)
     and ``flip`` (train on :class:`MirroredFrames`) are the spatial measures the
     appendix compares (``tools/generator_measures.py``); ``None`` and ``False`` keep
-    the chapters' model.
+    the chapters' model. ``precision``: ``TrainConfig.precision`` (``"bf16"``, on CUDA,
+    is a model of its own; the trunk it reads stays the fp32 one).
     """
     one_of("name", name, ("uvae", "auvae", "mcgan"))
     if train_seed is not None and (
@@ -255,6 +257,7 @@ def train_generator(
         lr=s.generator_lr,
         seed=seed if train_seed is None else int(train_seed),
         monitor="loss",
+        precision=precision,
     )
     ds = camera_data(profile, seed, progress=progress)
     # built here (with its progress bar) when missing

@@ -14,7 +14,10 @@ a map-style torch ``Dataset`` of dicts (the data contract of chapter 06) and
 * writes a checkpoint after every epoch **atomically** (temporary file +
   ``os.replace``), and resumes from it when called again with the same ``checkpoint``
   path;
-* runs on any torch ``device``.
+* runs on any torch ``device``, in fp32 or (on CUDA) under bfloat16 autocast
+  (``TrainConfig.precision``);
+* trains on several processes at once under torchrun, with ``DistributedDataParallel``
+  (:mod:`~acousticlib.training.distributed`; the appendix).
 
 How one batch is trained depends on the model (ELBO for the U-VAE, alternating
 discriminator and generator steps for AU-VAE and MCGAN, cross-entropy for classifiers,
@@ -26,15 +29,19 @@ the task when each epoch starts (:meth:`Task.start_epoch`, chapter 12's curricul
 spec, training config and a dataset key, so later chapters reuse them.
 
 The package, one module per part of the loop (imports run one way, ``config`` ->
-``tasks`` -> ``distillation`` -> ``loop`` -> ``cache``; ``loop`` needs only ``tasks``):
+``tasks`` -> ``distillation`` -> ``distributed`` -> ``loop`` -> ``cache``; ``loop``
+needs only ``tasks`` and ``distributed``):
 
 * :mod:`~acousticlib.training.config` -- :class:`TrainConfig`, :data:`LR_SCHEDULES`,
-  :class:`DictDataset`;
+  :data:`PRECISIONS`, :class:`DictDataset`;
 * :mod:`~acousticlib.training.tasks` -- :class:`Task`, :class:`VAETask`,
   :class:`AdversarialTask`, :class:`ClassifierTask`, :func:`task_for`;
 * :mod:`~acousticlib.training.distillation` -- chapter 12's :class:`TripletTask`,
   :class:`TransferTask`, :class:`DistillationTask` (passed to :func:`fit` as
   ``task=``);
+* :mod:`~acousticlib.training.distributed` -- torchrun's process group
+  (:func:`~acousticlib.training.distributed.process_group`), its sampler, the DDP
+  wrapper and the metrics averaged over the processes;
 * :mod:`~acousticlib.training.loop` -- :func:`fit`, :class:`FitResult`,
   :func:`evaluate`, :data:`HIGHER_IS_BETTER`;
 * :mod:`~acousticlib.training.cache` -- :func:`train_cached`, :class:`TrainedModel`,
@@ -48,6 +55,7 @@ looks up at call time (``SHIPPED_WEIGHTS``, say) patches it in the module that u
 
 from __future__ import annotations
 
+from . import distributed
 from .cache import (
     MODEL_CODE_VERSION,
     SHIPPED_WEIGHTS,
@@ -57,7 +65,7 @@ from .cache import (
     shipped,
     train_cached,
 )
-from .config import LR_SCHEDULES, DictDataset, TrainConfig
+from .config import LR_SCHEDULES, PRECISIONS, DictDataset, TrainConfig
 from .distillation import DistillationTask, TransferTask, TripletTask
 from .loop import HIGHER_IS_BETTER as HIGHER_IS_BETTER
 from .loop import FitResult, evaluate, fit
@@ -71,6 +79,7 @@ __all__ = [
     "FitResult",
     "LR_SCHEDULES",
     "MODEL_CODE_VERSION",
+    "PRECISIONS",
     "SHIPPED_WEIGHTS",
     "Task",
     "TrainConfig",
@@ -78,6 +87,7 @@ __all__ = [
     "TransferTask",
     "TripletTask",
     "VAETask",
+    "distributed",
     "evaluate",
     "fit",
     "model_cache_key",

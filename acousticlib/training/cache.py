@@ -28,6 +28,7 @@ from torch.utils.data import Dataset
 from ..cache import cache_key, cache_root, cached, remove_partial_writes
 from ..models import build_model
 from ..runtime import resolve_device
+from . import distributed
 from .config import TrainConfig
 from .loop import _cpu_state, fit
 from .tasks import Task
@@ -141,6 +142,18 @@ def shipped(name: str) -> Path | None:
     )
 
 
+def _group_device(world: distributed.World) -> str:
+    """Where the process group's tensors live: the current GPU for nccl, else CPU."""
+    return f"cuda:{torch.cuda.current_device()}" if world.backend == "nccl" else "cpu"
+
+
+def _written_by_rank_0(folder: Path) -> None:
+    raise RuntimeError(
+        "the cache entry rank 0 wrote is missing or corrupt after the barrier: is "
+        "ACOUSTICLIB_CACHE the same folder for every process?"
+    )
+
+
 def train_cached(
     spec: Mapping[str, Any],
     train_data: Dataset | Callable[[], tuple[Dataset, Dataset | None]],
@@ -176,6 +189,13 @@ def train_cached(
     JSON-ready mapping of everything in the task that changes the result (its kind,
     weights, margin, curriculum, the teacher's cache key ...), which joins the cache
     key (:func:`model_cache_key`).
+
+    Under torchrun (:mod:`~acousticlib.training.distributed`) every rank calls it with
+    the same arguments and trains (:func:`~acousticlib.training.fit`), rank 0 alone
+    writes the checkpoints and the entry, and the others wait for it at a barrier and
+    return the same entry. The world size is not part of the key; ``history.json``
+    records it (``"distributed": {"world_size": N, "backend": "gloo" | "nccl" |
+    null}``) and the precision (``"precision"``, ``TrainConfig.precision``).
     """
     if not isinstance(data_key, str) or not data_key:
         raise ValueError(
@@ -219,24 +239,16 @@ def train_cached(
             "val_data must be None when train_data is a function returning (train, val)"
         )
 
-    def build(folder: Path) -> None:
-        if use_shipped:
-            state = torch.load(ship / "model.pt", map_location="cpu", weights_only=True)
-            torch.save(state, folder / "model.pt")
-            info = json.loads((ship / "history.json").read_text())
-            info["origin"] = "shipped"
-            (folder / "history.json").write_text(
-                json.dumps(info, indent=1, sort_keys=True)
-            )
-            return
+    world = distributed.current_world()
+    # rank 0 tells the others whether it trains (inside build) or not (after cached)
+    told = False
+
+    def train() -> tuple[nn.Module, Any]:
         # earlier work may leave tensors in reference cycles: free them before this
         # model's data comes in, and free its data before returning, so that training
         # models one after another (chapters 08-11) does not stack their datasets in
         # memory
         gc.collect()
-        # a run killed while writing its checkpoint left a temporary file beside it;
-        # this build holds the entry's lock, so nothing else writes that checkpoint
-        remove_partial_writes(ckpt)
         train, val = train_data() if lazy else (train_data, val_data)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(config.seed)
@@ -248,11 +260,30 @@ def train_cached(
             config,
             device=device,
             checkpoint=ckpt,
-            progress=progress,
+            progress=progress and (world is None or world.rank == 0),
             task=task_factory(model) if task_factory is not None else None,
         )
         del train, val
         gc.collect()
+        return model, result
+
+    def build(folder: Path) -> None:
+        nonlocal told
+        if use_shipped:
+            state = torch.load(ship / "model.pt", map_location="cpu", weights_only=True)
+            torch.save(state, folder / "model.pt")
+            info = json.loads((ship / "history.json").read_text())
+            info["origin"] = "shipped"
+            (folder / "history.json").write_text(
+                json.dumps(info, indent=1, sort_keys=True)
+            )
+            return
+        # a run killed while writing its checkpoint left a temporary file beside it;
+        # this build holds the entry's lock, so nothing else writes that checkpoint
+        remove_partial_writes(ckpt)
+        if world is not None:
+            told = distributed.announce(True, _group_device(world))
+        model, result = train()
         torch.save(_cpu_state(model), folder / "model.pt")
         (folder / "history.json").write_text(
             json.dumps(
@@ -266,17 +297,36 @@ def train_cached(
                     "best_value": result.best_value,
                     "monitor": result.monitor,
                     "origin": "trained",
+                    "precision": config.precision,
+                    "distributed": {
+                        "world_size": 1 if world is None else world.world_size,
+                        "backend": None if world is None else world.backend,
+                    },
                 },
                 indent=1,
                 sort_keys=True,
             )
         )
 
-    folder = cached(
-        "model", key_config, build, code_version=MODEL_CODE_VERSION, root=root
-    )
-    if ckpt.exists():
-        ckpt.unlink()
+    if world is None or world.rank == 0:
+        folder = cached(
+            "model", key_config, build, code_version=MODEL_CODE_VERSION, root=root
+        )
+        if world is not None and not told:
+            distributed.announce(False, _group_device(world))
+        if ckpt.exists():
+            ckpt.unlink()
+    elif distributed.announce(False, _group_device(world)):
+        train()  # beside rank 0, which writes the checkpoints and the entry
+    if world is not None:
+        distributed.barrier()
+        folder = cached(
+            "model",
+            key_config,
+            _written_by_rank_0,
+            code_version=MODEL_CODE_VERSION,
+            root=root,
+        )
     with torch.random.fork_rng(devices=[]):  # rebuilding must not move the caller's RNG
         model = build_model(spec)
     model.load_state_dict(

@@ -1,9 +1,9 @@
 """What a training run is given (chapter 08): the hyper-parameters and the data.
 
 :class:`TrainConfig` holds the hyper-parameters of :func:`~acousticlib.training.fit`
-(epochs, batch size, learning rate and its schedule, seed, the monitored metric; part of
-the cache key of every trained model), and :class:`DictDataset` makes a map-style
-dataset of dicts (chapter 06's data contract) from aligned tensors.
+(epochs, batch size, learning rate and its schedule, seed, the monitored metric, the
+precision; part of the cache key of every trained model), and :class:`DictDataset`
+makes a map-style dataset of dicts (chapter 06's data contract) from aligned tensors.
 """
 
 from __future__ import annotations
@@ -16,9 +16,20 @@ import torch
 from torch.utils.data import Dataset
 
 from .._checks import positive
+from ..runtime import seeded_rng
 
 #: Learning-rate schedules of :class:`TrainConfig`.
 LR_SCHEDULES: tuple[str, ...] = ("constant", "cosine")
+#: Precisions of :class:`TrainConfig`: ``"fp32"`` (the default), or ``"bf16"``:
+#: forward passes under ``torch.autocast("cuda", dtype=torch.bfloat16)`` (CUDA only).
+PRECISIONS: tuple[str, ...] = ("fp32", "bf16")
+
+
+def _derived_seed(seed: int, *salt: int | str) -> int:
+    """A seed for torch drawn from ``(seed, *salt)``
+    (:func:`~acousticlib.runtime.seeded_rng`): each epoch's shuffle and draws, the
+    evaluation's draws (chapter 08)."""
+    return int(seeded_rng(seed, *salt).integers(0, 2**62))
 
 
 @dataclass(frozen=True)
@@ -32,7 +43,10 @@ class TrainConfig:
     of chapter 07);
     ``lr_schedule``: ``"constant"``, or ``"cosine"`` (each epoch's learning rate
     ``lr * (1 + cos(pi * epoch / epochs)) / 2``, from ``lr`` down towards 0; chapter
-    11's judge).
+    11's judge);
+    ``precision``: ``"fp32"``, or ``"bf16"`` (forward passes under bfloat16 autocast,
+    on CUDA only; a model of its own in the cache, while ``"fp32"`` leaves the keys of
+    the models before it unchanged).
     """
 
     epochs: int = 5
@@ -43,12 +57,17 @@ class TrainConfig:
     weight_decay: float = 0.0
     input_key: str = "acoustic"
     lr_schedule: str = "constant"
+    precision: str = "fp32"
 
     def __post_init__(self) -> None:
         positive("epochs", self.epochs, integer=True)
         if self.lr_schedule not in LR_SCHEDULES:
             raise ValueError(
                 f"lr_schedule must be one of {LR_SCHEDULES}; got {self.lr_schedule!r}"
+            )
+        if self.precision not in PRECISIONS:
+            raise ValueError(
+                f"precision must be one of {PRECISIONS}; got {self.precision!r}"
             )
         positive("batch_size", self.batch_size, integer=True)
         positive("lr", self.lr)
@@ -61,11 +80,13 @@ class TrainConfig:
             raise ValueError(f"seed must be a non-negative integer; got {self.seed!r}")
 
     def to_dict(self) -> dict[str, Any]:
-        """A plain dict (JSON-ready); a constant schedule is left out (the keys of
-        models before it)."""
+        """A plain dict (JSON-ready); a constant schedule and fp32 precision are left
+        out (the keys of models before them)."""
         d = asdict(self)
         if d["lr_schedule"] == "constant":
             del d["lr_schedule"]
+        if d["precision"] == "fp32":
+            del d["precision"]
         return d
 
     def lr_at(self, epoch: int) -> float:

@@ -271,7 +271,7 @@ class DistillationTask(LossTask):
         x, acoustic = _entries(batch, self.input_key, self.teacher_key)
         if "label" not in batch:
             raise ValueError(f"batch must have a 'label' entry; it has {sorted(batch)}")
-        logits = self.model(x)
+        logits = self.net(x)
         labels = batch["label"].long()
         losses = distillation_loss(
             logits,

@@ -4,10 +4,15 @@
 dataset of dicts, seeded per epoch, keeps the weights of the best validation epoch,
 writes an atomic checkpoint after every epoch and resumes from it; :func:`evaluate`
 averages a task's validation metrics over a dataset. See :mod:`acousticlib.training`.
+Under torchrun :func:`fit` trains with ``DistributedDataParallel``
+(:mod:`~acousticlib.training.distributed`); ``TrainConfig.precision="bf16"`` runs the
+forward passes under bfloat16 autocast on CUDA.
 """
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
 import math
 import os
@@ -18,22 +23,19 @@ from typing import Any
 
 import torch
 from torch import nn
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader, Dataset, Subset
 from tqdm.auto import tqdm
 
 from ..cache import write_atomic
-from ..runtime import heap_for_speed, resolve_device, seeded_rng
-from .config import TrainConfig
+from ..runtime import heap_for_speed, resolve_device
+from . import distributed
+from .config import TrainConfig, _derived_seed
 from .tasks import Task, task_for
 
 _log = logging.getLogger(__name__)
 
 #: Validation metrics where higher is better (the best checkpoint maximises them).
 HIGHER_IS_BETTER = ("accuracy", "triplet_accuracy")
-
-
-def _derived_seed(seed: int, *salt: int | str) -> int:
-    return int(seeded_rng(seed, *salt).integers(0, 2**62))
 
 
 def _to(batch: Any, device: str) -> Any:
@@ -75,25 +77,48 @@ def _batch_size(batch: Mapping[str, Any]) -> int:
     return int(next(v for v in batch.values() if isinstance(v, torch.Tensor)).shape[0])
 
 
-def evaluate(
-    task: Task, data: Dataset, batch_size: int = 64, device: str = "cpu", seed: int = 0
-) -> dict[str, float]:
-    """Mean validation metrics of ``task.model`` over ``data`` (evaluation mode, no
-    gradients, seeded draws)."""
+def _val_logs(
+    task: Task, data: Dataset, batch_size: int, device: str, seed: int
+) -> list[tuple[int, dict[str, float]]]:
     loader = DataLoader(data, batch_size=batch_size, shuffle=False)
     task.model.eval()
     logs = []
     state = torch.random.get_rng_state()
-    torch.manual_seed(_derived_seed(seed, "evaluate"))
+    torch.manual_seed(seed)
     try:
         with torch.no_grad():
             for batch in loader:
                 logs.append((_batch_size(batch), task.val_step(_to(batch, device))))
     finally:
         torch.random.set_rng_state(state)
+    return logs
+
+
+def evaluate(
+    task: Task, data: Dataset, batch_size: int = 64, device: str = "cpu", seed: int = 0
+) -> dict[str, float]:
+    """Mean validation metrics of ``task.model`` over ``data`` (evaluation mode, no
+    gradients, seeded draws)."""
+    logs = _val_logs(task, data, batch_size, device, _derived_seed(seed, "evaluate"))
     if not logs:
         raise ValueError("data must hold at least one sample")
     return _mean_logs(logs)
+
+
+def _evaluate_shared(
+    task: Task,
+    data: Dataset,
+    config: TrainConfig,
+    device: str,
+    world: distributed.World,
+) -> dict[str, float]:
+    """:func:`evaluate` under torchrun: rank r validates samples r, r + N, ... (the
+    bare model: its weights are every rank's), and the ranks average their metrics
+    weighted by sample counts."""
+    share = Subset(data, range(world.rank, len(data), world.world_size))  # type: ignore[arg-type]
+    batch = distributed.per_rank_batch(config.batch_size, world.world_size)
+    seed = _derived_seed(config.seed, "evaluate", world.rank)
+    return distributed.all_mean(_val_logs(task, share, batch, device, seed), device)
 
 
 def fit(
@@ -120,6 +145,19 @@ def fit(
     one, runs before each epoch's batches (0-based epoch, resumed runs included).
     Returns a :class:`FitResult`. Torch's global generator is reseeded per epoch inside
     the loop and restored afterwards, so the caller's random stream is unaffected.
+
+    ``config.precision="bf16"`` runs the task's forward passes under
+    ``torch.autocast("cuda", dtype=torch.bfloat16)``; it needs a CUDA ``device``
+    (``ValueError`` otherwise) and a task whose class has ``mixed_precision``.
+
+    Under torchrun (a process group of N > 1 ranks, see
+    :mod:`~acousticlib.training.distributed`), every rank calls ``fit`` with the same
+    arguments: the model trains in ``DistributedDataParallel`` on rank r's share of
+    each global batch of ``config.batch_size`` samples (``ValueError`` naming
+    ``batch_size`` when N does not divide it), the metrics are averaged over the ranks,
+    every rank reads ``checkpoint`` to resume and rank 0 alone writes it; ``callback``
+    runs on every rank with the same record. Without a process group (or with one
+    rank) nothing changes.
     """
     config = config or TrainConfig()
     if not isinstance(config, TrainConfig):
@@ -130,6 +168,25 @@ def fit(
     task = task or task_for(model, config.input_key)
     if task.model is not model:
         raise ValueError("task.model must be the model being trained")
+    if config.precision == "bf16":
+        if torch.device(device).type != "cuda":
+            raise ValueError(f"bf16 autocast runs on CUDA only; got device {device}")
+        if not getattr(task, "mixed_precision", False):
+            raise NotImplementedError(
+                f"{type(task).__name__} does not run its forward passes in "
+                f"task.autocast(); precision='bf16' cannot train it"
+            )
+    world = distributed.current_world()
+    if world is not None:
+        distributed.check_task(task)
+        distributed.per_rank_batch(config.batch_size, world.world_size)
+        for name, data in (("train_data", train_data), ("val_data", val_data)):
+            if data is not None and len(data) < world.world_size:  # type: ignore[arg-type]
+                raise ValueError(
+                    f"{name} must hold at least WORLD_SIZE={world.world_size} samples "
+                    f"(one per process); got {len(data)}"  # type: ignore[arg-type]
+                )
+    writer = world is None or world.rank == 0
     model.to(device)
     opts = task.optimizers(config)
     # Task's epoch hook; a duck-typed task without one works as before
@@ -164,6 +221,18 @@ def fit(
 
     # the loop reseeds torch; the caller's stream is restored after
     rng_state = torch.random.get_rng_state()
+    if config.precision == "bf16":
+        task.autocast = functools.partial(torch.autocast, "cuda", dtype=torch.bfloat16)
+    sampler = None
+    if world is not None:
+        task.net = distributed.wrap(task, device)
+        sampler = distributed.GlobalBatchSampler(
+            train_data,  # type: ignore[arg-type]
+            config.batch_size,
+            num_replicas=world.world_size,
+            rank=world.rank,
+            seed=config.seed,
+        )
     try:
         # steps reuse their activations' memory; given back after
         with heap_for_speed():
@@ -185,13 +254,26 @@ def fit(
                 shuffle = torch.Generator().manual_seed(
                     _derived_seed(config.seed, "shuffle", epoch)
                 )
-                loader = DataLoader(
-                    train_data,
-                    batch_size=config.batch_size,
-                    shuffle=True,
-                    generator=shuffle,
-                )
-                torch.manual_seed(_derived_seed(config.seed, "draws", epoch))
+                if sampler is None:
+                    loader = DataLoader(
+                        train_data,
+                        batch_size=config.batch_size,
+                        shuffle=True,
+                        generator=shuffle,
+                    )
+                    torch.manual_seed(_derived_seed(config.seed, "draws", epoch))
+                else:
+                    sampler.set_epoch(epoch)
+                    # the generator keeps the loader's own draw off torch's stream
+                    loader = DataLoader(
+                        train_data,
+                        batch_size=sampler.batch,
+                        sampler=sampler,
+                        generator=shuffle,
+                    )
+                    torch.manual_seed(
+                        _derived_seed(config.seed, "draws", epoch, world.rank)
+                    )
                 model.train()
                 logs = []
                 for batch in tqdm(
@@ -200,10 +282,25 @@ def fit(
                     logs.append(
                         (_batch_size(batch), task.train_step(_to(batch, device), opts))
                     )
-                record: dict[str, Any] = {"epoch": epoch + 1, "train": _mean_logs(logs)}
-                if val_data is not None:
+                if world is None:
+                    record: dict[str, Any] = {
+                        "epoch": epoch + 1,
+                        "train": _mean_logs(logs),
+                    }
+                else:
+                    distributed.check_in_sync(model, task, epoch + 1, device)
+                    distributed.broadcast_buffers(model)
+                    record = {
+                        "epoch": epoch + 1,
+                        "train": distributed.all_mean(logs, device),
+                    }
+                if val_data is not None and world is None:
                     record["val"] = evaluate(
                         task, val_data, config.batch_size, device, config.seed
+                    )
+                elif val_data is not None:
+                    record["val"] = _evaluate_shared(
+                        task, val_data, config, device, world
                     )
                 scores = record.get("val", record["train"])
                 if config.monitor not in scores:
@@ -222,7 +319,7 @@ def fit(
                     best_state = _cpu_state(model)
                 result.history.append(record)
                 epochs.set_postfix({k: f"{v:.4g}" for k, v in scores.items()})
-                if path is not None:
+                if path is not None and writer:
                     path.parent.mkdir(parents=True, exist_ok=True)
                     _save_atomic(
                         {
@@ -241,6 +338,10 @@ def fit(
                     callback(epoch + 1, record)
     finally:
         torch.random.set_rng_state(rng_state)
+        if world is not None:
+            task.net = model
+        if config.precision == "bf16":
+            task.autocast = contextlib.nullcontext
     if restore_best and best_state is not None:
         model.load_state_dict(best_state)
     model.eval()

@@ -5,11 +5,21 @@ model, so that :func:`~acousticlib.training.fit` stays one loop: :class:`VAETask
 U-VAE's negative ELBO), :class:`AdversarialTask` (AU-VAE and MCGAN: a discriminator
 step, then a generator step), :class:`ClassifierTask` (cross-entropy; DualCamNet and the
 visual classifier of chapter 07). :func:`task_for` picks the task of a model.
+
+A task's forward passes go through ``task.net`` (the model itself, or its
+``DistributedDataParallel`` wrapper while :func:`~acousticlib.training.fit` runs under
+torchrun) inside ``task.autocast()`` (nothing, or bfloat16 autocast for
+``precision="bf16"``); its class says which of the two it honours
+(:attr:`Task.distributed`, :attr:`Task.mixed_precision`), and ``fit`` refuses the
+others by name rather than train them silently wrong.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import contextlib
+from collections.abc import Callable, Mapping
+from contextlib import AbstractContextManager
+from typing import ClassVar
 
 import torch
 from torch import nn
@@ -27,10 +37,25 @@ from .config import TrainConfig
 
 class Task:
     """How one batch trains and validates a model; subclasses fill in the three
-    methods."""
+    methods.
+
+    ``model``: the module trained; ``net``: what the forward passes call (``model``, or
+    the ``DistributedDataParallel`` wrapper :func:`~acousticlib.training.fit` puts there
+    under torchrun and takes away after); ``autocast()``: the context the forward passes
+    run in (set by ``fit`` from ``TrainConfig.precision``).
+    """
+
+    #: Whether every forward pass of the steps runs through ``self.net``, so that
+    #: torchrun's DistributedDataParallel can train the task (the appendix).
+    distributed: ClassVar[bool] = False
+    #: Whether every forward pass of the steps runs inside ``self.autocast()``, so that
+    #: ``precision="bf16"`` can train the task.
+    mixed_precision: ClassVar[bool] = False
 
     def __init__(self, model: nn.Module) -> None:
         self.model = model
+        self.net: nn.Module = model
+        self.autocast: Callable[[], AbstractContextManager] = contextlib.nullcontext
 
     def optimizers(self, config: TrainConfig) -> dict[str, torch.optim.Optimizer]:
         """Named optimizers over the trainable parameters."""
@@ -72,18 +97,25 @@ def _step(opt: torch.optim.Optimizer, loss: torch.Tensor) -> None:
 class LossTask(Task):
     """A task whose training step minimises the ``"loss"`` entry of ``_losses(batch)``
     with the ``"model"`` optimizer and whose validation step reports the same terms;
-    subclasses write only ``_losses`` (a dict of scalar tensors)."""
+    subclasses write only ``_losses`` (a dict of scalar tensors), whose forward passes
+    call ``self.net`` (not ``self.model``): it then trains under torchrun and in
+    bf16."""
+
+    distributed = True
+    mixed_precision = True
 
     def _losses(self, batch: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         raise NotImplementedError
 
     def train_step(self, batch, opts):
-        losses = self._losses(batch)
+        with self.autocast():
+            losses = self._losses(batch)
         _step(opts["model"], losses["loss"])
         return _floats(losses)
 
     def val_step(self, batch):
-        return _floats(self._losses(batch))
+        with self.autocast():
+            return _floats(self._losses(batch))
 
 
 class VAETask(LossTask):
@@ -92,7 +124,7 @@ class VAETask(LossTask):
 
     def _losses(self, batch: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         x = generator_inputs(batch)
-        out = self.model(x["audio"], x["visual"])
+        out = self.net(x["audio"], x["visual"])
         return elbo_loss(
             out["recon"],
             x["target"],
@@ -111,9 +143,15 @@ class AdversarialTask(Task):
     otherwise. Validation ``"loss"`` is the reconstruction MSE (AU-VAE: z = mu; MCGAN: z
     from a seeded stream), since the adversarial losses do not measure the quality of a
     generator.
+
+    Not trained under torchrun yet (:attr:`distributed` is False: its two optimizers
+    step on the generator and the discriminator in turn, which one
+    ``DistributedDataParallel`` wrapper does not synchronise); ``precision="bf16"``
+    works.
     """
 
     model: AdversarialGenerator
+    mixed_precision = True
 
     def optimizers(self, config):
         def adam(module: nn.Module) -> torch.optim.Optimizer:
@@ -149,18 +187,20 @@ class AdversarialTask(Task):
     def train_step(self, batch, opts):
         x = generator_inputs(batch)
         gen, disc = self.model.generator, self.model.discriminator
-        out = gen(x["audio"], x["visual"])
-        fake = out["recon"]
-        d_loss = discriminator_loss(disc(x["target"]), disc(fake.detach()))
+        with self.autocast():
+            out = gen(x["audio"], x["visual"])
+            fake = out["recon"]
+            d_loss = discriminator_loss(disc(x["target"]), disc(fake.detach()))
         _step(opts["discriminator"], d_loss)
         disc.requires_grad_(False)  # the generator step must not touch D's gradients
         try:
-            g = adversarial_generator_loss(
-                disc(fake),
-                self._rec(out, x["target"]),
-                self.model.lambda_adv,
-                self.model.lambda_rec,
-            )
+            with self.autocast():
+                g = adversarial_generator_loss(
+                    disc(fake),
+                    self._rec(out, x["target"]),
+                    self.model.lambda_adv,
+                    self.model.lambda_rec,
+                )
             _step(opts["generator"], g["loss"])
         finally:
             disc.requires_grad_(True)
@@ -170,14 +210,18 @@ class AdversarialTask(Task):
 
     def val_step(self, batch):
         x = generator_inputs(batch)
-        out = self.model(x["audio"], x["visual"])
-        mse = float(F.mse_loss(out["recon"], x["target"]))
+        with self.autocast():
+            out = self.model(x["audio"], x["visual"])
+        mse = float(F.mse_loss(out["recon"].float(), x["target"]))
         return {"loss": mse, "mse": mse}
 
 
 class ClassifierTask(Task):
     """Classifiers (DualCamNet, the visual classifier): cross-entropy on
     ``batch[input_key]`` vs ``batch["label"]``."""
+
+    distributed = True
+    mixed_precision = True
 
     def __init__(self, model: nn.Module, input_key: str = "acoustic") -> None:
         super().__init__(model)
@@ -189,9 +233,10 @@ class ClassifierTask(Task):
                 f"batch must have {self.input_key!r} and 'label' entries; it has "
                 f"{sorted(batch)}"
             )
-        logits = self.model(batch[self.input_key].float())
-        labels = batch["label"].long()
-        return F.cross_entropy(logits, labels), logits, labels
+        with self.autocast():
+            logits = self.net(batch[self.input_key].float())
+            labels = batch["label"].long()
+            return F.cross_entropy(logits, labels), logits, labels
 
     def train_step(self, batch, opts):
         loss, logits, labels = self._forward(batch)
