@@ -50,6 +50,25 @@ def test_bad_configurations_are_rejected():
         datasets.camera_dataset(3.0)
 
 
+@pytest.mark.parametrize("profile", ["book", "full"])
+def test_split_sizes_count_the_plan(profile):
+    cfg = datasets.dataset_config(profile)
+    sizes = {s: datasets.split_sizes(cfg, s) for s in datasets.SPLITS}
+    assert sum(v["clips"] for v in sizes.values()) == cfg.n_clips
+    assert sum(v["frames"] for v in sizes.values()) == cfg.n_frames
+    per_loc = cfg.recordings_per_location + cfg.background_per_location
+    for v in sizes.values():
+        # every location of a split records the same sounds and backgrounds
+        assert v["clips"] * cfg.recordings_per_location == v["sound_clips"] * per_loc
+        assert v["frames"] == v["clips"] * datasets.FPS
+        assert v["sound_frames"] == v["sound_clips"] * datasets.FPS
+    assert sizes["train"]["clips"] > sizes["val"]["clips"] > 0
+    with pytest.raises(ValueError, match="split must be one of"):
+        datasets.split_sizes(cfg, "training")
+    with pytest.raises(TypeError, match="config must be a DatasetConfig"):
+        datasets.split_sizes("book")
+
+
 def test_plan_splits_are_disjoint_by_location_and_balanced():
     cfg = datasets.dataset_config("book")
     plan = datasets.plan_recordings(cfg)

@@ -95,6 +95,7 @@ from .config import (
     DatasetConfig,
     dataset_config,
     plan_recordings,
+    split_sizes,
 )
 from .evaluation import alignment, peaks_in_boxes
 from .propagation import (
@@ -127,6 +128,7 @@ __all__ = [
     "dataset_config",
     "dataset_cache_key",
     "plan_recordings",
+    "split_sizes",
     "propagate",
     "propagate_parts",
     "snr_at_microphone",

@@ -359,3 +359,29 @@ def plan_recordings(config: DatasetConfig) -> list[dict[str, Any]]:
                 )
             )
     return plan
+
+
+def split_sizes(config: DatasetConfig, split: str = "train") -> dict[str, int]:
+    """How many clips and frames ``split`` of ``config``'s dataset holds, from its plan
+    (nothing is built or read).
+
+    Returns ``clips`` and ``frames`` (sound and background-only recordings alike: what
+    the generators train on) and ``sound_clips`` and ``sound_frames`` (recordings with a
+    sound only: the classifiers' 1-s windows); a clip is one second, ``FPS`` frames.
+    Chapter 06; the appendix and ``tools/gpu_check.py`` project training times from
+    them.
+    """
+    if not isinstance(config, DatasetConfig):
+        raise TypeError(f"config must be a DatasetConfig; got {type(config).__name__}")
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}; got {split!r}")
+    code = SPLITS.index(split)
+    rows = [r for r in plan_recordings(config) if r["split"] == code]
+    clips = len(rows) * config.recording_seconds
+    sound = sum(1 for r in rows if r["label"] >= 0) * config.recording_seconds
+    return {
+        "clips": clips,
+        "frames": clips * FPS,
+        "sound_clips": sound,
+        "sound_frames": sound * FPS,
+    }
