@@ -28,7 +28,7 @@ from .._checks import as_array, in_range, one_of, positive
 from ..cache import joined_key
 from ..datasets import CLASSES
 from ..features import HEARNET_HOP, HEARNET_N_FFT, linear_spectrogram
-from ..metrics import KNN_KS, cmc_from_distances, knn_accuracy, select_k
+from ..metrics import KNN_KS, cmc_from_distances, knn_predict, select_k
 from ..models import (
     AcousticMapNet,
     AudioVisualPair,
@@ -226,10 +226,17 @@ def _train(
     progress: bool,
     task: Callable[[nn.Module], Task] | None = None,
     task_key: Mapping[str, Any] | None = None,
+    retrain: bool = False,
 ) -> TrainedModel:
     """:func:`train_cached` on the training and validation clips; the shipped weights
-    of ``name`` load when they carry the key."""
+    of ``name`` load when they carry the key, unless ``retrain`` (then the model is
+    trained here, into a cache entry of its own: its data key says so)."""
+    if not isinstance(retrain, bool):
+        raise TypeError(f"retrain must be True or False; got {retrain!r}")
     camera_data(profile, seed, progress=progress)
+    data_key = distillation_data_key(profile, seed)
+    if retrain:
+        data_key = joined_key(data_key, {"retrained": None})
 
     def data() -> tuple[DictDataset, DictDataset]:
         return tuple(  # type: ignore[return-value]
@@ -242,10 +249,10 @@ def _train(
         data,
         None,
         config,
-        data_key=distillation_data_key(profile, seed),
+        data_key=data_key,
         device=device,
         progress=progress,
-        weights=shipped(distillation_weights(name, profile, seed)),
+        weights=None if retrain else shipped(distillation_weights(name, profile, seed)),
         task_factory=task,
         task_key=task_key,
     )
@@ -277,6 +284,7 @@ def train_teacher(
     seed: int = 0,
     *,
     train_seed: int | None = None,
+    retrain: bool = False,
     device: str = "cpu",
     progress: bool = True,
 ) -> TrainedModel:
@@ -287,7 +295,10 @@ def train_teacher(
     :class:`~acousticlib.training.TripletTask` (margin 0.2, the profile's curriculum)
     on the training clips, the best epoch by validation loss. ``train_seed`` seeds the
     training alone (initial weights, batch order) on the same data (``seed``); None
-    means ``seed`` (the shipped model). Chapter 12.
+    means ``seed`` (the shipped model). ``retrain``: train here even when shipped
+    weights carry the key (a cache entry of its own; chapter 12's papermill parameter
+    of the same name); the students and supervised distillation pass it on to their
+    teachers. Chapter 12.
     """
     spec = model_spec("av_pair", profile, audio=_stream_spec("dualcamnet", profile))
     return _train(
@@ -299,6 +310,7 @@ def train_teacher(
         with_acoustic=True,
         device=device,
         progress=progress,
+        retrain=retrain,
         task=lambda model: _triplet(model, profile, "acoustic"),
         task_key=_triplet_key("triplet", profile),
     )
@@ -310,6 +322,7 @@ def train_student(
     alpha: float = 0.5,
     *,
     train_seed: int | None = None,
+    retrain: bool = False,
     device: str = "cpu",
     progress: bool = True,
 ) -> TrainedModel:
@@ -338,10 +351,13 @@ def train_student(
             with_acoustic=False,
             device=device,
             progress=progress,
+            retrain=retrain,
             task=lambda model: _triplet(model, profile, "audio"),
             task_key=_triplet_key("triplet", profile),
         )
-    teacher = train_teacher(profile, seed, device=device, progress=progress)
+    teacher = train_teacher(
+        profile, seed, retrain=retrain, device=device, progress=progress
+    )
 
     def task(model: nn.Module) -> TransferTask:
         return TransferTask(
@@ -366,6 +382,7 @@ def train_student(
         with_acoustic=True,
         device=device,
         progress=progress,
+        retrain=retrain,
         task=task,
         task_key={
             **_triplet_key("transfer", profile),
@@ -381,6 +398,7 @@ def train_supervised(
     seed: int = 0,
     *,
     train_seed: int | None = None,
+    retrain: bool = False,
     device: str = "cpu",
     progress: bool = True,
 ) -> TrainedModel:
@@ -411,6 +429,7 @@ def train_supervised(
         with_acoustic=stream == "dualcamnet",
         device=device,
         progress=progress,
+        retrain=retrain,
     )
 
 
@@ -419,6 +438,7 @@ def train_supervised_distillation(
     seed: int = 0,
     *,
     train_seed: int | None = None,
+    retrain: bool = False,
     device: str = "cpu",
     progress: bool = True,
 ) -> TrainedModel:
@@ -432,7 +452,7 @@ def train_supervised_distillation(
     stays the one of ``seed``).
     """
     teacher = train_supervised(
-        "dualcamnet", profile, seed, device=device, progress=progress
+        "dualcamnet", profile, seed, retrain=retrain, device=device, progress=progress
     )
     spec = model_spec(
         "stream_classifier", profile, stream="hearnet", num_classes=len(CLASSES)
@@ -446,6 +466,7 @@ def train_supervised_distillation(
         with_acoustic=True,
         device=device,
         progress=progress,
+        retrain=retrain,
         task=lambda model: DistillationTask(
             model,
             teacher.model,
@@ -565,8 +586,10 @@ def knn_scores(
     ..., 15) with the best validation accuracy, the smallest on a tie
     (:func:`~acousticlib.metrics.select_k`); ks larger than the training set are
     dropped, and when none is left k is the training set's size (the smoke profile's
-    two clips). Returns ``{"k", "val_accuracy", "test_accuracy", "val_accuracies"}``
-    (the last a dict k -> accuracy). Chapter 12.
+    two clips). Returns ``{"k", "val_accuracy", "test_accuracy", "val_accuracies",
+    "test_correct"}``: ``val_accuracies`` a dict k -> accuracy, ``test_correct`` a
+    boolean ``(M,)`` array, whether each test item is classified right (for paired
+    comparisons of two models on the same items). Chapter 12.
     """
     if isinstance(ks, (str, bytes)) or not isinstance(ks, Sequence) or not ks:
         raise ValueError(f"ks must be a non-empty sequence of integers; got {ks!r}")
@@ -574,11 +597,14 @@ def knn_scores(
     n_train = len(as_array("train_y", train_y, ndim=1))
     usable = [k for k in ks if k <= n_train] or [n_train]
     k, accuracies = select_k(train_emb, train_y, val_emb, val_y, usable)
+    truth = as_array("test_y", test_y, ndim=1).astype(np.int64)
+    correct = knn_predict(train_emb, train_y, test_emb, k) == truth
     return {
         "k": int(k),
         "val_accuracy": float(accuracies[k]),
-        "test_accuracy": float(knn_accuracy(train_emb, train_y, test_emb, test_y, k)),
+        "test_accuracy": float(correct.mean()),
         "val_accuracies": {int(j): float(v) for j, v in accuracies.items()},
+        "test_correct": correct,
     }
 
 

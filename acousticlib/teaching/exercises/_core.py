@@ -171,6 +171,45 @@ def compare_number(
     return verdict(False, f"{value:.4g}{u} is {direction}. {hint}".strip(), expected)
 
 
+def compare_with_mistakes(
+    answer: Any,
+    expected: float,
+    *,
+    tol: float,
+    what: str,
+    hint: str,
+    wrong: Mapping[str, float] | None = None,
+    expects: str = "a number between 0 and 1",
+) -> Feedback:
+    """Feedback for a numeric answer within an absolute ``tol`` of ``expected`` (the
+    ``what``); ``wrong`` maps a named common mistake to the value it gives, so the
+    feedback can name it; ``expects`` says what kind of number is asked for."""
+    try:
+        value = float(answer)
+    except (TypeError, ValueError):
+        return verdict(
+            False,
+            f"expected {expects} ({what}); got {answer!r}.",
+            expected,
+        )
+    if not math.isfinite(value):
+        return verdict(False, "the answer is not a finite number.", expected)
+    if abs(value - expected) <= tol:
+        return verdict(
+            True,
+            f"{value:.4g} is the {what} (expected {expected:.4g}).",
+            expected,
+        )
+    for mistake, v in (wrong or {}).items():
+        if abs(value - v) <= tol and abs(v - expected) > tol:
+            return verdict(
+                False,
+                f"{value:.4g} is the {mistake}, not the {what}. {hint}",
+                expected,
+            )
+    return verdict(False, f"{value:.4g} is not the {what}. {hint}", expected)
+
+
 def compare_count(
     answer: Any,
     expected: int,
