@@ -139,6 +139,18 @@ def grade(
     return table
 
 
+def _finite_number(answer: Any, expected: Any, expects: str) -> float | Feedback:
+    """``answer`` as a finite float, or the wrong-answer :class:`Feedback` that says
+    what was expected (``expects``: "a number in dB", ...)."""
+    try:
+        value = float(answer)
+    except (TypeError, ValueError):
+        return verdict(False, f"expected {expects}; got {answer!r}.", expected)
+    if not math.isfinite(value):
+        return verdict(False, "the answer is not a finite number.", expected)
+    return value
+
+
 def compare_number(
     answer: Any,
     expected: float,
@@ -149,16 +161,9 @@ def compare_number(
 ) -> Feedback:
     """Feedback for a numeric answer within a relative tolerance ``rtol`` of
     ``expected``."""
-    try:
-        value = float(answer)
-    except (TypeError, ValueError):
-        return verdict(
-            False,
-            f"expected a number{f' in {unit}' if unit else ''}; got {answer!r}.",
-            expected,
-        )
-    if not math.isfinite(value):
-        return verdict(False, "the answer is not a finite number.", expected)
+    value = _finite_number(answer, expected, f"a number{f' in {unit}' if unit else ''}")
+    if isinstance(value, Feedback):
+        return value
     ok = abs(value - expected) <= rtol * abs(expected)
     u = f" {unit}" if unit else ""
     if ok:
@@ -184,16 +189,9 @@ def compare_with_mistakes(
     """Feedback for a numeric answer within an absolute ``tol`` of ``expected`` (the
     ``what``); ``wrong`` maps a named common mistake to the value it gives, so the
     feedback can name it; ``expects`` says what kind of number is asked for."""
-    try:
-        value = float(answer)
-    except (TypeError, ValueError):
-        return verdict(
-            False,
-            f"expected {expects} ({what}); got {answer!r}.",
-            expected,
-        )
-    if not math.isfinite(value):
-        return verdict(False, "the answer is not a finite number.", expected)
+    value = _finite_number(answer, expected, f"{expects} ({what})")
+    if isinstance(value, Feedback):
+        return value
     if abs(value - expected) <= tol:
         return verdict(
             True,
