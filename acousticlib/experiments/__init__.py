@@ -55,7 +55,8 @@ The package, one module per part of the book (imports run one way, ``camera`` ->
   :data:`DISTILLATION_TRAINING`, :func:`train_teacher`, :func:`train_student`,
   :func:`train_supervised`, :func:`train_supervised_distillation`,
   :func:`distillation_weights`); :mod:`~acousticlib.experiments.distillation_measures`
-  -- its measures on frozen features (:func:`embeddings`, :func:`knn_scores`,
+  -- its measures on frozen features (:func:`embeddings`, :func:`acoustic_embeddings`,
+  :func:`knn_scores`,
   :func:`cmc_audio_to_video`).
 
 Every name is importable from here as before. A test that replaces a function the
@@ -104,7 +105,12 @@ from .distillation import (
     train_supervised_distillation,
     train_teacher,
 )
-from .distillation_measures import cmc_audio_to_video, embeddings, knn_scores
+from .distillation_measures import (
+    acoustic_embeddings,
+    cmc_audio_to_video,
+    embeddings,
+    knn_scores,
+)
 from .generators import (
     CONDITIONS,
     MirroredFrames,
@@ -131,6 +137,7 @@ __all__ = [
     "JUDGE_TRAINING",
     "SETTINGS",
     "Settings",
+    "acoustic_embeddings",
     "attach_trunk",
     "camera_data",
     "dataset_variant",

@@ -1,12 +1,13 @@
 """Chapter 12's measures on frozen features (Sanguineti et al. 2020, Section 5):
-:func:`embeddings` of a trained stream, :func:`knn_scores` (k chosen on validation
+:func:`embeddings` of a trained stream (:func:`acoustic_embeddings`: DualCamNet's, a
+split at a time in bounded memory), :func:`knn_scores` (k chosen on validation
 data, accuracy on test data) and :func:`cmc_audio_to_video` (cross-modal retrieval).
 They read what :mod:`~acousticlib.experiments.distillation` trains and loads.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -25,7 +26,9 @@ from ..models import (
 )
 from ..training import DictDataset
 from ..triplet import audio_visual_distances
-from .distillation import STREAM_INPUTS, STREAMS
+from .camera import camera_data
+from .distillation import STREAM_INPUTS, STREAMS, distillation_data
+from .generators import _clip_starts
 
 
 def _network(model: nn.Module, stream: str) -> nn.Module:
@@ -110,6 +113,36 @@ def embeddings(
         return z.mean(dim=(2, 3)) if z.ndim == 4 else z
 
     return _outputs(net, x, batch_size, pooled)
+
+
+def acoustic_embeddings(
+    models: Mapping[str, nn.Module],
+    split: str,
+    profile: str = "book",
+    seed: int = 0,
+    *,
+    chunk: int = 128,
+) -> dict[str, torch.Tensor]:
+    """DualCamNet's frozen features ``(N, D)`` inside each of ``models`` (name ->
+    model, as :func:`embeddings` takes them) for the ``N`` sound clips of ``split``,
+    in dataset order, with bounded memory: the clips' acoustic windows (about 0.5 MB
+    each) are loaded ``chunk`` clips at a time (:func:`distillation_data` with
+    ``part``) and dropped after use, so a chapter can hold the rest of its data without
+    the whole split's windows. Equal to :func:`embeddings` of the whole split. Chapter
+    12.
+    """
+    if not isinstance(models, Mapping) or not models:
+        raise TypeError("models must be a non-empty mapping of name -> model")
+    size = positive("chunk", chunk, integer=True)
+    ds = camera_data(profile, seed, progress=False)
+    n = len(_clip_starts(ds, split, background=False))
+    parts: dict[str, list[torch.Tensor]] = {name: [] for name in models}
+    for a in range(0, n, size):
+        data = distillation_data(profile, seed, split, part=slice(a, a + size))
+        for name, model in models.items():
+            parts[name].append(embeddings(model, data, "dualcamnet"))
+        del data
+    return {name: torch.cat(p) for name, p in parts.items()}
 
 
 def knn_scores(
