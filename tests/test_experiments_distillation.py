@@ -393,3 +393,17 @@ def test_knn_scores_say_which_test_items_are_right():
         knn_predict(a, ya, c, 7)
     with pytest.raises(ValueError, match="dimension"):
         knn_predict(a, ya, np.ones((2, 2)), 3)
+
+
+def test_acoustic_embeddings_equal_the_whole_splits(smoke_ds):
+    teacher = ex.train_teacher("smoke", 0, progress=False)
+    supervised = ex.train_supervised("dualcamnet", "smoke", 0, progress=False)
+    models = {"teacher": teacher.model, "supervised": supervised.model}
+    got = ex.acoustic_embeddings(models, "train", "smoke", 0, chunk=1)
+    whole = ex.distillation_data("smoke", 0, "train")
+    for name, model in models.items():
+        torch.testing.assert_close(got[name], ex.embeddings(model, whole, "dualcamnet"))
+    with pytest.raises(ValueError, match="chunk"):
+        ex.acoustic_embeddings(models, "train", "smoke", 0, chunk=0)
+    with pytest.raises(TypeError, match="models"):
+        ex.acoustic_embeddings({}, "train", "smoke", 0)

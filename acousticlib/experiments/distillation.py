@@ -8,15 +8,15 @@ The data, one item per sound clip (:func:`distillation_data`, named in cache key
 self-supervised students (HearNet and a video stream, with the transfer term towards
 the frozen teacher weighted by ``alpha``, :func:`train_student`), the supervised
 baselines (:func:`train_supervised`) and supervised distillation
-(:func:`train_supervised_distillation`); and the measures on frozen features:
-:func:`embeddings`, :func:`knn_scores` (k chosen on validation data),
-:func:`cmc_audio_to_video` (cross-modal retrieval). Book-profile weights, once shipped
-with the package under :func:`distillation_weights`, load instead of training.
+(:func:`train_supervised_distillation`). Book-profile weights, shipped with the
+package under :func:`distillation_weights` (``tools/train_distillation.py``), load
+instead of training. The measures on frozen features (``embeddings``, ``knn_scores``,
+``cmc_audio_to_video``) live in :mod:`~acousticlib.experiments.distillation_measures`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -24,18 +24,11 @@ import torch
 from torch import nn
 
 from .. import datasets
-from .._checks import as_array, in_range, one_of, positive
+from .._checks import in_range, one_of
 from ..cache import joined_key
 from ..datasets import CLASSES
 from ..features import HEARNET_HOP, HEARNET_N_FFT, linear_spectrogram
-from ..metrics import KNN_KS, cmc_from_distances, knn_predict, select_k
 from ..models import (
-    AcousticMapNet,
-    AudioVisualPair,
-    DualCamNet,
-    HearNet,
-    StreamClassifier,
-    VideoStream,
     model_spec,
 )
 from ..runtime import check_profile
@@ -50,7 +43,7 @@ from ..training import (
     shipped,
     train_cached,
 )
-from ..triplet import MARGIN, audio_visual_distances
+from ..triplet import MARGIN
 from .camera import _key, camera_data
 from .classifiers import _real_windows
 from .generators import _clip_starts
@@ -495,162 +488,4 @@ def train_supervised_distillation(
             "temperature": TEMPERATURE,
             "teacher": teacher.path.name,
         },
-    )
-
-
-# ---------------------------------------------------------------------------- measures
-def _network(model: nn.Module, stream: str) -> nn.Module:
-    """The network of kind ``stream`` inside ``model`` (a pair, a stream classifier or
-    the network itself)."""
-    one_of("stream", stream, STREAMS)
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")
-    if isinstance(model, AudioVisualPair):
-        parts = [model.audio, model.video]
-    elif isinstance(model, StreamClassifier):
-        parts = [model.stream]
-    else:
-        parts = [model]
-    parts = [p.net if isinstance(p, AcousticMapNet) else p for p in parts]
-    kind = {"hearnet": HearNet, "dualcamnet": DualCamNet, "video_stream": VideoStream}
-    for p in parts:
-        if isinstance(p, kind[stream]):
-            return p
-    raise ValueError(
-        f"stream must name a network of model; {type(model).__name__} holds "
-        f"{[type(p).__name__ for p in parts]}, no {stream!r}"
-    )
-
-
-def _entry(data: Any, key: str) -> torch.Tensor:
-    if not isinstance(data, DictDataset):
-        raise TypeError(
-            f"data must be a DictDataset (see distillation_data); got "
-            f"{type(data).__name__}"
-        )
-    if key not in data.tensors:
-        raise ValueError(f"data must hold {key!r}; it has {sorted(data.tensors)}")
-    return data.tensors[key]
-
-
-def _outputs(
-    net: nn.Module,
-    x: torch.Tensor,
-    batch_size: int,
-    forward: Callable[[torch.Tensor], torch.Tensor] | None = None,
-) -> torch.Tensor:
-    """``forward(batch)`` (default ``net``) over ``x`` in batches: evaluation mode, no
-    gradients, float32 on the CPU."""
-    size = positive("batch_size", batch_size, integer=True)
-    param = next(net.parameters(), None)
-    dev = param.device if param is not None else torch.device("cpu")
-    was_training = net.training
-    net.eval()
-    try:
-        with torch.no_grad():
-            out = [
-                (forward or net)(x[a : a + size].to(dev).float()).float().cpu()
-                for a in range(0, len(x), size)
-            ]
-    finally:
-        net.train(was_training)
-    return torch.cat(out)
-
-
-def embeddings(
-    model: nn.Module, data: DictDataset, stream: str, *, batch_size: int = 64
-) -> torch.Tensor:
-    """Frozen features ``(N, D)`` float32 of ``stream`` (:data:`STREAMS`) inside
-    ``model``, for the ``N`` items of ``data`` (:func:`distillation_data`); what the
-    kNN of Sanguineti et al. 2020 reads (not L2-normalised).
-
-    ``model``: a trained pair (:func:`train_teacher`, :func:`train_student`), a
-    supervised model (:func:`train_supervised`) or the network itself. HearNet: its
-    vector of ``data["audio"]``; DualCamNet: its map of ``data["acoustic"]`` averaged
-    over time and the grid (``DualCamNet.embed``); the video stream: its map of
-    ``data["frame"]`` averaged over the grid. Evaluation mode, no gradients, in batches
-    of ``batch_size`` on the model's device. Chapter 12.
-    """
-    net = _network(model, stream)
-    x = _entry(data, STREAM_INPUTS[stream])
-    if isinstance(net, DualCamNet):
-        return _outputs(net, x, batch_size, net.embed)
-
-    def pooled(batch: torch.Tensor) -> torch.Tensor:
-        z = net(batch)
-        return z.mean(dim=(2, 3)) if z.ndim == 4 else z
-
-    return _outputs(net, x, batch_size, pooled)
-
-
-def knn_scores(
-    train_emb: Any,
-    train_y: Any,
-    val_emb: Any,
-    val_y: Any,
-    test_emb: Any,
-    test_y: Any,
-    *,
-    ks: Sequence[int] = KNN_KS,
-) -> dict[str, Any]:
-    """kNN classification on frozen features (Sanguineti et al. 2020, Table 2): k chosen
-    on validation data, accuracy on the test data.
-
-    Embeddings ``(N, D)`` (:func:`embeddings`), labels ``(N,)``. The k of ``ks`` (7, 9,
-    ..., 15) with the best validation accuracy, the smallest on a tie
-    (:func:`~acousticlib.metrics.select_k`); ks larger than the training set are
-    dropped, and when none is left k is the training set's size (the smoke profile's
-    two clips). Returns ``{"k", "val_accuracy", "test_accuracy", "val_accuracies",
-    "test_correct"}``: ``val_accuracies`` a dict k -> accuracy, ``test_correct`` a
-    boolean ``(M,)`` array, whether each test item is classified right (for paired
-    comparisons of two models on the same items). Chapter 12.
-    """
-    if isinstance(ks, (str, bytes)) or not isinstance(ks, Sequence) or not ks:
-        raise ValueError(f"ks must be a non-empty sequence of integers; got {ks!r}")
-    ks = [positive("ks", k, integer=True) for k in ks]
-    n_train = len(as_array("train_y", train_y, ndim=1))
-    usable = [k for k in ks if k <= n_train] or [n_train]
-    k, accuracies = select_k(train_emb, train_y, val_emb, val_y, usable)
-    truth = as_array("test_y", test_y, ndim=1).astype(np.int64)
-    correct = knn_predict(train_emb, train_y, test_emb, k) == truth
-    return {
-        "k": int(k),
-        "val_accuracy": float(accuracies[k]),
-        "test_accuracy": float(correct.mean()),
-        "val_accuracies": {int(j): float(v) for j, v in accuracies.items()},
-        "test_correct": correct,
-    }
-
-
-def cmc_audio_to_video(
-    model: nn.Module,
-    data: DictDataset,
-    ranks: Sequence[int] = (1, 2, 5, 10, 30),
-    *,
-    batch_size: int = 64,
-) -> dict[int, float]:
-    """Cross-modal retrieval, audio to video (Sanguineti et al. 2020, Section 5; the
-    authors' code): the cumulative match characteristic at each rank of ``ranks``.
-
-    Every clip's audio (``model.audio`` of ``data["audio"]``, or of
-    ``data["acoustic"]`` when it is an :class:`~acousticlib.models.AcousticMapNet`)
-    queries every clip's video (``model.video`` of ``data["frame"]``), each video
-    conditioned on the query (:func:`~acousticlib.triplet.audio_visual_distances`:
-    both vectors L2-normalised, squared Euclidean distance, the ranking of the
-    Euclidean one). The query's own clip stays in the gallery; a query hits at rank k
-    when any of its k nearest videos shares its class (``data["label"]``).
-    ``model``: an :class:`~acousticlib.models.AudioVisualPair` (:func:`train_teacher`,
-    :func:`train_student`). Returns ``{rank: share of queries}``. Chapter 12.
-    """
-    if not isinstance(model, AudioVisualPair):
-        raise TypeError(
-            f"model must be an AudioVisualPair (train_teacher, train_student); got "
-            f"{type(model).__name__}"
-        )
-    key = "acoustic" if isinstance(model.audio, AcousticMapNet) else "audio"
-    audio = _outputs(model.audio, _entry(data, key), batch_size)
-    video = _outputs(model.video, _entry(data, "frame"), batch_size)
-    labels = _entry(data, "label")
-    return cmc_from_distances(
-        audio_visual_distances(audio, video), labels, labels, ranks
     )
