@@ -340,3 +340,70 @@ def test_cmc_audio_to_video_on_a_hand_built_gallery():
     assert got == {k: float(np.mean(np.array(first) < k)) for k in (1, 2, 3)}
     with pytest.raises(TypeError, match="AudioVisualPair"):
         ex.cmc_audio_to_video(nn.Identity(), data)
+
+
+def test_train_seed_and_retrain_make_entries_of_their_own(
+    smoke_ds, tmp_path, monkeypatch
+):
+    base = ex.train_student("smoke", 0, 0.0, progress=False)
+    same = ex.train_student("smoke", 0, 0.0, train_seed=0, progress=False)
+    other = ex.train_student("smoke", 0, 0.0, train_seed=1, progress=False)
+    assert same.path == base.path and other.path != base.path
+    assert json.loads((other.path / "history.json").read_text())["train"]["seed"] == 1
+    assert not _same_weights(other.model, base.model)
+    with pytest.raises(ValueError, match="train_seed"):
+        ex.train_student("smoke", 0, 0.0, train_seed=-1, progress=False)
+    with pytest.raises(TypeError, match="retrain"):
+        ex.train_student("smoke", 0, 0.0, retrain="yes", progress=False)
+    # shipped weights load under the model's key; retrain ignores them
+    monkeypatch.setattr(training.cache, "SHIPPED_WEIGHTS", tmp_path / "weights")
+    name = ex.distillation_weights("student-alpha0", "smoke", 0)
+    folder = training.ship_weights(base, name, {"command": "test"})
+    meta = json.loads((folder / "shipped.json").read_text())
+    assert meta["key"] == base.path.name and meta["command"] == "test"
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "history.json",
+        "model.pt",
+        "shipped.json",
+    ]
+    assert not list((tmp_path / "weights").glob(".tmp-*"))
+    monkeypatch.setenv("ACOUSTICLIB_CACHE", str(tmp_path / "fresh-cache"))
+    loaded = ex.train_student("smoke", 0, 0.0, progress=False)
+    assert loaded.origin == "shipped" and _same_weights(loaded.model, base.model)
+    fresh = ex.train_student("smoke", 0, 0.0, retrain=True, progress=False)
+    assert fresh.origin == "trained" and fresh.path.name != base.path.name
+    with pytest.raises(ValueError, match="name"):
+        training.ship_weights(base, "../elsewhere")
+    with pytest.raises(TypeError, match="TrainedModel"):
+        training.ship_weights(base.model, name)
+
+
+def test_knn_scores_say_which_test_items_are_right():
+    from acousticlib.metrics import knn_predict
+
+    a = np.array([[0.0], [0.1], [0.2], [5.0], [5.1], [5.2]])
+    ya = np.array([0, 0, 0, 1, 1, 1])
+    c, yc = np.array([[0.05], [5.05], [4.9]]), np.array([0, 1, 0])
+    # a 3-NN vote by hand: 0, 1, 1
+    np.testing.assert_array_equal(knn_predict(a, ya, c, 3), [0, 1, 1])
+    got = ex.knn_scores(a, ya, c, yc, c, yc, ks=[3])
+    np.testing.assert_array_equal(got["test_correct"], [True, True, False])
+    assert got["test_accuracy"] == knn_accuracy(a, ya, c, yc, 3) == 2 / 3
+    with pytest.raises(ValueError, match="k"):
+        knn_predict(a, ya, c, 7)
+    with pytest.raises(ValueError, match="dimension"):
+        knn_predict(a, ya, np.ones((2, 2)), 3)
+
+
+def test_acoustic_embeddings_equal_the_whole_splits(smoke_ds):
+    teacher = ex.train_teacher("smoke", 0, progress=False)
+    supervised = ex.train_supervised("dualcamnet", "smoke", 0, progress=False)
+    models = {"teacher": teacher.model, "supervised": supervised.model}
+    got = ex.acoustic_embeddings(models, "train", "smoke", 0, chunk=1)
+    whole = ex.distillation_data("smoke", 0, "train")
+    for name, model in models.items():
+        torch.testing.assert_close(got[name], ex.embeddings(model, whole, "dualcamnet"))
+    with pytest.raises(ValueError, match="chunk"):
+        ex.acoustic_embeddings(models, "train", "smoke", 0, chunk=0)
+    with pytest.raises(TypeError, match="models"):
+        ex.acoustic_embeddings({}, "train", "smoke", 0)

@@ -38,7 +38,7 @@ and ``seed``:
   (e.g. the look-alike distractors of ``tools/distractor_study.py``).
 
 The package, one module per part of the book (imports run one way, ``camera`` ->
-``generators`` -> ``classifiers`` -> ``distillation``):
+``generators`` -> ``classifiers`` -> ``distillation`` -> ``distillation_measures``):
 
 * :mod:`~acousticlib.experiments.camera` -- the profiles' sizes (:class:`Settings`),
   the camera dataset (chapter 06: :func:`camera_data`, :func:`dataset_variant`) and the
@@ -54,7 +54,9 @@ The package, one module per part of the book (imports run one way, ``camera`` ->
 * :mod:`~acousticlib.experiments.distillation` -- chapter 12 (:func:`distillation_data`,
   :data:`DISTILLATION_TRAINING`, :func:`train_teacher`, :func:`train_student`,
   :func:`train_supervised`, :func:`train_supervised_distillation`,
-  :func:`distillation_weights`, :func:`embeddings`, :func:`knn_scores`,
+  :func:`distillation_weights`); :mod:`~acousticlib.experiments.distillation_measures`
+  -- its measures on frozen features (:func:`embeddings`, :func:`acoustic_embeddings`,
+  :func:`knn_scores`,
   :func:`cmc_audio_to_video`).
 
 Every name is importable from here as before. A test that replaces a function the
@@ -95,16 +97,19 @@ from .classifiers import (
 from .distillation import (
     DISTILLATION_TRAINING,
     STREAMS,
-    cmc_audio_to_video,
     distillation_data,
     distillation_data_key,
     distillation_weights,
-    embeddings,
-    knn_scores,
     train_student,
     train_supervised,
     train_supervised_distillation,
     train_teacher,
+)
+from .distillation_measures import (
+    acoustic_embeddings,
+    cmc_audio_to_video,
+    embeddings,
+    knn_scores,
 )
 from .generators import (
     CONDITIONS,
@@ -132,6 +137,7 @@ __all__ = [
     "JUDGE_TRAINING",
     "SETTINGS",
     "Settings",
+    "acoustic_embeddings",
     "attach_trunk",
     "camera_data",
     "dataset_variant",

@@ -8,15 +8,15 @@ The data, one item per sound clip (:func:`distillation_data`, named in cache key
 self-supervised students (HearNet and a video stream, with the transfer term towards
 the frozen teacher weighted by ``alpha``, :func:`train_student`), the supervised
 baselines (:func:`train_supervised`) and supervised distillation
-(:func:`train_supervised_distillation`); and the measures on frozen features:
-:func:`embeddings`, :func:`knn_scores` (k chosen on validation data),
-:func:`cmc_audio_to_video` (cross-modal retrieval). Book-profile weights, once shipped
-with the package under :func:`distillation_weights`, load instead of training.
+(:func:`train_supervised_distillation`). Book-profile weights, shipped with the
+package under :func:`distillation_weights` (``tools/train_distillation.py``), load
+instead of training. The measures on frozen features (``embeddings``, ``knn_scores``,
+``cmc_audio_to_video``) live in :mod:`~acousticlib.experiments.distillation_measures`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -24,18 +24,11 @@ import torch
 from torch import nn
 
 from .. import datasets
-from .._checks import as_array, in_range, one_of, positive
+from .._checks import in_range, one_of
 from ..cache import joined_key
 from ..datasets import CLASSES
 from ..features import HEARNET_HOP, HEARNET_N_FFT, linear_spectrogram
-from ..metrics import KNN_KS, cmc_from_distances, knn_accuracy, select_k
 from ..models import (
-    AcousticMapNet,
-    AudioVisualPair,
-    DualCamNet,
-    HearNet,
-    StreamClassifier,
-    VideoStream,
     model_spec,
 )
 from ..runtime import check_profile
@@ -50,7 +43,7 @@ from ..training import (
     shipped,
     train_cached,
 )
-from ..triplet import MARGIN, audio_visual_distances
+from ..triplet import MARGIN
 from .camera import _key, camera_data
 from .classifiers import _real_windows
 from .generators import _clip_starts
@@ -69,14 +62,17 @@ STREAMS: tuple[str, ...] = tuple(STREAM_INPUTS)
 
 #: How chapter 12's models are trained, per profile: Adam's ``lr``, ``epochs``,
 #: ``batch_size`` (clips), the curriculum's ``curriculum_epochs`` (mining all triplets
-#: before the hardest) and ``batch_norm`` (DualCamNet's, as chapter 11's classifiers:
-#: the plain network barely learns from the book's few hundred clips; the paper has
-#: none). ``full`` is the authors' code (Adam 1e-5, batch 64, 20 epochs, 4 of them with
-#: all triplets). ``book`` has 580 training clips, 19 batches of 32 per epoch: 30
-#: epochs make about 570 steps, a quarter of the paper's, so the rate is ten times
-#: the paper's; the curriculum keeps its share (a fifth of the epochs). Trained once on
-#: a CPU by a tool and shipped (:func:`distillation_weights`): the teacher and the
-#: video streams cost far more than a chapter's 4 minutes. ``smoke``: one epoch.
+#: before the hardest) and ``batch_norm`` (DualCamNet's and HearNet's; the paper has
+#: none: on the book's few hundred clips of unnormalised linear-magnitude spectrograms
+#: the plain networks barely learn. Measured on the book profile, supervised HearNet
+#: classifies 0.46 of the test clips without it and 0.83 with it; chapter 11's
+#: DualCamNet classifiers needed it too). ``full`` is the authors' code (Adam 1e-5,
+#: batch 64, 20 epochs, 4 of them with all triplets). ``book`` has 580 training clips,
+#: 19 batches of 32 per epoch: 30 epochs make about 570 steps, a quarter of the paper's,
+#: so the rate is ten times the paper's; the curriculum keeps its share (a fifth of the
+#: epochs). Trained once on a CPU by a tool and shipped (:func:`distillation_weights`):
+#: the teacher and the video streams cost far more than a chapter's 4 minutes.
+#: ``smoke``: one epoch.
 DISTILLATION_TRAINING: dict[str, dict[str, Any]] = {
     "smoke": dict(
         epochs=1, batch_size=8, lr=1e-3, curriculum_epochs=4, batch_norm=True
@@ -204,6 +200,8 @@ def _config(
 
 
 def _stream_spec(stream: str, profile: str) -> dict[str, Any]:
+    """The profile's spec of ``stream``, with the profile's batch normalization for
+    DualCamNet and HearNet (:data:`DISTILLATION_TRAINING`)."""
     if stream == "dualcamnet":
         return model_spec(
             "dualcamnet",
@@ -211,7 +209,10 @@ def _stream_spec(stream: str, profile: str) -> dict[str, Any]:
             num_classes=len(CLASSES),
             batch_norm=_training(profile)["batch_norm"],
         )
-    return model_spec(stream, profile)
+    spec = model_spec(stream, profile)
+    if stream == "hearnet":
+        spec["batch_norm"] = _training(profile)["batch_norm"]
+    return spec
 
 
 def _train(
@@ -226,10 +227,17 @@ def _train(
     progress: bool,
     task: Callable[[nn.Module], Task] | None = None,
     task_key: Mapping[str, Any] | None = None,
+    retrain: bool = False,
 ) -> TrainedModel:
     """:func:`train_cached` on the training and validation clips; the shipped weights
-    of ``name`` load when they carry the key."""
+    of ``name`` load when they carry the key, unless ``retrain`` (then the model is
+    trained here, into a cache entry of its own: its data key says so)."""
+    if not isinstance(retrain, bool):
+        raise TypeError(f"retrain must be True or False; got {retrain!r}")
     camera_data(profile, seed, progress=progress)
+    data_key = distillation_data_key(profile, seed)
+    if retrain:
+        data_key = joined_key(data_key, {"retrained": None})
 
     def data() -> tuple[DictDataset, DictDataset]:
         return tuple(  # type: ignore[return-value]
@@ -242,10 +250,10 @@ def _train(
         data,
         None,
         config,
-        data_key=distillation_data_key(profile, seed),
+        data_key=data_key,
         device=device,
         progress=progress,
-        weights=shipped(distillation_weights(name, profile, seed)),
+        weights=None if retrain else shipped(distillation_weights(name, profile, seed)),
         task_factory=task,
         task_key=task_key,
     )
@@ -277,6 +285,7 @@ def train_teacher(
     seed: int = 0,
     *,
     train_seed: int | None = None,
+    retrain: bool = False,
     device: str = "cpu",
     progress: bool = True,
 ) -> TrainedModel:
@@ -287,7 +296,10 @@ def train_teacher(
     :class:`~acousticlib.training.TripletTask` (margin 0.2, the profile's curriculum)
     on the training clips, the best epoch by validation loss. ``train_seed`` seeds the
     training alone (initial weights, batch order) on the same data (``seed``); None
-    means ``seed`` (the shipped model). Chapter 12.
+    means ``seed`` (the shipped model). ``retrain``: train here even when shipped
+    weights carry the key (a cache entry of its own; chapter 12's papermill parameter
+    of the same name); the students and supervised distillation pass it on to their
+    teachers. Chapter 12.
     """
     spec = model_spec("av_pair", profile, audio=_stream_spec("dualcamnet", profile))
     return _train(
@@ -299,6 +311,7 @@ def train_teacher(
         with_acoustic=True,
         device=device,
         progress=progress,
+        retrain=retrain,
         task=lambda model: _triplet(model, profile, "acoustic"),
         task_key=_triplet_key("triplet", profile),
     )
@@ -310,6 +323,7 @@ def train_student(
     alpha: float = 0.5,
     *,
     train_seed: int | None = None,
+    retrain: bool = False,
     device: str = "cpu",
     progress: bool = True,
 ) -> TrainedModel:
@@ -325,7 +339,7 @@ def train_student(
     (the teacher stays the one of ``seed``); None means ``seed``. Chapter 12.
     """
     alpha = float(in_range("alpha", alpha, 0.0, 1.0))
-    spec = model_spec("av_pair", profile, audio="hearnet")
+    spec = model_spec("av_pair", profile, audio=_stream_spec("hearnet", profile))
     config = _config(profile, seed, "loss", "audio", train_seed)
     name = f"student-alpha{alpha:g}"
     if alpha == 0.0:
@@ -338,10 +352,13 @@ def train_student(
             with_acoustic=False,
             device=device,
             progress=progress,
+            retrain=retrain,
             task=lambda model: _triplet(model, profile, "audio"),
             task_key=_triplet_key("triplet", profile),
         )
-    teacher = train_teacher(profile, seed, device=device, progress=progress)
+    teacher = train_teacher(
+        profile, seed, retrain=retrain, device=device, progress=progress
+    )
 
     def task(model: nn.Module) -> TransferTask:
         return TransferTask(
@@ -366,6 +383,7 @@ def train_student(
         with_acoustic=True,
         device=device,
         progress=progress,
+        retrain=retrain,
         task=task,
         task_key={
             **_triplet_key("transfer", profile),
@@ -381,6 +399,7 @@ def train_supervised(
     seed: int = 0,
     *,
     train_seed: int | None = None,
+    retrain: bool = False,
     device: str = "cpu",
     progress: bool = True,
 ) -> TrainedModel:
@@ -400,7 +419,10 @@ def train_supervised(
         spec = _stream_spec(stream, profile)
     else:
         spec = model_spec(
-            "stream_classifier", profile, stream=stream, num_classes=len(CLASSES)
+            "stream_classifier",
+            profile,
+            stream=_stream_spec(stream, profile),
+            num_classes=len(CLASSES),
         )
     return _train(
         f"supervised-{stream}",
@@ -411,6 +433,7 @@ def train_supervised(
         with_acoustic=stream == "dualcamnet",
         device=device,
         progress=progress,
+        retrain=retrain,
     )
 
 
@@ -419,6 +442,7 @@ def train_supervised_distillation(
     seed: int = 0,
     *,
     train_seed: int | None = None,
+    retrain: bool = False,
     device: str = "cpu",
     progress: bool = True,
 ) -> TrainedModel:
@@ -432,10 +456,13 @@ def train_supervised_distillation(
     stays the one of ``seed``).
     """
     teacher = train_supervised(
-        "dualcamnet", profile, seed, device=device, progress=progress
+        "dualcamnet", profile, seed, retrain=retrain, device=device, progress=progress
     )
     spec = model_spec(
-        "stream_classifier", profile, stream="hearnet", num_classes=len(CLASSES)
+        "stream_classifier",
+        profile,
+        stream=_stream_spec("hearnet", profile),
+        num_classes=len(CLASSES),
     )
     return _train(
         "supervised-distillation",
@@ -446,6 +473,7 @@ def train_supervised_distillation(
         with_acoustic=True,
         device=device,
         progress=progress,
+        retrain=retrain,
         task=lambda model: DistillationTask(
             model,
             teacher.model,
@@ -460,157 +488,4 @@ def train_supervised_distillation(
             "temperature": TEMPERATURE,
             "teacher": teacher.path.name,
         },
-    )
-
-
-# ---------------------------------------------------------------------------- measures
-def _network(model: nn.Module, stream: str) -> nn.Module:
-    """The network of kind ``stream`` inside ``model`` (a pair, a stream classifier or
-    the network itself)."""
-    one_of("stream", stream, STREAMS)
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module; got {type(model).__name__}")
-    if isinstance(model, AudioVisualPair):
-        parts = [model.audio, model.video]
-    elif isinstance(model, StreamClassifier):
-        parts = [model.stream]
-    else:
-        parts = [model]
-    parts = [p.net if isinstance(p, AcousticMapNet) else p for p in parts]
-    kind = {"hearnet": HearNet, "dualcamnet": DualCamNet, "video_stream": VideoStream}
-    for p in parts:
-        if isinstance(p, kind[stream]):
-            return p
-    raise ValueError(
-        f"stream must name a network of model; {type(model).__name__} holds "
-        f"{[type(p).__name__ for p in parts]}, no {stream!r}"
-    )
-
-
-def _entry(data: Any, key: str) -> torch.Tensor:
-    if not isinstance(data, DictDataset):
-        raise TypeError(
-            f"data must be a DictDataset (see distillation_data); got "
-            f"{type(data).__name__}"
-        )
-    if key not in data.tensors:
-        raise ValueError(f"data must hold {key!r}; it has {sorted(data.tensors)}")
-    return data.tensors[key]
-
-
-def _outputs(
-    net: nn.Module,
-    x: torch.Tensor,
-    batch_size: int,
-    forward: Callable[[torch.Tensor], torch.Tensor] | None = None,
-) -> torch.Tensor:
-    """``forward(batch)`` (default ``net``) over ``x`` in batches: evaluation mode, no
-    gradients, float32 on the CPU."""
-    size = positive("batch_size", batch_size, integer=True)
-    param = next(net.parameters(), None)
-    dev = param.device if param is not None else torch.device("cpu")
-    was_training = net.training
-    net.eval()
-    try:
-        with torch.no_grad():
-            out = [
-                (forward or net)(x[a : a + size].to(dev).float()).float().cpu()
-                for a in range(0, len(x), size)
-            ]
-    finally:
-        net.train(was_training)
-    return torch.cat(out)
-
-
-def embeddings(
-    model: nn.Module, data: DictDataset, stream: str, *, batch_size: int = 64
-) -> torch.Tensor:
-    """Frozen features ``(N, D)`` float32 of ``stream`` (:data:`STREAMS`) inside
-    ``model``, for the ``N`` items of ``data`` (:func:`distillation_data`); what the
-    kNN of Sanguineti et al. 2020 reads (not L2-normalised).
-
-    ``model``: a trained pair (:func:`train_teacher`, :func:`train_student`), a
-    supervised model (:func:`train_supervised`) or the network itself. HearNet: its
-    vector of ``data["audio"]``; DualCamNet: its map of ``data["acoustic"]`` averaged
-    over time and the grid (``DualCamNet.embed``); the video stream: its map of
-    ``data["frame"]`` averaged over the grid. Evaluation mode, no gradients, in batches
-    of ``batch_size`` on the model's device. Chapter 12.
-    """
-    net = _network(model, stream)
-    x = _entry(data, STREAM_INPUTS[stream])
-    if isinstance(net, DualCamNet):
-        return _outputs(net, x, batch_size, net.embed)
-
-    def pooled(batch: torch.Tensor) -> torch.Tensor:
-        z = net(batch)
-        return z.mean(dim=(2, 3)) if z.ndim == 4 else z
-
-    return _outputs(net, x, batch_size, pooled)
-
-
-def knn_scores(
-    train_emb: Any,
-    train_y: Any,
-    val_emb: Any,
-    val_y: Any,
-    test_emb: Any,
-    test_y: Any,
-    *,
-    ks: Sequence[int] = KNN_KS,
-) -> dict[str, Any]:
-    """kNN classification on frozen features (Sanguineti et al. 2020, Table 2): k chosen
-    on validation data, accuracy on the test data.
-
-    Embeddings ``(N, D)`` (:func:`embeddings`), labels ``(N,)``. The k of ``ks`` (7, 9,
-    ..., 15) with the best validation accuracy, the smallest on a tie
-    (:func:`~acousticlib.metrics.select_k`); ks larger than the training set are
-    dropped, and when none is left k is the training set's size (the smoke profile's
-    two clips). Returns ``{"k", "val_accuracy", "test_accuracy", "val_accuracies"}``
-    (the last a dict k -> accuracy). Chapter 12.
-    """
-    if isinstance(ks, (str, bytes)) or not isinstance(ks, Sequence) or not ks:
-        raise ValueError(f"ks must be a non-empty sequence of integers; got {ks!r}")
-    ks = [positive("ks", k, integer=True) for k in ks]
-    n_train = len(as_array("train_y", train_y, ndim=1))
-    usable = [k for k in ks if k <= n_train] or [n_train]
-    k, accuracies = select_k(train_emb, train_y, val_emb, val_y, usable)
-    return {
-        "k": int(k),
-        "val_accuracy": float(accuracies[k]),
-        "test_accuracy": float(knn_accuracy(train_emb, train_y, test_emb, test_y, k)),
-        "val_accuracies": {int(j): float(v) for j, v in accuracies.items()},
-    }
-
-
-def cmc_audio_to_video(
-    model: nn.Module,
-    data: DictDataset,
-    ranks: Sequence[int] = (1, 2, 5, 10, 30),
-    *,
-    batch_size: int = 64,
-) -> dict[int, float]:
-    """Cross-modal retrieval, audio to video (Sanguineti et al. 2020, Section 5; the
-    authors' code): the cumulative match characteristic at each rank of ``ranks``.
-
-    Every clip's audio (``model.audio`` of ``data["audio"]``, or of
-    ``data["acoustic"]`` when it is an :class:`~acousticlib.models.AcousticMapNet`)
-    queries every clip's video (``model.video`` of ``data["frame"]``), each video
-    conditioned on the query (:func:`~acousticlib.triplet.audio_visual_distances`:
-    both vectors L2-normalised, squared Euclidean distance, the ranking of the
-    Euclidean one). The query's own clip stays in the gallery; a query hits at rank k
-    when any of its k nearest videos shares its class (``data["label"]``).
-    ``model``: an :class:`~acousticlib.models.AudioVisualPair` (:func:`train_teacher`,
-    :func:`train_student`). Returns ``{rank: share of queries}``. Chapter 12.
-    """
-    if not isinstance(model, AudioVisualPair):
-        raise TypeError(
-            f"model must be an AudioVisualPair (train_teacher, train_student); got "
-            f"{type(model).__name__}"
-        )
-    key = "acoustic" if isinstance(model.audio, AcousticMapNet) else "audio"
-    audio = _outputs(model.audio, _entry(data, key), batch_size)
-    video = _outputs(model.video, _entry(data, "frame"), batch_size)
-    labels = _entry(data, "label")
-    return cmc_from_distances(
-        audio_visual_distances(audio, video), labels, labels, ranks
     )

@@ -51,7 +51,14 @@ from .localization import (
     success_auc,
     success_curve,
 )
-from .retrieval import KNN_KS, cmc, cmc_from_distances, knn_accuracy, select_k
+from .retrieval import (
+    KNN_KS,
+    cmc,
+    cmc_from_distances,
+    knn_accuracy,
+    knn_predict,
+    select_k,
+)
 from .statistics import (
     clip_means,
     confusion_matrix,
@@ -83,6 +90,7 @@ __all__ = [
     "generate",
     "iou",
     "knn_accuracy",
+    "knn_predict",
     "mean_std",
     "paired_difference",
     "spread_over_runs",

@@ -1,5 +1,6 @@
 """Retrieval measures (chapter 14; chapters 11 and 12's kNN): :func:`cmc` and
-:func:`cmc_from_distances`, :func:`knn_accuracy`, :func:`select_k`."""
+:func:`cmc_from_distances`, :func:`knn_accuracy`, :func:`knn_predict`,
+:func:`select_k`."""
 
 from __future__ import annotations
 
@@ -30,24 +31,32 @@ def _knn_data(
     return a, ya, b, yb
 
 
-def _knn_accuracies(
-    a: np.ndarray, ya: np.ndarray, b: np.ndarray, yb: np.ndarray, ks: Sequence[int]
-) -> dict[int, float]:
-    """Accuracy of the kNN vote for each k of ``ks`` (checked ints), one distance
-    matrix and one sort for all of them."""
+def _knn_votes(
+    a: np.ndarray, ya: np.ndarray, b: np.ndarray, ks: Sequence[int]
+) -> dict[int, np.ndarray]:
+    """The kNN vote ``(M,)`` of each row of ``b`` for each k of ``ks`` (checked ints),
+    one distance matrix and one sort for all of them; a tie goes to the tied class
+    whose nearest member is closest."""
     d = (b**2).sum(1)[:, None] - 2 * b @ a.T + (a**2).sum(1)[None, :]
     nearest = np.argsort(d, axis=1, kind="stable")[:, : max(ks)]
     out = {}
     for k in ks:
-        hits = 0
+        pred = np.empty(b.shape[0], dtype=np.int64)
         for i, idx in enumerate(nearest[:, :k]):
             votes = np.bincount(ya[idx])
             tied = np.flatnonzero(votes == votes.max())
-            # nearest among tied
-            pred = tied[0] if len(tied) == 1 else next(c for c in ya[idx] if c in tied)
-            hits += int(pred == yb[i])
-        out[k] = hits / b.shape[0]
+            pred[i] = (
+                tied[0] if len(tied) == 1 else next(c for c in ya[idx] if c in tied)
+            )
+        out[k] = pred
     return out
+
+
+def _knn_accuracies(
+    a: np.ndarray, ya: np.ndarray, b: np.ndarray, yb: np.ndarray, ks: Sequence[int]
+) -> dict[int, float]:
+    """Accuracy of the kNN vote for each k of ``ks`` (checked ints)."""
+    return {k: float(np.mean(p == yb)) for k, p in _knn_votes(a, ya, b, ks).items()}
 
 
 def _k(name: str, k: Any, n_train: int) -> int:
@@ -72,6 +81,25 @@ def knn_accuracy(
     a, ya, b, yb = _knn_data(train_x, train_y, test_x, test_y, ("test_x", "test_y"))
     k = _k("k", k, a.shape[0])
     return _knn_accuracies(a, ya, b, yb, (k,))[k]
+
+
+def knn_predict(train_x: Any, train_y: Any, test_x: Any, k: int = 15) -> np.ndarray:
+    """The class ``(M,)`` int64 that a k-nearest-neighbour vote (Euclidean) gives each
+    row of ``test_x`` ``(M, d)`` among ``train_x`` ``(N, d)`` with integer labels
+    ``train_y``; a tie goes to the tied class whose nearest member is closest.
+    :func:`knn_accuracy` is the share of these that are right; chapter 12 compares two
+    models clip by clip through them.
+    """
+    a = as_array("train_x", train_x, ndim=2, dtype=np.float64)
+    ya = as_array("train_y", train_y, shape=(a.shape[0],)).astype(np.int64)
+    b = as_array("test_x", test_x, ndim=2, dtype=np.float64)
+    if a.shape[1] != b.shape[1]:
+        raise ValueError(
+            f"train_x and test_x must have the same dimension; got {a.shape[1]} and "
+            f"{b.shape[1]}"
+        )
+    k = _k("k", k, a.shape[0])
+    return _knn_votes(a, ya, b, (k,))[k]
 
 
 def select_k(

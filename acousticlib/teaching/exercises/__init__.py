@@ -11,7 +11,7 @@ and gets a :class:`Feedback` that prints a verdict and, when wrong, a hint. A te
 grades a class with :func:`grade` (a table of verdicts per student and exercise) and
 lists the exercises with :func:`catalogue`.
 
-One module per chapter (``ch01`` ... ``ch11``, ``appendix``); importing this package
+One module per chapter (``ch01`` ... ``ch12``, ``appendix``); importing this package
 imports them all, which fills the registry. A checker's id is written once, in its
 ``@exercise(id, ...)`` registration: inside the checker, :func:`verdict` and the
 comparisons (:func:`compare_number`, ...) stamp the running exercise's id
@@ -29,6 +29,7 @@ from ._core import (
     compare_count,
     compare_number,
     compare_pair,
+    compare_with_mistakes,
     current_exercise,
     exercise,
     grade,
@@ -69,6 +70,7 @@ from .ch09_10 import (
     check_optimal_discriminator,
 )
 from .ch11 import check_confusion_accuracy, check_mask_iou, check_success_auc
+from .ch12 import check_cmc_rank, check_conditioned_vector, check_triplet_loss
 
 __all__ = [
     "Exercise",
@@ -79,7 +81,9 @@ __all__ = [
     "check_arrival_difference_ms",
     "check_averaging_gain_db",
     "check_beamwidth",
+    "check_cmc_rank",
     "check_compression_ratio",
+    "check_conditioned_vector",
     "check_confusion_accuracy",
     "check_dataset_size",
     "check_discriminator_bce",
@@ -103,11 +107,13 @@ __all__ = [
     "check_steering_memory_mb",
     "check_success_auc",
     "check_training_hours",
+    "check_triplet_loss",
     "check_trunk_grid",
     "check_valid_conv_offset",
     "compare_count",
     "compare_number",
     "compare_pair",
+    "compare_with_mistakes",
     "current_exercise",
     "exercise",
     "grade",

@@ -139,6 +139,18 @@ def grade(
     return table
 
 
+def _finite_number(answer: Any, expected: Any, expects: str) -> float | Feedback:
+    """``answer`` as a finite float, or the wrong-answer :class:`Feedback` that says
+    what was expected (``expects``: "a number in dB", ...)."""
+    try:
+        value = float(answer)
+    except (TypeError, ValueError):
+        return verdict(False, f"expected {expects}; got {answer!r}.", expected)
+    if not math.isfinite(value):
+        return verdict(False, "the answer is not a finite number.", expected)
+    return value
+
+
 def compare_number(
     answer: Any,
     expected: float,
@@ -149,16 +161,9 @@ def compare_number(
 ) -> Feedback:
     """Feedback for a numeric answer within a relative tolerance ``rtol`` of
     ``expected``."""
-    try:
-        value = float(answer)
-    except (TypeError, ValueError):
-        return verdict(
-            False,
-            f"expected a number{f' in {unit}' if unit else ''}; got {answer!r}.",
-            expected,
-        )
-    if not math.isfinite(value):
-        return verdict(False, "the answer is not a finite number.", expected)
+    value = _finite_number(answer, expected, f"a number{f' in {unit}' if unit else ''}")
+    if isinstance(value, Feedback):
+        return value
     ok = abs(value - expected) <= rtol * abs(expected)
     u = f" {unit}" if unit else ""
     if ok:
@@ -169,6 +174,38 @@ def compare_number(
         )
     direction = "too large" if value > expected else "too small"
     return verdict(False, f"{value:.4g}{u} is {direction}. {hint}".strip(), expected)
+
+
+def compare_with_mistakes(
+    answer: Any,
+    expected: float,
+    *,
+    tol: float,
+    what: str,
+    hint: str,
+    wrong: Mapping[str, float] | None = None,
+    expects: str = "a number between 0 and 1",
+) -> Feedback:
+    """Feedback for a numeric answer within an absolute ``tol`` of ``expected`` (the
+    ``what``); ``wrong`` maps a named common mistake to the value it gives, so the
+    feedback can name it; ``expects`` says what kind of number is asked for."""
+    value = _finite_number(answer, expected, f"{expects} ({what})")
+    if isinstance(value, Feedback):
+        return value
+    if abs(value - expected) <= tol:
+        return verdict(
+            True,
+            f"{value:.4g} is the {what} (expected {expected:.4g}).",
+            expected,
+        )
+    for mistake, v in (wrong or {}).items():
+        if abs(value - v) <= tol and abs(v - expected) > tol:
+            return verdict(
+                False,
+                f"{value:.4g} is the {mistake}, not the {what}. {hint}",
+                expected,
+            )
+    return verdict(False, f"{value:.4g} is not the {what}. {hint}", expected)
 
 
 def compare_count(

@@ -2,50 +2,11 @@
 
 from __future__ import annotations
 
-import math
-from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 
-from ._core import Feedback, exercise, verdict
-
-
-def _share_feedback(
-    answer: Any,
-    expected: float,
-    *,
-    tol: float,
-    what: str,
-    hint: str,
-    wrong: Mapping[str, float] | None = None,
-) -> Feedback:
-    """Feedback for an answer in [0, 1] within ``tol`` of ``expected``; ``wrong`` maps a
-    named common mistake to the value it gives, so the hint can name it."""
-    try:
-        value = float(answer)
-    except (TypeError, ValueError):
-        return verdict(
-            False,
-            f"expected a number between 0 and 1 ({what}); got {answer!r}.",
-            expected,
-        )
-    if not math.isfinite(value):
-        return verdict(False, "the answer is not a finite number.", expected)
-    if abs(value - expected) <= tol:
-        return verdict(
-            True,
-            f"{value:.4g} is the {what} (expected {expected:.4g}).",
-            expected,
-        )
-    for mistake, v in (wrong or {}).items():
-        if abs(value - v) <= tol and abs(v - expected) > tol:
-            return verdict(
-                False,
-                f"{value:.4g} is the {mistake}, not the {what}. {hint}",
-                expected,
-            )
-    return verdict(False, f"{value:.4g} is not the {what}. {hint}", expected)
+from ._core import Feedback, compare_with_mistakes, exercise
 
 
 @exercise(
@@ -70,7 +31,7 @@ def check_confusion_accuracy(answer: Any, *, confusion: Any) -> Feedback:
     expected = float(np.trace(c) / c.sum())
     rows = c.sum(axis=1)
     balanced = float(np.mean(np.diag(c)[rows > 0] / rows[rows > 0]))
-    return _share_feedback(
+    return compare_with_mistakes(
         answer,
         expected,
         tol=0.005,
@@ -106,7 +67,7 @@ def check_mask_iou(answer: Any, *, pred: Any, true: Any) -> Feedback:
     expected = float(iou(p, t))
     inter, total = float((p * t).sum()), float(p.sum() + t.sum())
     dice = 2 * inter / total if total > 0 else 1.0
-    return _share_feedback(
+    return compare_with_mistakes(
         answer,
         expected,
         tol=0.005,
@@ -139,7 +100,7 @@ def check_success_auc(answer: Any, *, ious: Any) -> Feedback:
     expected = success_auc(v, "authors")
     t, _ = success_curve(v, "authors")
     not_strict = auc(t, (v[None, :] >= t[:, None]).mean(axis=1))
-    return _share_feedback(
+    return compare_with_mistakes(
         answer,
         expected,
         tol=0.005,
