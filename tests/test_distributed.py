@@ -47,20 +47,7 @@ class _NoDraws(VAETask):
     """The U-VAE's task with z = mu: its one random draw (the reparameterization
     noise) off, so that 1 and 2 processes compute the same function."""
 
-    def _losses(self, batch):
-        from acousticlib.losses import elbo_loss
-        from acousticlib.models import generator_inputs
-
-        x = generator_inputs(batch)
-        out = self.net(x["audio"], x["visual"], sample=False)
-        return elbo_loss(
-            out["recon"],
-            x["target"],
-            out["mu"],
-            out["sigma"],
-            beta=self.model.beta,
-            spatial_weight=self.model.config.spatial_weight,
-        )
+    sample = False
 
 
 class _Bypass(_NoDraws):

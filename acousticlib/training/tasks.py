@@ -120,11 +120,15 @@ class LossTask(Task):
 
 class VAETask(LossTask):
     """U-VAE: minimise the negative ELBO (MSE + Huber [+ spatial] + beta KL) of the
-    normalised acoustic image."""
+    normalised acoustic image. ``sample``: the latent draw (None: in training mode
+    only, the U-VAE's default; False: z = mu, e.g. to compare runs that cannot share
+    their noise)."""
+
+    sample: bool | None = None
 
     def _losses(self, batch: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         x = generator_inputs(batch)
-        out = self.net(x["audio"], x["visual"])
+        out = self.net(x["audio"], x["visual"], sample=self.sample)
         return elbo_loss(
             out["recon"],
             x["target"],
