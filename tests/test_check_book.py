@@ -311,3 +311,163 @@ def test_browser_check_on_tiny_site(site: Path, tmp_path: Path) -> None:
     report = cb.check_in_browser(site, [Path("intro.html")], None, "zzzznotaword")
     assert report.search_hits == 0
     assert [f.kind for f in report.failures] == ["search"]
+
+
+# ---- the rendered page: raw TeX and empty widget areas (no browser) -----------------
+
+_VIEW = (
+    "<script type='application/vnd.jupyter.widget-view+json'>"
+    '{"model_id": "%s", "version_major": 2, "version_minor": 0}</script>'
+)
+
+
+def cell(output: str = "", code: str = "x = 1") -> str:
+    """A myst-nb code cell: its input and its output area."""
+    return (
+        "<div class='cell docutils container'>"
+        f"<div class='cell_input docutils container'><pre>{code}</pre></div>"
+        f"<div class='cell_output docutils container'>{output}</div></div>"
+    )
+
+
+FIGURE = "<img src='fig.png' alt='figure'>"
+
+
+def test_raw_tex_is_found_in_prose_only() -> None:
+    html = page(
+        "<p>The main lobe is <span class='math'>\\(\\lambda / D\\)</span> wide.</p>"
+        "<div class='math'>\\[P = |w^H x|^2\\]</div>"
+        "<p>$$a + b$$ and \\begin{align}x\\end{align}</p>"
+    )
+    hits = cb.raw_tex(html)  # one snippet per run of text
+    assert len(hits) == 3
+    assert "\\(\\lambda / D" in hits[0] and "\\[P" in hits[1]
+    assert "$$a + b" in hits[2] and "\\begin{align" in hits[2]
+    assert cb.raw_tex(page("<p>\\begin{align}x\\end{align}</p>")) != []
+
+
+def test_raw_tex_ignores_code_scripts_and_typeset_math() -> None:
+    html = page(
+        "<p>Typeset: <mjx-container class='MathJax'><mjx-math>\\(x\\)</mjx-math>"
+        "</mjx-container>; a price of $5 and one $ sign.</p>"
+        "<pre>print('\\\\(')  # $$</pre><p>Call <code>re.escape('\\\\[')</code>.</p>"
+        "<div class='highlight'><span>\\begin{x}</span></div>"
+        + cell("<pre>\\(</pre>", code="s = '$$'"),
+        head="<script>const tex = '\\\\(x\\\\)';</script>",
+    )
+    assert cb.raw_tex(html) == []
+    # the same formula outside the typeset container is raw TeX
+    assert cb.raw_tex(page("<p>\\(x\\)</p>")) == ["\\(x\\)"]
+
+
+def test_math_errors_are_reported() -> None:
+    html = page(
+        "<mjx-container><mjx-merror data-mjx-error='Undefined control sequence \\foo'>"
+        "<mjx-mtext>\\foo</mjx-mtext></mjx-merror></mjx-container>"
+        "<mjx-container><mjx-math>ok</mjx-math></mjx-container>"
+    )
+    assert cb.math_errors(html) == ["Undefined control sequence \\foo"]
+    assert cb.math_errors(page("<p>fine</p>")) == []
+
+
+def test_a_widget_alone_is_an_empty_area() -> None:
+    html = page(
+        "<p>Explore.</p>" + cell(_VIEW % "lonely") + "<p>Prose.</p>" + cell(FIGURE)
+    )
+    assert cb.empty_widget_areas(html) == ["lonely"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        cell(_VIEW % "m" + FIGURE),  # the figure in the widget's own cell
+        cell(_VIEW % "m") + cell(FIGURE),  # in the next cell (chapters 01, 04, 05)
+        cell(FIGURE) + cell(_VIEW % "m"),  # in the cell before (chapters 02, 03)
+        # drawn by the widget manager (online)
+        cell(
+            "<div class='widget-subarea'><div class='jupyter-widgets widget-vbox'>"
+            "<input type='range'></div></div>" + _VIEW % "m"
+        ),
+    ],
+)
+def test_a_widget_with_a_figure_or_drawn_is_not_empty(body: str) -> None:
+    assert cb.empty_widget_areas(page(body)) == []
+
+
+def test_widget_area_checks_only_the_neighbouring_cells() -> None:
+    # a figure two cells away, or text next to the widget, does not show its state
+    far = cell(FIGURE) + cell("<pre>text</pre>") + cell(_VIEW % "far")
+    assert cb.empty_widget_areas(page(far)) == ["far"]
+    stream = cell(_VIEW % "s" + "<div class='output stream'><pre>42</pre></div>")
+    assert cb.empty_widget_areas(page(stream)) == ["s"]
+    # an empty widget-subarea (the manager started, drew nothing) is still empty
+    blank = cell("<div class='widget-subarea'></div>" + _VIEW % "b")
+    assert cb.empty_widget_areas(page(blank)) == ["b"]
+    # an image in the next cell's input is not an output figure
+    in_input = cell(_VIEW % "i") + cell(code="<img src='x.png'>")
+    assert cb.empty_widget_areas(page(in_input)) == ["i"]
+
+
+def test_check_rendered_names_page_and_kind() -> None:
+    html = page("<p>\\(x\\)</p>" + cell(_VIEW % "w"))
+    failures = cb.check_rendered("book/ch.html", html)
+    assert sorted(f.kind for f in failures) == ["math", "widget"]
+    assert all(f.page == "book/ch.html" for f in failures)
+    assert any("w shows nothing" in f.detail for f in failures)
+    good = page("<p><mjx-container>x</mjx-container></p>" + cell(_VIEW % "w" + FIGURE))
+    assert cb.check_rendered("book/ch.html", good) == []
+
+
+def test_tree_builder_closes_unclosed_elements() -> None:
+    root = cb.parse_tree("<div class='a'><p>one<p>two</div><span>three</span>")
+    div = next(n for n in root.iter() if n.tag == "div")
+    span = next(n for n in root.iter() if n.tag == "span")
+    assert "two" in div.text() and span.parent is not div
+    assert next(n for n in root.iter() if n.tag == "img" or n.tag == "span") is span
+
+
+# A stand-in for MathJax 3: it typesets the .math elements after a delay and resolves
+# MathJax.startup.promise then, as the real one does.
+_FAKE_MATHJAX = """
+window.MathJax = {startup: {promise: new Promise(ok => {
+  window.addEventListener('load', () => setTimeout(() => {
+    for (const el of document.querySelectorAll('.math')) {
+      const c = document.createElement('mjx-container');
+      c.textContent = el.textContent.slice(2, -2);
+      el.replaceChildren(c);
+    }
+    ok();
+  }, 300));
+})}};
+"""
+
+
+@pytest.mark.skipif(
+    not Path(cb.CHROMIUM).exists(),
+    reason=f"system Chromium not installed at {cb.CHROMIUM}",
+)
+def test_browser_check_waits_for_mathjax_and_finds_raw_tex(tmp_path: Path) -> None:
+    pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    (tmp_path / "_static").mkdir()
+    (tmp_path / "_static" / "mathjax.js").write_text(_FAKE_MATHJAX)
+    (tmp_path / "fig.png").write_bytes(png_bytes())
+    (tmp_path / "search.html").write_text(_SEARCH_PAGE)
+    maths = "<p>Lobe <span class='math'>\\(\\lambda / D\\)</span> wide.</p>"
+    (tmp_path / "typeset.html").write_text(
+        page(
+            maths + cell(_VIEW % "w") + cell(FIGURE),
+            head="<script defer src='_static/mathjax.js'></script>",
+        )
+    )
+    # MathJax on a CDN (blocked): the formula stays raw; a widget with no figure
+    (tmp_path / "offline.html").write_text(
+        page(
+            maths + cell(_VIEW % "lonely"),
+            head="<script defer src='https://cdn.example.org/tex-chtml.js'></script>",
+        )
+    )
+    pages = [Path("typeset.html"), Path("offline.html")]
+    report = cb.check_in_browser(tmp_path, pages, None, "beamforming")
+    found = {(f.page, f.kind) for f in report.failures}
+    assert found == {("offline.html", "math"), ("offline.html", "widget")}
+    assert any("\\(\\lambda / D" in f.detail for f in report.failures)

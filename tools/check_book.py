@@ -17,13 +17,19 @@ What it does:
    * every local image (``<img src>``, ``srcset``): the file exists and is not empty.
 3. Opens every page in headless Chromium -- the **system** browser ``/usr/bin/chromium``
    driven by Playwright (no browser download). Requests to any host other than the local
-   server are aborted (the check runs offline: MathJax, require.js, thebe, Binder live
-   on CDNs) and are not failures. It fails on
+   server are aborted (the check runs offline: require.js and the widget manager,
+   thebe, Binder live on CDNs; MathJax is served by the book) and are not failures. It
+   fails on
    * console errors that come from the book's own pages/assets on ``127.0.0.1``, and
      uncaught page errors;
    * local requests that fail or answer HTTP >= 400;
    * ``<img>`` elements pointing to local files that did not decode (``naturalWidth ==
      0``);
+   * raw TeX left in the rendered text outside code (``\\(``, ``\\[``, ``$$``,
+     ``\\begin{``: MathJax, served from ``_static/mathjax``, did not typeset it; the
+     check waits for ``MathJax.startup.promise``) and equations typeset as errors;
+   * widget outputs that show nothing: no widget drawn (the widget manager is on a CDN,
+     blocked here) and no static figure in the widget's cell or the cell next to it;
    and saves a full-page screenshot of each page.
 4. Opens ``search.html?q=WORD`` for a word taken from the book's first page (or
    ``--search-word``) and fails if the search finds nothing.
@@ -406,6 +412,222 @@ def pick_search_word(text: str) -> str | None:
 
 
 # --------------------------------------------------------------------------------------
+# Checks of the rendered page (the DOM after MathJax and the widget manager ran)
+# --------------------------------------------------------------------------------------
+
+# TeX delimiters that MathJax removes when it typesets: left in the text, an equation
+# shows as raw TeX (MathJax did not load, or did not process that element).
+RAW_TEX = re.compile(r"\\\(|\\\[|\$\$|\\begin\{")
+
+# Elements whose text is code or already typeset math, never prose.
+_CODE_TAGS = {
+    "pre",
+    "code",
+    "kbd",
+    "samp",
+    "script",
+    "style",
+    "textarea",
+    "template",
+    "mjx-container",
+}
+_CODE_CLASSES = {"highlight", "cell_input"}
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+@dataclass
+class Node:
+    """One element of a parsed page: just enough DOM for the rendered-page checks."""
+
+    tag: str
+    attrs: dict[str, str]
+    parent: Node | None = None
+    children: list[Node | str] = field(default_factory=list)
+
+    @property
+    def classes(self) -> set[str]:
+        return set(self.attrs.get("class", "").split())
+
+    def elements(self) -> list[Node]:
+        return [c for c in self.children if isinstance(c, Node)]
+
+    def iter(self) -> Iterator[Node]:
+        """This element and every element under it, in document order."""
+        yield self
+        for child in self.elements():
+            yield from child.iter()
+
+    def text(self) -> str:
+        return "".join(c if isinstance(c, str) else c.text() for c in self.children)
+
+    def ancestors(self) -> Iterator[Node]:
+        node = self.parent
+        while node is not None:
+            yield node
+            node = node.parent
+
+
+class _TreeBuilder(html.parser.HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.root = Node("#document", {})
+        self._open = self.root
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        node = Node(tag, {k: (v or "") for k, v in attrs}, self._open)
+        self._open.children.append(node)
+        if tag not in _VOID:
+            self._open = node
+
+    def handle_endtag(self, tag: str) -> None:
+        node: Node | None = self._open
+        while node is not None and node.tag != tag:
+            node = node.parent
+        if node is not None and node.parent is not None:
+            self._open = node.parent  # closes everything left open inside it
+
+    def handle_data(self, data: str) -> None:
+        self._open.children.append(data)
+
+
+def parse_tree(text: str) -> Node:
+    """Parse an HTML document (e.g. Playwright's ``page.content()``) into a tree."""
+    builder = _TreeBuilder()
+    builder.feed(text)
+    builder.close()
+    return builder.root
+
+
+def _is_code(node: Node) -> bool:
+    return node.tag in _CODE_TAGS or bool(node.classes & _CODE_CLASSES)
+
+
+def raw_tex(document: str | Node, context: int = 30) -> list[str]:
+    """Snippets of the text of ``document`` (outside code, scripts and typeset math)
+    that still hold a TeX delimiter: ``\\(``, ``\\[``, ``$$`` or ``\\begin{`` (one
+    snippet per run of text between two elements)."""
+    root = parse_tree(document) if isinstance(document, str) else document
+    hits: list[str] = []
+
+    def walk(node: Node) -> None:
+        if _is_code(node):
+            return
+        text = ""
+        for child in node.children:
+            if isinstance(child, str):
+                text += child
+                continue
+            _scan(text)
+            text = ""
+            walk(child)
+        _scan(text)
+
+    def _scan(text: str) -> None:
+        m = RAW_TEX.search(text)  # one snippet per run of text
+        if m:
+            lo, hi = max(0, m.start() - context), m.end() + context
+            hits.append(" ".join(text[lo:hi].split()))
+
+    walk(root)
+    return hits
+
+
+def math_errors(document: str | Node) -> list[str]:
+    """The messages of equations MathJax typeset as errors (``<mjx-merror>``)."""
+    root = parse_tree(document) if isinstance(document, str) else document
+    return [
+        " ".join((n.attrs.get("data-mjx-error") or n.text()).split())
+        for n in root.iter()
+        if n.tag == "mjx-merror"
+    ]
+
+
+def _has_widget_view(node: Node) -> bool:
+    """A widget drawn by the widget manager: an element with a ``widget-*``,
+    ``jupyter-widgets`` or Lumino class that holds something."""
+    for n in node.iter():
+        if n.tag == "script":
+            continue
+        if any(
+            c.startswith(("widget-", "jupyter-widgets", "lm-Widget", "p-Widget"))
+            for c in n.classes
+        ) and (n.elements() or n.text().strip()):
+            return True
+    return False
+
+
+def _cell(node: Node) -> Node | None:
+    return next((a for a in node.ancestors() if "cell" in a.classes), None)
+
+
+def _siblings(node: Node) -> tuple[Node | None, Node | None]:
+    """The element just before and just after ``node`` (None at the ends)."""
+    if node.parent is None:
+        return None, None
+    elements = node.parent.elements()
+    i = next(k for k, e in enumerate(elements) if e is node)
+    before = elements[i - 1] if i > 0 else None
+    after = elements[i + 1] if i + 1 < len(elements) else None
+    return before, after
+
+
+def _has_figure(node: Node | None) -> bool:
+    """A cell whose output shows an image."""
+    if node is None or "cell" not in node.classes:
+        return False
+    return any(
+        n.tag == "img" and any("cell_output" in a.classes for a in n.ancestors())
+        for n in node.iter()
+    )
+
+
+def empty_widget_areas(document: str | Node) -> list[str]:
+    """The widget outputs of ``document`` that show nothing: the widget manager drew
+    no widget there (offline, it cannot load) and neither their cell nor the cell just
+    before or after it shows a static figure. Each entry names the widget's model id.
+    """
+    root = parse_tree(document) if isinstance(document, str) else document
+    empty: list[str] = []
+    for script in root.iter():
+        if script.tag != "script" or script.attrs.get("type") != WIDGET_VIEW:
+            continue
+        area = script.parent or root
+        if _has_widget_view(area):
+            continue
+        cell = _cell(script)
+        if cell is not None and (
+            _has_figure(cell) or any(_has_figure(s) for s in _siblings(cell))
+        ):
+            continue
+        m = re.search(r'"model_id"\s*:\s*"([^"]+)"', script.text())
+        empty.append(m.group(1) if m else "(no model id)")
+    return empty
+
+
+def check_rendered(name: str, document: str) -> list[Failure]:
+    """Failures of one rendered page: raw TeX in its text, equations MathJax could not
+    typeset, widget outputs that show nothing."""
+    root = parse_tree(document)
+    failures = [
+        Failure(name, "math", f'raw TeX in the text: "{s}"') for s in raw_tex(root)
+    ]
+    failures += [
+        Failure(name, "math", f'MathJax error: "{s}"') for s in math_errors(root)
+    ]
+    failures += [
+        Failure(
+            name,
+            "widget",
+            f"widget output {model} shows nothing: no widget was drawn and no static "
+            "figure is in its cell or the cell next to it",
+        )
+        for model in empty_widget_areas(root)
+    ]
+    return failures
+
+
+# --------------------------------------------------------------------------------------
 # Local server
 # --------------------------------------------------------------------------------------
 
@@ -467,6 +689,18 @@ async () => {
   })));
   return imgs.map(img => ({src: img.currentSrc || img.src, w: img.naturalWidth,
                            complete: img.complete}));
+}
+"""
+
+# MathJax 3 typesets asynchronously: its startup promise resolves once the page's
+# equations are typeset. "absent" when the page loads no MathJax (then any equation is
+# left as raw TeX, which check_rendered reports).
+_MATHJAX_JS = """
+async (timeoutMs) => {
+  const mj = window.MathJax;
+  if (!mj || !mj.startup || !mj.startup.promise) return 'absent';
+  const late = new Promise(ok => setTimeout(() => ok('timeout'), timeoutMs));
+  return await Promise.race([mj.startup.promise.then(() => 'typeset'), late]);
 }
 """
 
@@ -580,12 +814,19 @@ def check_in_browser(
                 with contextlib.suppress(Exception):
                     page.wait_for_load_state("networkidle", timeout=5000)
                 images = _evaluate_settled(page, _IMAGES_JS)
+                mathjax = page.evaluate(_MATHJAX_JS, timeout_ms // 2)
+                rendered = page.content()
             except Exception as exc:  # noqa: BLE001 - report any navigation failure
                 report.failures.append(
                     Failure(name, "load", f"{type(exc).__name__}: {exc}")
                 )
                 continue
             report.pages += 1
+            if mathjax == "timeout":
+                report.failures.append(
+                    Failure(name, "math", "MathJax did not finish typesetting")
+                )
+            report.failures += check_rendered(name, rendered)
             for img in images:
                 src = img["src"]
                 if not src or not is_local_url(src) or src.startswith("data:"):
