@@ -814,8 +814,8 @@ def check_in_browser(
                 with contextlib.suppress(Exception):
                     page.wait_for_load_state("networkidle", timeout=5000)
                 images = _evaluate_settled(page, _IMAGES_JS)
-                mathjax = page.evaluate(_MATHJAX_JS, timeout_ms // 2)
-                rendered = page.content()
+                mathjax = _evaluate_settled(page, _MATHJAX_JS, timeout_ms // 2)
+                rendered = _evaluate_settled(page, None)
             except Exception as exc:  # noqa: BLE001 - report any navigation failure
                 report.failures.append(
                     Failure(name, "load", f"{type(exc).__name__}: {exc}")
@@ -896,14 +896,17 @@ def check_in_browser(
     return report
 
 
-def _evaluate_settled(page, script: str):  # type: ignore[no-untyped-def]
-    """Evaluate ``script``, retrying once if a redirect (index.html's meta refresh)
-    replaced the document while it ran."""
+def _evaluate_settled(page, script: str | None, arg: object = None):  # type: ignore[no-untyped-def]
+    """Evaluate ``script`` (with ``arg``; ``script=None``: read the page's HTML),
+    retrying if a redirect (index.html's meta refresh) replaced the document while it
+    ran."""
     for attempt in range(3):
         try:
-            return page.evaluate(script)
+            return page.content() if script is None else page.evaluate(script, arg)
         except Exception as exc:  # noqa: BLE001
-            if attempt == 2 or "context was destroyed" not in str(exc):
+            if attempt == 2 or not any(
+                s in str(exc) for s in ("context was destroyed", "is navigating")
+            ):
                 raise
             with contextlib.suppress(Exception):
                 page.wait_for_load_state("load")
