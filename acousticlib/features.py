@@ -523,3 +523,44 @@ def linear_spectrogram(
     if isinstance(signal, torch.Tensor):
         return spec
     return spec.numpy()
+
+
+def log_mel_spectrogram(
+    signal: Any,
+    fs: float,
+    *,
+    n_fft: int = 256,
+    hop: int = 128,
+    n_mels: int = 64,
+    fmin: float = 125.0,
+    fmax: float | None = None,
+) -> Any:
+    """Log-mel spectrogram of mono clips in dB re :data:`P_REF` (20 uPa), the input of
+    chapter 13's VGGish-like network: ``(..., T, n_mels)`` float32, ``T = N // hop``.
+
+    Frames are :func:`linear_spectrogram`'s (centred, periodic Hann); each bin's
+    one-sided power ``2 |X|^2 / (n_fft sum(w^2))`` (Pa^2: a frame's bins sum to its
+    window-weighted mean square, so a tone of RMS ``p`` puts about ``p^2`` into its
+    band) is summed by the HTK-mel filterbank of
+    :func:`mel_filterbank` (``n_mels`` bands from ``fmin`` to ``fmax``, default the
+    Nyquist frequency), divided by ``P_REF ** 2`` and floored at 1e-3 (-30 dB SPL, the
+    acoustic images' floor) before ``10 log10``. The defaults at 12 288 Hz give
+    VGGish's ``96 x 64`` for a 1-s clip (Hershey et al. 2017: 25-ms windows every 10
+    ms, 64 bands; ours are 20.8 ms every 10.4 ms). A torch tensor gives a tensor on its
+    device (float32), anything else a NumPy array.
+    """
+    import torch
+
+    n_fft = positive("n_fft", n_fft, integer=True)
+    if n_fft % 2:
+        raise ValueError(f"n_fft must be even; got {n_fft}")
+    fmax = check_fs(fs) / 2 if fmax is None else fmax
+    fb = mel_filterbank(fs, n_fft // 2, n_mels=n_mels, fmin=fmin, fmax=fmax)
+    mag = linear_spectrogram(signal, fs, n_fft=n_fft, hop=hop)
+    t = mag if isinstance(mag, torch.Tensor) else torch.from_numpy(mag)
+    w = torch.from_numpy(window_values("hann", n_fft))
+    # one-sided power per bin: a frame's bins sum to its window-weighted mean square
+    power = 2 * t[..., : n_fft // 2].double() ** 2 / (n_fft * float((w**2).sum()))
+    mel = power @ torch.from_numpy(np.array(fb, np.float64)).T.to(power.device)
+    out = (10 * torch.log10(torch.clamp(mel / P_REF**2, min=1e-3))).float()
+    return out if isinstance(signal, torch.Tensor) else out.numpy()

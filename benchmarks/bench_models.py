@@ -1,4 +1,4 @@
-"""CPU throughput of each model of chapters 07-11: samples/s of one training step.
+"""CPU throughput of each model of chapters 07-13: samples/s of one training step.
 
 Run: ``.venv/bin/python benchmarks/bench_models.py [--threads 2] [--profiles book full]
     [--batch 8]``.
@@ -10,8 +10,9 @@ training data's contract (:func:`synthetic_batch`: the generators read the froze
 trunk's precomputed features, so the trunk itself does not run). The visual backbone
 is measured separately (the frozen trunk's forward pass and the head's backward). One
 sample = one 1/12-s frame for generators and the backbone, one 1-s window (12 frames)
-for the DualCamNet classifier. ``tools/gpu_check.py`` measures the same steps on a GPU,
-in fp32 and under bfloat16 autocast.
+for the DualCamNet classifier and chapter 13's spectrogram CNN (12 288 samples of the
+microphone, its log-mel spectrogram computed in the step). ``tools/gpu_check.py``
+measures the same steps on a GPU, in fp32 and under bfloat16 autocast.
 """
 
 from __future__ import annotations
@@ -33,7 +34,13 @@ from acousticlib.models import (
 from acousticlib.training import TrainConfig, task_for
 
 #: The models whose training step :func:`training_step` measures.
-TRAINED_MODELS: tuple[str, ...] = ("uvae", "auvae", "mcgan", "dualcamnet")
+TRAINED_MODELS: tuple[str, ...] = (
+    "uvae",
+    "auvae",
+    "mcgan",
+    "dualcamnet",
+    "spectrogram_cnn",
+)
 
 #: Row names of :data:`TRAINED_MODELS` in the tables.
 LABELS: dict[str, str] = {
@@ -41,6 +48,7 @@ LABELS: dict[str, str] = {
     "auvae": "AU-VAE (G + D step)",
     "mcgan": "MCGAN (G + D step)",
     "dualcamnet": "DualCamNet (1-s window)",
+    "spectrogram_cnn": "spectrogram CNN (1-s clip)",
 }
 
 
@@ -55,14 +63,20 @@ def synthetic_batch(
     trunk, 1024 for ResNet-50) and ``acoustic`` ``(B, 12, 36, 48)`` float16 in [0, 1],
     as :func:`acousticlib.experiments.generator_data` gives them. ``"dualcamnet"``:
     ``acoustic`` 1-s windows ``(B, 12, 12, 36, 48)`` float16 in [0, 1] and ``label``
-    ``(B,)``. Drawn from a generator seeded by ``seed``.
+    ``(B,)``. ``"spectrogram_cnn"``: ``audio`` ``(B, 12288)`` samples (Pa) and
+    ``label``. Drawn from a generator seeded by ``seed``.
     """
     g = torch.Generator().manual_seed(seed)
 
     def rand(*shape: int) -> torch.Tensor:
         return torch.rand(*shape, generator=g)
 
-    if name == "dualcamnet":
+    if name == "spectrogram_cnn":
+        out = {
+            "audio": (rand(batch, 12288) - 0.5) * 0.2,
+            "label": torch.randint(0, 10, (batch,), generator=g),
+        }
+    elif name == "dualcamnet":
         out = {
             "acoustic": rand(batch, 12, 12, 36, 48).half(),
             "label": torch.randint(0, 10, (batch,), generator=g),
@@ -101,7 +115,7 @@ def training_step(
     dev = torch.device(device)
     torch.manual_seed(0)
     model = build_model(model_spec(name, profile)).to(dev).train()
-    task = task_for(model)
+    task = task_for(model, "audio" if name == "spectrogram_cnn" else "acoustic")
     if precision == "bf16":
         task.autocast = functools.partial(torch.autocast, dev.type, torch.bfloat16)
     opts = task.optimizers(TrainConfig(epochs=1, batch_size=batch, lr=1e-4))

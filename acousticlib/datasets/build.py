@@ -86,6 +86,8 @@ def _config_dict(config: DatasetConfig) -> dict[str, Any]:
     d = dataclasses.asdict(config)
     d["condition_weights"] = list(d["condition_weights"])
     d["split_fractions"] = list(d["split_fractions"])
+    if d["style"] == 0:  # the keys of the datasets before the field
+        del d["style"]
     return d
 
 

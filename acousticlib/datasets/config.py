@@ -85,7 +85,11 @@ class DatasetConfig:
     used as the mono channel; ``keep_power``: also store the 512-bin power (big: 3.5 MB
     per frame); ``device``: ``None`` (numpy beamformer) or a torch device for
     beamforming (``"cuda"`` for the full profile; results then differ in float rounding,
-    hence part of the key); ``seed``: seed of every draw.
+    hence part of the key); ``seed``: seed of every draw; ``style``: the visual style
+    of the in-domain locations (0: the camera dataset's daylight; 1: the unseen domain's
+    dusk, which chapter 13's array-free domain uses; the unseen locations are always
+    style 1; left out of the cache key when 0, so the keys of the datasets before it
+    stay).
     """
 
     locations: int = 24
@@ -105,6 +109,7 @@ class DatasetConfig:
     keep_power: bool = False
     device: str | None = None
     seed: int = 0
+    style: int = 0
 
     def __post_init__(self) -> None:
         _checks.positive("locations", self.locations, integer=True)
@@ -135,6 +140,10 @@ class DatasetConfig:
             "max_distractors", self.max_distractors, integer=True, allow_zero=True
         )
         _checks.in_range("distractor_similarity", self.distractor_similarity, 0.0, 1.0)
+        if self.style not in (0, 1) or isinstance(self.style, bool):
+            raise ValueError(
+                f"style must be 0 (daylight) or 1 (dusk); got {self.style!r}"
+            )
         w = _checks.as_array(
             "condition_weights",
             self.condition_weights,
@@ -348,7 +357,7 @@ def plan_recordings(config: DatasetConfig) -> list[dict[str, Any]]:
                     location=loc,
                     split=split,
                     condition=condition,
-                    style=1 if unseen else 0,
+                    style=1 if unseen else config.style,
                     class_name=cls,
                     label=CLASSES.index(cls) if sounding else -1,
                     rt60=rt60,

@@ -34,11 +34,15 @@ and ``seed``:
   :func:`train_supervised`, :func:`train_supervised_distillation` -- chapter 12's clips
   and its cached self-supervised and supervised models; :func:`embeddings`,
   :func:`knn_scores`, :func:`cmc_audio_to_video` -- their measures;
+* :func:`arrayfree_data`, :func:`train_arrayfree_classifier`,
+  :func:`arrayfree_scores` -- chapter 13's array-free domain and its classifiers (real,
+  tiled-MFCC and generated acoustic images, the spectrogram CNN, the video model);
 * :func:`dataset_variant` -- run any of the above on a variant of the profile's dataset
   (e.g. the look-alike distractors of ``tools/distractor_study.py``).
 
 The package, one module per part of the book (imports run one way, ``camera`` ->
-``generators`` -> ``classifiers`` -> ``distillation`` -> ``distillation_measures``):
+``generators`` -> ``classifiers`` -> ``distillation`` -> ``distillation_measures``,
+and ``classifiers`` -> ``arrayfree``):
 
 * :mod:`~acousticlib.experiments.camera` -- the profiles' sizes (:class:`Settings`),
   the camera dataset (chapter 06: :func:`camera_data`, :func:`dataset_variant`) and the
@@ -57,7 +61,13 @@ The package, one module per part of the book (imports run one way, ``camera`` ->
   :func:`distillation_weights`); :mod:`~acousticlib.experiments.distillation_measures`
   -- its measures on frozen features (:func:`embeddings`, :func:`acoustic_embeddings`,
   :func:`knn_scores`,
-  :func:`cmc_audio_to_video`).
+  :func:`cmc_audio_to_video`);
+* :mod:`~acousticlib.experiments.arrayfree` -- chapter 13 (:func:`arrayfree_config`,
+  :func:`arrayfree_data`, :func:`arrayfree_backbone`, :func:`arrayfree_features`,
+  :func:`arrayfree_windows`, :func:`arrayfree_audio`, :func:`arrayfree_frame_features`,
+  :func:`arrayfree_inputs`, :func:`train_arrayfree_classifier`,
+  :func:`arrayfree_scores`, :func:`arrayfree_weights`, :func:`finetuned_classifier`,
+  :func:`correspondence_pair`).
 
 Every name is importable from here as before. A test that replaces a function the
 experiments call (``camera_data``, ``train_cached``, ...) patches it in the module that
@@ -70,12 +80,33 @@ from __future__ import annotations
 from ..datasets import CLASSES as CLASSES
 from ..datasets.crops import BACKGROUND_LABEL, CROP_SIZE, clip_frames, object_crops
 from ..models import model_spec as model_spec
+from .arrayfree import (
+    ARRAYFREE_CLASSIFIERS,
+    ARRAYFREE_TRUNKS,
+    WINDOW_SOURCES,
+    MirroredWindows,
+    arrayfree_audio,
+    arrayfree_backbone,
+    arrayfree_config,
+    arrayfree_data,
+    arrayfree_features,
+    arrayfree_frame_features,
+    arrayfree_inputs,
+    arrayfree_labels,
+    arrayfree_scores,
+    arrayfree_weights,
+    arrayfree_windows,
+    correspondence_pair,
+    finetuned_classifier,
+    train_arrayfree_classifier,
+)
 from .camera import (
     FEATURES_CODE_VERSION,
     SETTINGS,
     Settings,
     camera_data,
     dataset_frame_digests,
+    dataset_trunk_features,
     dataset_variant,
     frame_digests,
     load_trunk_weights,
@@ -90,6 +121,7 @@ from .classifiers import (
     JudgeWindows,
     classifier_data_key,
     classifier_windows,
+    generated_windows,
     judge_config,
     judge_weights,
     train_classifier,
@@ -115,6 +147,7 @@ from .generators import (
     CONDITIONS,
     MirroredFrames,
     attach_trunk,
+    dataset_tensors,
     generator_data,
     generator_test_scores,
     mean_training_image,
@@ -123,6 +156,27 @@ from .generators import (
 )
 
 __all__ = [
+    "ARRAYFREE_CLASSIFIERS",
+    "ARRAYFREE_TRUNKS",
+    "WINDOW_SOURCES",
+    "MirroredWindows",
+    "arrayfree_audio",
+    "arrayfree_backbone",
+    "arrayfree_config",
+    "arrayfree_data",
+    "arrayfree_features",
+    "arrayfree_frame_features",
+    "arrayfree_inputs",
+    "arrayfree_labels",
+    "arrayfree_scores",
+    "arrayfree_weights",
+    "arrayfree_windows",
+    "train_arrayfree_classifier",
+    "finetuned_classifier",
+    "correspondence_pair",
+    "dataset_tensors",
+    "dataset_trunk_features",
+    "generated_windows",
     "BACKGROUND_LABEL",
     "CLASSIFIER_SOURCES",
     "CONDITIONS",

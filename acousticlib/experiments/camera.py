@@ -276,8 +276,6 @@ def trunk_features(
     setting). Identical frames (a still scene renders the same picture 12 times a
     second) are computed once. Cached.
     """
-    from tqdm.auto import tqdm
-
     ds = camera_data(profile, seed, progress=progress)
     if weights is None:
         pre = pretrained_backbone(profile, seed, device=device, progress=progress)
@@ -291,11 +289,58 @@ def trunk_features(
         )
         source = f"file/{file_sha256(weights)}"
 
-    def build(folder: Path) -> None:
-        n = len(ds)
-        _, first, inverse = np.unique(
-            dataset_frame_digests(ds), return_index=True, return_inverse=True
+    return dataset_trunk_features(
+        ds, backbone, source, batch_size=batch_size, device=device, progress=progress
+    )
+
+
+def _rows_digest(rows: np.ndarray) -> str:
+    return hashlib.blake2b(rows.tobytes(), digest_size=16).hexdigest()
+
+
+def dataset_trunk_features(
+    ds: SimulatedDataset,
+    backbone: torch.nn.Module,
+    source: str,
+    *,
+    rows: np.ndarray | None = None,
+    batch_size: int = 32,
+    device: str = "cpu",
+    progress: bool = True,
+) -> np.ndarray:
+    """Features ``(F, C, 12, 16)`` float16 of every frame of ``ds`` through the trunk of
+    ``backbone`` (a :class:`~acousticlib.models.VisualBackbone`), memory-mapped, cached
+    under ``source`` (a string naming the trunk's weights, part of the key).
+
+    ``rows``: only these frames (dataset rows ``(F',)``), the features then ``(F', C,
+    12, 16)`` in their order, cached under the rows too: a chapter that needs one split
+    computes no other. :func:`trunk_features` is this on the whole camera dataset;
+    chapter 13 runs the camera trunk, or a trunk fine-tuned there, over the array-free
+    domain's frames, split by split.
+    """
+    from tqdm.auto import tqdm
+
+    picked = None if rows is None else np.asarray(rows, np.int64).reshape(-1)
+    if picked is not None and (
+        picked.size == 0 or picked.min() < 0 or picked.max() >= len(ds)
+    ):
+        raise ValueError(
+            f"rows must be a non-empty array of frame rows in [0, {len(ds)}); got "
+            f"{picked.size} rows"
         )
+
+    def build(folder: Path) -> None:
+        if picked is None:
+            n, digests = len(ds), dataset_frame_digests(ds)
+        else:
+            n = picked.size
+            digests = np.concatenate(
+                [
+                    frame_digests(ds.read("frames", picked[a : a + 512]))
+                    for a in range(0, n, 512)
+                ]
+            )
+        _, first, inverse = np.unique(digests, return_index=True, return_inverse=True)
         order = np.sort(first)  # compute unique frames in dataset order
         slot = np.empty(n, np.int64)
         slot[order] = np.arange(order.size)
@@ -318,8 +363,11 @@ def trunk_features(
                 desc="trunk features",
                 unit="batch",
             ):
+                part = order[a : a + batch_size]
                 x = (
-                    torch.from_numpy(ds.read("frames", order[a : a + batch_size]))
+                    torch.from_numpy(
+                        ds.read("frames", part if picked is None else picked[part])
+                    )
                     .permute(0, 3, 1, 2)
                     .float()
                     .div_(255.0)
@@ -349,6 +397,7 @@ def trunk_features(
             "trunk": source,
             "arch": backbone.arch,
             "scale": backbone.scale,
+            **({} if picked is None else {"rows": _rows_digest(picked)}),
         },
         build,
         code_version=FEATURES_CODE_VERSION,

@@ -11,7 +11,7 @@ the package (:func:`judge_weights`); the cached classifiers themselves
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
@@ -64,45 +64,75 @@ def classifier_windows(
     )
     labels = data.tensors["label"]
     if source == "tiled":
-        mono = data.tensors["mfcc_mono"]
-        out = torch.empty(
-            (*mono.shape[:-1], mono.shape[-1], *GRID_SHAPE), dtype=torch.float16
-        )
-        # tiled in chunks: no float32 copy of the whole split
-        for a in range(0, len(mono), 64):
-            out[a : a + 64] = tile_mfcc(mono[a : a + 64])
+        out = tiled_windows(data.tensors["mfcc_mono"])
     else:
         model = (generators or {}).get(source) or train_generator(
             source, profile, seed, device=device, progress=False
         ).model
-        dev = resolve_device(device)
-        # one stream of z over the parts
-        rng = torch.Generator(device=dev).manual_seed(int(seed))
-        out = torch.empty(
-            (*data.tensors["mfcc_mono"].shape, *GRID_SHAPE), dtype=torch.float16
-        )
-        # 64 windows at a time: never all trunk features at once
-        for a in range(0, len(labels), 64):
-            part = generator_data(
+        out = generated_windows(
+            model,
+            lambda part: generator_data(
                 profile,
                 seed,
                 split,
                 windows=True,
                 background=False,
                 with_acoustic=False,
-                part=slice(a, a + 64),
-            )
-            out[a : a + 64] = generate(
-                model,
-                part,
-                batch_size=4,
-                device=dev,
-                rng=rng,
-                keep=("generated",),
-                dtype=torch.float16,
-            )["generated"]
+                part=part,
+            ),
+            len(labels),
+            seed=seed,
+            device=device,
+        )
     # half the memory; DualCamNet computes in float32
     return out.to(torch.float16), labels
+
+
+def tiled_windows(mono: torch.Tensor) -> torch.Tensor:
+    """The tiled-MFCC baseline ``(N, 12, 12, 36, 48)`` float16 of mono MFCC windows
+    ``(N, 12, 12)``: each frame's vector copied to every cell of the grid, tiled 64
+    windows at a time (no float32 copy of the whole split). Chapters 11 and 13."""
+    out = torch.empty(
+        (*mono.shape[:-1], mono.shape[-1], *GRID_SHAPE), dtype=torch.float16
+    )
+    for a in range(0, len(mono), 64):
+        out[a : a + 64] = tile_mfcc(mono[a : a + 64])
+    return out
+
+
+def generated_windows(
+    model: torch.nn.Module,
+    part_of: Callable[[slice], DictDataset],
+    n: int,
+    *,
+    seed: int = 0,
+    device: str = "cpu",
+) -> torch.Tensor:
+    """A generator's 1-s windows ``(n, 12, 12, 36, 48)`` float16 of ``n`` conditions,
+    generated 64 windows at a time: ``part_of(slice(a, a + 64))`` gives the conditions
+    (``mfcc_mono`` and trunk features ``frame``) of windows ``a`` to ``a + 64``, so that
+    no split's trunk features are ever all in memory. One stream of z from ``seed``
+    runs over the parts (MCGAN's draws; the VAEs use their means). Chapters 11 and 13.
+    """
+    n = positive("n", n, integer=True)
+    dev = resolve_device(device)
+    rng = torch.Generator(device=dev).manual_seed(int(seed))
+    out: torch.Tensor | None = None
+    for a in range(0, n, 64):
+        got = generate(
+            model,
+            part_of(slice(a, a + 64)),
+            batch_size=4,
+            device=dev,
+            rng=rng,
+            keep=("generated",),
+            dtype=torch.float16,
+        )["generated"]
+        if out is None:
+            out = torch.empty((n, *got.shape[1:]), dtype=torch.float16)
+        out[a : a + len(got)] = got
+    assert out is not None
+    return out
 
 
 def _minmax_frames_(x: torch.Tensor, chunk: int = 256) -> torch.Tensor:

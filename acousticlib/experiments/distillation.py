@@ -126,8 +126,25 @@ def distillation_data(
     if part is not None and not isinstance(part, slice):
         raise TypeError(f"part must be a slice of the clips, or None; got {part!r}")
     ds = camera_data(profile, seed, progress=False)
-    fps, fs = int(ds.meta["fps"]), float(ds.meta["fs"])
     starts = _clip_starts(ds, split, background=False, part=part)
+    items = clip_items(ds, starts)
+    label = torch.from_numpy(ds.index["label"][starts].astype(np.int64))
+    if with_acoustic:
+        items["acoustic"], window_label = _real_windows(split, profile, seed, part=part)
+        if not torch.equal(window_label, label):
+            raise RuntimeError("acoustic windows and clips are out of step")
+    items["label"] = label
+    items["clip"] = torch.from_numpy(ds.index["clip"][starts].astype(np.int64))
+    return DictDataset(**items)
+
+
+def clip_items(ds: datasets.SimulatedDataset, starts: np.ndarray) -> dict[str, Any]:
+    """HearNet's ``"audio"`` spectrograms ``(N, 192, 129)`` float32 and the middle
+    ``"frame"`` ``(N, 3, H, W)`` float16 in [0, 1] of the 1-s clips of ``ds`` whose
+    first frames are the rows ``starts`` (see :func:`distillation_data`), computed
+    :data:`_CHUNK` clips at a time. Chapter 12's items, and chapter 13's on the
+    array-free domain."""
+    fps, fs = int(ds.meta["fps"]), float(ds.meta["fs"])
     n = len(starts)
     samples = fps * int(ds.meta["frame_length"])
     bins = HEARNET_N_FFT // 2 + 1
@@ -140,15 +157,7 @@ def distillation_data(
         audio[a : a + len(clips)] = linear_spectrogram(mono, fs)
         pixels = torch.from_numpy(ds.read("frames", clips + fps // 2))
         frame[a : a + len(clips)] = pixels.permute(0, 3, 1, 2).float().div_(255.0)
-    items = {"audio": audio, "frame": frame}
-    label = torch.from_numpy(ds.index["label"][starts].astype(np.int64))
-    if with_acoustic:
-        items["acoustic"], window_label = _real_windows(split, profile, seed, part=part)
-        if not torch.equal(window_label, label):
-            raise RuntimeError("acoustic windows and clips are out of step")
-    items["label"] = label
-    items["clip"] = torch.from_numpy(ds.index["clip"][starts].astype(np.int64))
-    return DictDataset(**items)
+    return {"audio": audio, "frame": frame}
 
 
 def distillation_data_key(profile: str = "book", seed: int = 0) -> str:

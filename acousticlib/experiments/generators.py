@@ -118,6 +118,37 @@ def generator_data(
     ds = camera_data(profile, seed, progress=False)
     # real/tiled windows need no trunk
     feats = trunk_features(profile, seed, progress=False) if with_visual else None
+    return dataset_tensors(
+        ds,
+        feats,
+        split,
+        windows=windows,
+        background=background,
+        condition=condition,
+        frame_step=frame_step,
+        with_acoustic=with_acoustic,
+        part=part,
+    )
+
+
+def dataset_tensors(
+    ds: datasets.SimulatedDataset,
+    feats: np.ndarray | None,
+    split: str,
+    *,
+    windows: bool = False,
+    background: bool = True,
+    condition: str = "audio+video",
+    frame_step: int = 1,
+    with_acoustic: bool = True,
+    part: slice | None = None,
+) -> DictDataset:
+    """:func:`generator_data` of any dataset ``ds`` whose frames' trunk features are
+    ``feats`` (``(F, C, 12, 16)``, e.g. from
+    :func:`~acousticlib.experiments.dataset_trunk_features`; None: no visual features,
+    ``frame`` has 0 channels). Chapter 13 feeds the array-free domain to the camera
+    dataset's generators with it. Arguments are checked by :func:`generator_data`.
+    """
     if windows:
         fps = int(ds.meta["fps"])
         starts = _clip_starts(ds, split, background=background, part=part)

@@ -27,7 +27,7 @@ from torch import nn
 from .._checks import one_of, positive
 from ..features import HEARNET_HOP, HEARNET_N_FFT
 from ..runtime import check_profile
-from .composite import AudioVisualPair, StreamClassifier
+from .composite import AudioVisualPair, LinearProbe, StreamClassifier
 from .dualcamnet import PAPER_CHANNELS, PROFILE_CHANNELS, AcousticMapNet, DualCamNet
 from .gan import (
     AUVAE,
@@ -49,6 +49,8 @@ from .uvae import (
     minmax_per_sample,
     tile_mfcc,
 )
+from .vggish import PROFILE_WIDTHS as SPECTROGRAM_WIDTHS
+from .vggish import SpectrogramCNN
 from .video_stream import (
     CELL_PIXELS,
     FRAME_SIZE,
@@ -78,6 +80,9 @@ MODEL_NAMES: tuple[str, ...] = (
     "video_stream",
     "av_pair",
     "stream_classifier",
+    "spectrogram_cnn",
+    "linear_probe",
+    "visual_backbone",
 )
 
 #: The audio streams of an ``"av_pair"`` and the streams a ``"stream_classifier"``
@@ -124,6 +129,42 @@ def _distillation_spec(
     return spec
 
 
+def _classifier_spec(
+    name: str, profile: str, overrides: dict[str, Any]
+) -> dict[str, Any]:
+    """Specs of chapter 13's single-stream classifiers: the VGGish-like
+    ``"spectrogram_cnn"`` (its widths per profile) and the ``"linear_probe"`` on
+    ``in_features``-dimensional features (required)."""
+    if name == "spectrogram_cnn":
+        widths = SPECTROGRAM_WIDTHS[profile]
+        spec: dict[str, Any] = {
+            "name": name,
+            "channels": list(widths["channels"]),  # type: ignore[call-overload]
+            "embedding": widths["embedding"],
+            "num_classes": 10,
+        }
+    else:
+        if "in_features" not in overrides:
+            raise ValueError(
+                "linear_probe needs in_features (the width of the features it reads)"
+            )
+        spec = {"name": name, "in_features": None, "num_classes": 10}
+    allowed = set(spec) - {"name"}
+    unknown = set(overrides) - allowed
+    if unknown:
+        raise ValueError(
+            f"overrides for {name} must be among {sorted(allowed)}; got "
+            f"{sorted(unknown)}"
+        )
+    spec.update(
+        {
+            k: list(v) if isinstance(v, (tuple, list)) else v
+            for k, v in overrides.items()
+        }
+    )
+    return spec
+
+
 def _stream_spec(
     role: str, stream: Any, choices: tuple[str, ...], profile: str
 ) -> dict[str, Any]:
@@ -141,6 +182,8 @@ def _channels(spec: Mapping[str, Any]) -> int:
         return int(spec.get("embedding", PAPER_WIDTHS["embedding"]))
     if spec["name"] == "dualcamnet":
         return int(spec.get("channels", PAPER_CHANNELS)[1])
+    if spec["name"] == "visual_backbone":
+        return int(spec["out_channels"])
     return int(spec.get("out_channels", PAPER_CHANNELS[1]))
 
 
@@ -172,7 +215,10 @@ def _composite_spec(
         "audio", overrides.get("audio", "hearnet"), PAIR_AUDIO, profile
     )
     video = _stream_spec(
-        "video", overrides.get("video", "video_stream"), ("video_stream",), profile
+        "video",
+        overrides.get("video", "video_stream"),
+        ("video_stream", "visual_backbone"),
+        profile,
     )
     if _channels(audio) != _channels(video):
         raise ValueError(
@@ -199,6 +245,26 @@ def model_spec(name: str, profile: str = "book", **overrides: Any) -> dict[str, 
         return _composite_spec(name, profile, overrides)
     if name in ("hearnet", "video_stream"):
         return _distillation_spec(name, profile, overrides)
+    if name in ("spectrogram_cnn", "linear_probe"):
+        return _classifier_spec(name, profile, overrides)
+    # the backbone alone, trunk trainable, as the video stream of an "av_pair"
+    # (chapter 13's correspondence fine-tuning)
+    if name == "visual_backbone":
+        gen = GeneratorConfig.for_profile(profile)
+        spec = {
+            "name": name,
+            "arch": gen.arch,
+            "out_channels": PROFILE_CHANNELS[profile][1],
+            "scale": gen.scale,
+        }
+        unknown = set(overrides) - {"out_channels"}
+        if unknown:
+            raise ValueError(
+                f"overrides for visual_backbone must be out_channels; got "
+                f"{sorted(unknown)}"
+            )
+        spec.update(overrides)
+        return spec
     # the frame classifier that pretrains the visual backbone (chapter 07)
     if name == "visual":
         gen = GeneratorConfig.for_profile(profile)
@@ -297,6 +363,21 @@ def build_model(spec: Mapping[str, Any]) -> nn.Module:
             hop=spec.get("hop", HEARNET_HOP),
             batch_norm=spec.get("batch_norm", False),
         )
+    if name == "visual_backbone":
+        return VisualBackbone(
+            spec.get("arch", "resnet18"),
+            spec["out_channels"],
+            scale=spec.get("scale", 1),
+            freeze_trunk=False,
+        )
+    if name == "spectrogram_cnn":
+        return SpectrogramCNN(
+            spec.get("channels", (16, 32, 64, 64)),
+            spec.get("embedding", 128),
+            spec.get("num_classes", 10),
+        )
+    if name == "linear_probe":
+        return LinearProbe(spec["in_features"], spec.get("num_classes", 10))
     if name == "video_stream":
         return VideoStream(
             spec.get("stage_channels", PAPER_STAGES),
@@ -335,6 +416,8 @@ __all__ = [
     "ALIGN_SHIFT",
     "AUVAE",
     "AcousticDecoder",
+    "LinearProbe",
+    "SpectrogramCNN",
     "CELL_PIXELS",
     "AdversarialGenerator",
     "ConditionEncoder",

@@ -75,3 +75,27 @@ class StreamClassifier(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Logits ``(B, num_classes)``."""
         return self.head(self.embed(x))
+
+
+class LinearProbe(nn.Module):
+    """One linear layer on fixed features: chapter 13's video classifier, chapter 07's
+    frozen trunk with a linear head.
+
+    ``forward(x)`` takes features ``(B, in_features)`` (e.g. the trunk's map averaged
+    over the grid and the frames of a 1-s window) and returns logits ``(B,
+    num_classes)``.
+    """
+
+    def __init__(self, in_features: int, num_classes: int = 10) -> None:
+        super().__init__()
+        self.in_features = positive("in_features", in_features, integer=True)
+        self.num_classes = positive("num_classes", num_classes, integer=True)
+        self.head = nn.Linear(self.in_features, self.num_classes)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Logits ``(B, num_classes)``."""
+        if x.ndim != 2 or x.shape[1] != self.in_features:
+            raise ValueError(
+                f"x must be (B, {self.in_features}) features; got {tuple(x.shape)}"
+            )
+        return self.head(x.float())

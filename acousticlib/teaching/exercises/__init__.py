@@ -11,7 +11,7 @@ and gets a :class:`Feedback` that prints a verdict and, when wrong, a hint. A te
 grades a class with :func:`grade` (a table of verdicts per student and exercise) and
 lists the exercises with :func:`catalogue`.
 
-One module per chapter (``ch01`` ... ``ch12``, ``appendix``); importing this package
+One module per chapter (``ch01`` ... ``ch13``, ``appendix``); importing this package
 imports them all, which fills the registry. A checker's id is written once, in its
 ``@exercise(id, ...)`` registration: inside the checker, :func:`verdict` and the
 comparisons (:func:`compare_number`, ...) stamp the running exercise's id
@@ -71,6 +71,7 @@ from .ch09_10 import (
 )
 from .ch11 import check_confusion_accuracy, check_mask_iou, check_success_auc
 from .ch12 import check_cmc_rank, check_conditioned_vector, check_triplet_loss
+from .ch13 import check_class_recall, check_majority_baseline, check_tone_band_level
 
 __all__ = [
     "Exercise",
@@ -81,6 +82,7 @@ __all__ = [
     "check_arrival_difference_ms",
     "check_averaging_gain_db",
     "check_beamwidth",
+    "check_class_recall",
     "check_cmc_rank",
     "check_compression_ratio",
     "check_conditioned_vector",
@@ -99,6 +101,7 @@ __all__ = [
     "check_latent_compression",
     "check_latent_layer_params",
     "check_localization_share",
+    "check_majority_baseline",
     "check_mask_iou",
     "check_optimal_discriminator",
     "check_peak_pixel",
@@ -106,6 +109,7 @@ __all__ = [
     "check_resolution_m",
     "check_steering_memory_mb",
     "check_success_auc",
+    "check_tone_band_level",
     "check_training_hours",
     "check_triplet_loss",
     "check_trunk_grid",
