@@ -217,3 +217,12 @@ def test_chapter_carries_figure_citation_and_exercise(path):
     assert re.search(r"```\{solution\}|:::\{solution\}", md), (
         f"{path.name} has no solution for its exercise"
     )
+
+
+def test_readme_and_intro_list_exactly_the_chapters_of_the_toc():
+    chapters = {Path(f).stem for f in toc_files()} - {"intro"}
+    readme = (ROOT / "README.md").read_text()
+    listed = set(re.findall(r"^\| `([0-9a-z_]+)` \|", readme, flags=re.M))
+    assert listed == chapters
+    intro = (ROOT / "book" / "intro.md").read_text()
+    assert set(re.findall(r"\{doc\}`([0-9a-z_]+)`", intro)) == chapters

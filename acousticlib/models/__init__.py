@@ -91,6 +91,27 @@ PAIR_AUDIO: tuple[str, ...] = ("hearnet", "dualcamnet")
 CLASSIFIED_STREAMS: tuple[str, ...] = ("hearnet", "video_stream")
 
 
+def _overridden(
+    name: str, spec: dict[str, Any], overrides: Mapping[str, Any]
+) -> dict[str, Any]:
+    """``spec`` with ``overrides`` of its own fields (sequences stored as lists);
+    any other field raises a ValueError naming the allowed ones."""
+    allowed = set(spec) - {"name"}
+    unknown = set(overrides) - allowed
+    if unknown:
+        raise ValueError(
+            f"overrides for {name} must be among {sorted(allowed)}; got "
+            f"{sorted(unknown)}"
+        )
+    spec.update(
+        {
+            k: list(v) if isinstance(v, (tuple, list)) else v
+            for k, v in overrides.items()
+        }
+    )
+    return spec
+
+
 def _distillation_spec(
     name: str, profile: str, overrides: dict[str, Any]
 ) -> dict[str, Any]:
@@ -113,20 +134,7 @@ def _distillation_spec(
             "stage_channels": list(PROFILE_STAGES[profile]),
             "out_channels": PROFILE_CHANNELS[profile][1],
         }
-    allowed = set(spec) - {"name"}
-    unknown = set(overrides) - allowed
-    if unknown:
-        raise ValueError(
-            f"overrides for {name} must be among {sorted(allowed)}; got "
-            f"{sorted(unknown)}"
-        )
-    spec.update(
-        {
-            k: list(v) if isinstance(v, (tuple, list)) else v
-            for k, v in overrides.items()
-        }
-    )
-    return spec
+    return _overridden(name, spec, overrides)
 
 
 def _classifier_spec(
@@ -149,20 +157,7 @@ def _classifier_spec(
                 "linear_probe needs in_features (the width of the features it reads)"
             )
         spec = {"name": name, "in_features": None, "num_classes": 10}
-    allowed = set(spec) - {"name"}
-    unknown = set(overrides) - allowed
-    if unknown:
-        raise ValueError(
-            f"overrides for {name} must be among {sorted(allowed)}; got "
-            f"{sorted(unknown)}"
-        )
-    spec.update(
-        {
-            k: list(v) if isinstance(v, (tuple, list)) else v
-            for k, v in overrides.items()
-        }
-    )
-    return spec
+    return _overridden(name, spec, overrides)
 
 
 def _stream_spec(
