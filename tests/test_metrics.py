@@ -361,3 +361,49 @@ def test_clip_means_and_paired_difference_by_hand():
     assert paired_difference([1.0], [0.0]) == (1.0, float("inf"))
     with pytest.raises(ValueError, match="b"):
         paired_difference([1.0, 2.0], [1.0])
+
+
+def test_recall_at_k_by_hand_in_both_directions_and_with_ties():
+    from acousticlib import metrics
+
+    d = np.array([[0.1, 0.5, 0.9], [0.2, 0.3, 0.1], [0.7, 0.2, 0.4]])
+    # rows as queries: own pairs at ranks 1, 3 (0.2 and 0.1 closer), 2 (0.2 closer)
+    assert metrics.recall_at_k_from_distances(d, (1, 2, 3)) == pytest.approx(
+        {1: 1 / 3, 2: 2 / 3, 3: 1.0}
+    )
+    # columns as queries (the other modality): ranks 1, 2, 2
+    assert metrics.recall_at_k_from_distances(d.T, (1, 2)) == pytest.approx(
+        {1: 1 / 3, 2: 1.0}
+    )
+    # a tie counts against the query; a constant matrix earns nothing before k = N
+    tied = np.array([[0.1, 0.1], [0.5, 0.2]])
+    assert metrics.recall_at_k_from_distances(tied, (1, 2)) == {1: 0.5, 2: 1.0}
+    assert metrics.recall_at_k_from_distances(np.ones((4, 4)), (1, 3, 4)) == {
+        1: 0.0,
+        3: 0.0,
+        4: 1.0,
+    }
+    # class-level CMC of the same matrix counts any item of the query's class
+    labels = np.array([0, 1, 0])
+    assert metrics.cmc_from_distances(d, labels, labels, (1,))[1] == pytest.approx(
+        1 / 3
+    )
+    with pytest.raises(ValueError, match="square"):
+        metrics.recall_at_k_from_distances(np.ones((2, 3)))
+
+
+def test_recall_at_k_of_embeddings_matches_the_distances():
+    from acousticlib import metrics
+
+    rng = np.random.default_rng(0)
+    audio, video = rng.normal(size=(6, 4)), rng.normal(size=(6, 4))
+    d = np.sqrt(((audio[:, None] - video[None]) ** 2).sum(-1))
+    assert metrics.recall_at_k(audio, video, (1, 3)) == pytest.approx(
+        metrics.recall_at_k_from_distances(d, (1, 3))
+    )
+    assert metrics.recall_at_k(video, audio, (1, 3)) == pytest.approx(
+        metrics.recall_at_k_from_distances(d.T, (1, 3))
+    )
+    assert metrics.recall_at_k(audio, audio, (1,)) == {1: 1.0}
+    with pytest.raises(ValueError, match="paired row by row"):
+        metrics.recall_at_k(audio, video[:5])

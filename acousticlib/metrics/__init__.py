@@ -57,6 +57,8 @@ from .retrieval import (
     cmc_from_distances,
     knn_accuracy,
     knn_predict,
+    recall_at_k,
+    recall_at_k_from_distances,
     select_k,
 )
 from .statistics import (
@@ -68,6 +70,8 @@ from .statistics import (
 )
 
 __all__ = [
+    "recall_at_k",
+    "recall_at_k_from_distances",
     "AUC_CONVENTIONS",
     "KNN_KS",
     "accuracy",

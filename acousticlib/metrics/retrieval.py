@@ -1,6 +1,7 @@
 """Retrieval measures (chapter 14; chapters 11 and 12's kNN): :func:`cmc` and
-:func:`cmc_from_distances`, :func:`knn_accuracy`, :func:`knn_predict`,
-:func:`select_k`."""
+:func:`cmc_from_distances` (class level), :func:`recall_at_k` and
+:func:`recall_at_k_from_distances` (instance level), :func:`knn_accuracy`,
+:func:`knn_predict`, :func:`select_k`."""
 
 from __future__ import annotations
 
@@ -175,3 +176,51 @@ def cmc(
         )
     d = (q**2).sum(1)[:, None] - 2 * q @ g.T + (g**2).sum(1)[None, :]
     return cmc_from_distances(d, query_labels, gallery_labels, ranks)
+
+
+def recall_at_k_from_distances(
+    distances: Any, ranks: Sequence[int] = (1, 5, 10)
+) -> dict[int, float]:
+    """Instance-level Recall@k from a square distance matrix ``(N, N)`` whose query
+    ``i`` (row) is paired with gallery item ``i`` (column): for each rank k, the share
+    of queries whose own pair is among their k nearest items, as the wider
+    cross-modal retrieval literature reports it (only the true pair counts; the class
+    does not, unlike :func:`cmc_from_distances`). Chapter 14.
+
+    Ties count against the query: the pair's rank is one plus the number of other
+    items at a distance **no greater** than its own, so a constant distance matrix
+    scores 0 until k reaches N (an embedding that cannot tell items apart gets no
+    credit from the gallery's order). The other direction (gallery items as queries)
+    is the transpose.
+    """
+    d = as_array("distances", distances, ndim=2, dtype=np.float64)
+    if d.shape[0] != d.shape[1]:
+        raise ValueError(
+            f"distances must be square (query i paired with gallery item i); got "
+            f"shape {d.shape}"
+        )
+    own = np.diag(d)[:, None]
+    # 1-based rank of the true pair, ties against it
+    rank = (d <= own).sum(axis=1)
+    return {
+        int(k): float(np.mean(rank <= positive("ranks", k, integer=True)))
+        for k in ranks
+    }
+
+
+def recall_at_k(
+    query: Any, gallery: Any, ranks: Sequence[int] = (1, 5, 10)
+) -> dict[int, float]:
+    """Instance-level Recall@k of paired embeddings: query ``i`` ``(N, d)`` and gallery
+    item ``i`` ``(N, d)`` are the two modalities of one clip; Euclidean distances, ties
+    against the query (:func:`recall_at_k_from_distances`). Swap the arguments for the
+    other direction. Chapter 14, beside the class-level :func:`cmc`."""
+    q = as_array("query", query, ndim=2, dtype=np.float64)
+    g = as_array("gallery", gallery, ndim=2, dtype=np.float64)
+    if q.shape != g.shape:
+        raise ValueError(
+            f"query and gallery must be paired row by row with one dimension; got "
+            f"shapes {q.shape} and {g.shape}"
+        )
+    d = (q**2).sum(1)[:, None] - 2 * q @ g.T + (g**2).sum(1)[None, :]
+    return recall_at_k_from_distances(d, ranks)
