@@ -172,3 +172,36 @@ def test_count_parameters():
     assert count_parameters(net, trainable=True) == 14
     with pytest.raises(TypeError, match="module must be a torch.nn.Module"):
         count_parameters([1, 2])
+
+
+def test_beyond_two_se_follows_the_claim_rule():
+    words = ("up", "down", "level")
+    assert R.beyond_two_se(0.3, 0.1, *words) == "up"
+    assert R.beyond_two_se(-0.3, 0.1, *words) == "down"
+    assert R.beyond_two_se(0.15, 0.1, *words) == "level"
+    assert R.beyond_two_se(0.3, float("nan"), *words) == "level"
+    for diff, se in [(0.3, 0.1), (-0.3, 0.1), (0.2, 0.1), (-0.05, 0.02)]:
+        outcome = R.claim_verdict(diff, se)
+        expected = dict(zip(R.VERDICTS, words, strict=True))[outcome]
+        assert R.beyond_two_se(diff, se, *words) == expected
+    with pytest.raises(ValueError, match="se must be non-negative"):
+        R.beyond_two_se(1.0, -1.0, *words)
+
+
+def test_check_table_is_a_markdown_table_of_the_rows():
+    rows = [("a", "b", "c", "d"), ("e", "f", "g", "h")]
+    lines = R.check_table(rows, head="claim", expected="paper").split("\n")
+    assert lines[0] == "| claim | paper | measured | verdict |"
+    assert lines[1] == "|---|---|---|---|"
+    # every row: its four cells, in order, between pipes
+    assert [line.strip("|").split(" | ") for line in lines[2:]] == [
+        [" " + r[0], *r[1:3], r[3] + " "] for r in rows
+    ]
+    assert R.check_table(iter(rows)) == R.check_table(rows)
+    assert R.check_table(rows).startswith("| check | expected (paper) |")
+    with pytest.raises(ValueError, match="at least one check"):
+        R.check_table([])
+    with pytest.raises(ValueError, match="rows must each be four strings"):
+        R.check_table([("a", "b", "c")])
+    with pytest.raises(ValueError, match="rows must each be four strings"):
+        R.check_table([("a", "b", "c", 1.0)])

@@ -11,7 +11,8 @@ sentence in every branch, including the one-epoch runs of the ``smoke`` profile.
 Training curves (chapters 09, 10): :func:`epoch_trend`, :func:`epoch_path`,
 :func:`last_step`, :func:`versus_reference`. Values against a reference value (chapters
 09, 10): :func:`standing`. Claims with an uncertainty (chapters 10, 11):
-:func:`versus_chance`, :func:`claim_verdict`, :func:`combined_verdict`.
+:func:`versus_chance`, :func:`claim_verdict`, :func:`combined_verdict`. The check
+tables of chapter 11: :func:`beyond_two_se`, :func:`check_table`.
 
 It imports nothing from the rest of :mod:`acousticlib`.
 """
@@ -242,3 +243,40 @@ def combined_verdict(verdicts: Iterable[str]) -> str:
         if "does not hold" in items
         else "inconclusive"
     )
+
+
+def beyond_two_se(diff: float, se: float, above: str, below: str, within: str) -> str:
+    """A paired difference against twice its standard error, in the caller's words:
+    ``above`` when ``diff > 2 se``, ``below`` when ``diff < -2 se``, else ``within``
+    (also when ``diff`` or ``se`` is NaN). The rule of :func:`claim_verdict`, for
+    the rows of a check table. Chapter 11."""
+    outcome = claim_verdict(diff, se)
+    return (
+        above if outcome == "holds" else below if outcome == "does not hold" else within
+    )
+
+
+def check_table(
+    rows: Iterable[Sequence[str]],
+    *,
+    head: str = "check",
+    expected: str = "expected (paper)",
+) -> str:
+    """A Markdown table of computed checks, one row ``(check, expected, measured,
+    verdict)`` of four strings per check, under the column names ``head``,
+    ``expected``, ``measured`` and ``verdict``: the verdict tables of chapter 11."""
+    items = [tuple(row) for row in rows]
+    if not items:
+        raise ValueError("rows must hold at least one check")
+    for row in items:
+        if len(row) != 4 or not all(isinstance(cell, str) for cell in row):
+            raise ValueError(
+                "rows must each be four strings (check, expected, measured, verdict); "
+                f"got {row!r}"
+            )
+    lines = [
+        f"| {head} | {expected} | measured | verdict |",
+        "|---|---|---|---|",
+        *("| " + " | ".join(row) + " |" for row in items),
+    ]
+    return "\n".join(lines)
