@@ -8,7 +8,8 @@ A reference page (``book/reference/*.rst``) names modules, one directive each::
 and the directive writes, when the page is read, what the module exports today:
 
 * an autosummary table of its public functions and classes, then one ``autofunction``
-  / ``autoclass`` entry each with its docstring, followed by "Taught in" and a link to
+  / ``autoclass`` entry each with its docstring (a class with its public methods and
+  properties that have docstrings), followed by "Taught in" and a link to
   every chapter the docstring names ("chapter 05", "chapters 09-12", "the appendix");
   a docstring that names none falls back on its module's docstring;
 * its public constants as ``py:data`` entries with their ``#:`` comment.
@@ -23,6 +24,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import re
+import sys
 import types
 from pathlib import Path
 
@@ -98,8 +100,6 @@ def constant_doc(modname: str, name: str) -> str:
 
 
 def _loaded() -> list[str]:
-    import sys
-
     return [m for m in list(sys.modules) if m.startswith("acousticlib")]
 
 
@@ -178,7 +178,10 @@ def reference_rst(modname: str, docs: dict[str, str] | None = None) -> list[str]
             line = taught_in(module_chapters, docs).replace(
                 "*Taught in*", "*Its module is taught in*"
             )
-        lines += [f".. {kind}:: {modname}.{name}", ""]
+        lines.append(f".. {kind}:: {modname}.{name}")
+        if kind == "autoclass":
+            lines.append("   :members:")  # its public methods that have a docstring
+        lines.append("")
         if line:
             lines += [f"   {line}", ""]
     for name, obj in constants:
@@ -196,6 +199,24 @@ def reference_rst(modname: str, docs: dict[str, str] | None = None) -> list[str]
             lines += ["   " + line if line else "" for line in doc.splitlines()]
             lines.append("")
     return lines
+
+
+def source_files(modname: str) -> list[str]:
+    """The files that hold what the reference of a module shows: the module, its
+    submodules (a package's parts) and the modules defining its public names."""
+    module = importlib.import_module(modname)
+    names = {modname}
+    names |= {m for m in _loaded() if m.startswith(modname + ".")}
+    for name in public_names(modname):
+        defining = getattr(getattr(module, name), "__module__", None)
+        if isinstance(defining, str) and defining.startswith("acousticlib"):
+            names.add(defining)
+    files = set()
+    for name in names:
+        path = getattr(sys.modules.get(name), "__file__", None)
+        if path:
+            files.add(path)
+    return sorted(files)
 
 
 # Documents under this folder are the API reference.
@@ -294,14 +315,14 @@ class AcousticlibApi(SphinxDirective):
         node = nodes.container()
         node.document = self.state.document
         nested_parse_with_titles(self.state, content, node)
-        # record the module's source so that an edited docstring re-reads the page
-        module = importlib.import_module(modname)
-        if getattr(module, "__file__", None):
-            self.env.note_dependency(module.__file__)
+        # an edited docstring, wherever it lives, re-reads the page
+        for path in source_files(modname):
+            self.env.note_dependency(path)
         return node.children
 
 
 def setup(app):
     app.add_directive("acousticlib-api", AcousticlibApi)
     app.connect("missing-reference", _resolve_missing)
-    return {"parallel_read_safe": True, "parallel_write_safe": True}
+    # env_version: a change to what the directive writes re-reads the pages
+    return {"env_version": 2, "parallel_read_safe": True, "parallel_write_safe": True}

@@ -208,3 +208,13 @@ def test_every_term_used_in_the_book_is_defined():
 def test_each_chapter_links_a_term(number):
     (path,) = (ROOT / "book").glob(f"{number}_*.ipynb")
     assert terms_used(markdown_sources()[path.name]), f"{path.name} links no term"
+
+
+def test_a_page_depends_on_every_file_its_module_shows():
+    files = {
+        Path(f).relative_to(ROOT).as_posix()
+        for f in api_reference.source_files("acousticlib.metrics")
+    }
+    assert "acousticlib/metrics/__init__.py" in files
+    assert "acousticlib/metrics/retrieval.py" in files  # cmc, recall_at_k live there
+    assert "acousticlib/features.py" in files  # box_mask, re-exported by metrics
