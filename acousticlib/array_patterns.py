@@ -120,7 +120,8 @@ def array_factor(
     weights: Any = None,
     c: float = SPEED_OF_SOUND,
 ) -> np.ndarray:
-    """Far-field array factor ``AF(d, f) = sum_m w_m exp(j k (d - d0) . x_m)``, complex.
+    """Far-field array factor ``AF(d, f) = sum_m w_m exp(j k dot(d - d0, x_m))``
+    (complex).
 
     Parameters
     ----------

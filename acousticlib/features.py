@@ -93,8 +93,8 @@ def mel_filterbank(
 
 
 def lifter_weights(n_mfcc: int, lifter: float) -> np.ndarray:
-    """HTK lifter ``1 + (lifter / 2) sin(pi k / lifter)`` for coefficients ``k = 1 ..
-    n_mfcc`` ``(n_mfcc,)``.
+    """HTK lifter ``1 + (lifter / 2) sin(pi k / lifter)`` for coefficients ``k`` from 1
+    to ``n_mfcc``, shape ``(n_mfcc,)``.
 
     ``lifter = 0`` gives weights of 1 (no liftering).
     """

@@ -134,7 +134,7 @@ class Camera:
 
     @property
     def fy(self) -> float:
-        """Vertical focal length in pixels (square pixels: equal to :attr:`fx`)."""
+        """Vertical focal length in pixels, equal to :attr:`fx` (square pixels)."""
         return self.fx
 
     @property

@@ -51,9 +51,9 @@ class RecordingExplorer(Explorer):
     fs: sampling rate, Hz.
     distance: initial source distance along the array axis, metres (slider 0.25 - 3.5
         m).
-    rt60: initial target reverberation time, seconds; 0 means an anechoic room (slider 0
-        - 0.8 s; values below 0.2 s count as anechoic, which the default room cannot
-        reach otherwise).
+    rt60: initial target reverberation time, seconds; 0 means an anechoic room (slider
+        from 0 to 0.8 s; values below 0.2 s count as anechoic, which the default room
+        cannot reach otherwise).
     snr_db: initial sensor SNR, dB (slider 0 - 60 dB).
     room_size, array_position: the shoebox room (m) and where the array centre sits in
         it.
