@@ -204,7 +204,7 @@ def test_every_term_used_in_the_book_is_defined():
         assert not undefined, f"{name} uses undefined terms {sorted(undefined)}"
 
 
-@pytest.mark.parametrize("number", [f"{n:02d}" for n in range(1, 13)])
+@pytest.mark.parametrize("number", [f"{n:02d}" for n in range(1, 14)])
 def test_each_chapter_links_a_term(number):
     (path,) = (ROOT / "book").glob(f"{number}_*.ipynb")
     assert terms_used(markdown_sources()[path.name]), f"{path.name} links no term"

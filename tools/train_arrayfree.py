@@ -18,8 +18,10 @@ trains its own.
 ``--only`` trains some of them (two processes of the tool, each with its own
 ``--only``, share the results file: each adds its classifiers to what is there).
 ``--train-seeds`` trains every classifier again with other training seeds on the same
-data (the spread the chapter reports as mean +- std). Every test accuracy, the seconds
-each model took and its training samples per second go to
+data (the spread the chapter reports as mean +- std). Every test accuracy, the best
+epoch and the wall seconds each model took in this run (data included; about 0 for a
+model found in the cache; ``benchmarks/bench_models.py`` measures training speeds) go
+to
 ``benchmarks/results/arrayfree_classification.json``::
 
     ACOUSTICLIB_THREADS=1 .venv/bin/python tools/train_arrayfree.py \\
@@ -39,11 +41,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results" / "arrayfree_classification.json"
-
-
-def _samples_per_second(history: dict, n_train: int, seconds: float) -> float:
-    epochs = len(history.get("history", [])) or 1
-    return n_train * epochs / max(seconds, 1e-9)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -105,17 +102,12 @@ def main(argv: list[str] | None = None) -> int:
             seconds = time.perf_counter() - t0
             scores = af.arrayfree_scores(name, args.profile, args.seed, train_seed=t)
             history = json.loads((trained.path / "history.json").read_text())
-            n_train = len(af.arrayfree_labels("train", args.profile, args.seed))
             per_seed[str(t)] = {
                 "accuracy": scores["accuracy"],
+                # this run's wall time, data included (about 0 from the cache)
                 "seconds": round(seconds, 1),
                 "origin": trained.origin,
                 "best_epoch": history.get("best_epoch"),
-                "samples_per_second": (
-                    round(_samples_per_second(history, n_train, seconds), 1)
-                    if trained.origin == "trained"
-                    else None
-                ),
             }
             print(
                 f"{name:>12} train seed {t}: accuracy {scores['accuracy']:.3f} "
@@ -152,7 +144,11 @@ def main(argv: list[str] | None = None) -> int:
             {
                 "what": "chapter 13: test accuracy of each classifier on the "
                 "array-free domain, per training seed (std over seeds, population)",
-                "command": " ".join(["tools/train_arrayfree.py", *sys.argv[1:]]),
+                # every command that added to the file, e.g. two processes' --only
+                "commands": sorted(
+                    set(old.get("commands", []) if same else [])
+                    | {" ".join(["tools/train_arrayfree.py", *sys.argv[1:]])}
+                ),
                 "dataset": dataset_key,
                 "profile": args.profile,
                 "seed": args.seed,
