@@ -251,3 +251,21 @@ def seeded_rng(seed: int, *salt: int | str) -> np.random.Generator:
     parts = [str(seed), *(str(s) for s in salt)]
     digest = hashlib.sha256("/".join(parts).encode()).digest()
     return np.random.default_rng(int.from_bytes(digest[:8], "little"))
+
+
+def warn_unless_book_threads() -> bool:
+    """Print a warning to stderr unless ``ACOUSTICLIB_THREADS`` is 1, the chapters'
+    torch thread count (weights trained with another count differ from theirs in the
+    last bits, so shipped weights would not be the chapters'); return whether it is
+    1. The tools that train and ship the book's models call it first
+    (``tools/train_distillation.py``, ``tools/train_arrayfree.py``)."""
+    import sys
+
+    if os.environ.get("ACOUSTICLIB_THREADS") == "1":
+        return True
+    print(
+        "warning: ACOUSTICLIB_THREADS is not 1; the chapters train with one torch "
+        "thread, and weights trained with another count differ from theirs",
+        file=sys.stderr,
+    )
+    return False

@@ -71,3 +71,14 @@ def test_configure_sets_threads_and_rejects_bad_input():
         runtime.configure("huge")
     with pytest.raises(ValueError, match="threads"):
         runtime.configure("smoke", threads=0)
+
+
+def test_warn_unless_book_threads(monkeypatch, capsys):
+    from acousticlib import runtime
+
+    monkeypatch.setenv("ACOUSTICLIB_THREADS", "1")
+    assert runtime.warn_unless_book_threads() is True
+    assert capsys.readouterr().err == ""
+    monkeypatch.setenv("ACOUSTICLIB_THREADS", "2")
+    assert runtime.warn_unless_book_threads() is False
+    assert "ACOUSTICLIB_THREADS is not 1" in capsys.readouterr().err

@@ -33,7 +33,6 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
-import os
 import platform
 import sys
 import time
@@ -57,12 +56,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--no-ship", action="store_true", help="measure only")
     args = parser.parse_args(argv)
-    if os.environ.get("ACOUSTICLIB_THREADS") != "1":
-        print(
-            "warning: ACOUSTICLIB_THREADS is not 1; the chapters train with one torch "
-            "thread, and weights trained with another count differ from theirs",
-            file=sys.stderr,
-        )
+    from acousticlib.runtime import warn_unless_book_threads
+
+    warn_unless_book_threads()
     run = runtime.configure(args.profile, args.seed)
     names = args.only or list(af.ARRAYFREE_CLASSIFIERS)
     seeds = [args.seed, *[s for s in args.train_seeds if s != args.seed]]

@@ -191,12 +191,9 @@ def main(argv: list[str] | None = None) -> int:
         "--no-ship", action="store_true", help="measure only; leave the weights alone"
     )
     args = parser.parse_args(argv)
-    if os.environ.get("ACOUSTICLIB_THREADS") != "1":
-        print(
-            "warning: ACOUSTICLIB_THREADS is not 1; the chapters train with one torch "
-            "thread, and weights trained with another count differ from theirs",
-            file=sys.stderr,
-        )
+    from acousticlib.runtime import warn_unless_book_threads
+
+    warn_unless_book_threads()
     from acousticlib import experiments as ex
     from acousticlib import runtime
     from acousticlib.cache import write_json_atomic
