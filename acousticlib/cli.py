@@ -36,6 +36,7 @@ import argparse
 import contextlib
 import json
 import logging
+import os
 import signal
 import sys
 import textwrap
@@ -63,15 +64,27 @@ class Terminated(BaseException):
     """
 
 
+#: Seconds after which a SIGTERM that arrived inside a finalizer is delivered again.
+_REDELIVER_S = 0.05
+
+
 @contextlib.contextmanager
 def _sigterm_raises() -> Iterator[None]:
     """Inside: SIGTERM raises :class:`Terminated` (once; a second SIGTERM kills at
-    once, as by default). Outside the main thread, nothing changes."""
+    once, as by default); one that lands inside an object's ``__del__``, where Python
+    would swallow the exception, is sent again a moment later. Outside the main
+    thread, nothing changes."""
     if threading.current_thread() is not threading.main_thread():
         yield
         return
 
     def handler(signum: int, frame: Any) -> None:
+        if frame is not None and frame.f_code.co_name == "__del__":
+            # Python prints and ignores an exception raised in a finalizer (tqdm's,
+            # say, collected in the middle of training): deliver the signal again a
+            # moment later, outside it, or the run would go on as if never stopped
+            threading.Timer(_REDELIVER_S, os.kill, (os.getpid(), signum)).start()
+            return
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         raise Terminated(signum)
 

@@ -322,3 +322,28 @@ def test_shards_built_and_merged_from_the_command_line(tmp_path):
     with pytest.raises(SystemExit) as bad:
         cli.main(["build-dataset", "--profile", "smoke", "--shard", "3/3"])
     assert bad.value.code == 2
+
+
+def test_a_sigterm_inside_a_finalizer_is_delivered_again(monkeypatch):
+    """Python ignores an exception raised in ``__del__``: a SIGTERM landing there (as
+    in tqdm's finalizer, seen in CI) must come back outside it, not be lost."""
+    import os
+    import threading
+    import time
+    import types
+
+    sent = []
+    monkeypatch.setattr(os, "kill", lambda pid, sig: sent.append((pid, sig)))
+    with cli._sigterm_raises():
+        handler = signal.getsignal(signal.SIGTERM)
+        in_del = types.SimpleNamespace(f_code=types.SimpleNamespace(co_name="__del__"))
+        handler(signal.SIGTERM, in_del)  # no exception: it would be swallowed
+        deadline = time.monotonic() + 5
+        while not sent and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert sent == [(os.getpid(), signal.SIGTERM)]
+        assert signal.getsignal(signal.SIGTERM) is handler  # still armed
+        elsewhere = types.SimpleNamespace(f_code=types.SimpleNamespace(co_name="fit"))
+        with pytest.raises(cli.Terminated):
+            handler(signal.SIGTERM, elsewhere)
+    assert threading.current_thread() is threading.main_thread()
