@@ -161,11 +161,13 @@ def arrayfree_config(profile: str = "book", seed: int = 0) -> datasets.DatasetCo
 
 
 def arrayfree_data(
-    profile: str = "book", seed: int = 0, *, progress: bool = True
+    profile: str = "book", seed: int = 0, *, progress: bool = True, workers: int = 2
 ) -> SimulatedDataset:
-    """The array-free domain's dataset (built like chapter 06's, from the cache)."""
+    """The array-free domain's dataset (built like chapter 06's, from the cache), in
+    ``workers`` processes when missing (1: in this process, less memory at once:
+    chapter 13 builds it so inside its 2 GB budget)."""
     return datasets.camera_dataset(
-        arrayfree_config(profile, seed), workers=2, progress=progress
+        arrayfree_config(profile, seed), workers=workers, progress=progress
     )
 
 
