@@ -352,6 +352,8 @@ def arrayfree_features(
     through ``trunk`` (:func:`arrayfree_backbone`), memory-mapped, cached split by
     split (a chapter that tests computes no training features)."""
     one_of("split", split, ("train", "val", "test"))
+    # batches of 8 frames: chapter 13 runs three trunks in its kernel beside its models,
+    # within the 2 GB budget (32 frames at a time took it over on a cold run)
     backbone, source = arrayfree_backbone(
         trunk, profile, seed, device=device, progress=progress
     )
@@ -361,6 +363,7 @@ def arrayfree_features(
         backbone,
         source,
         rows=_rows(ds, split).reshape(-1),
+        batch_size=8,
         device=device,
         progress=progress,
     )
