@@ -11,7 +11,9 @@ trunk's precomputed features, so the trunk itself does not run). The visual back
 is measured separately (the frozen trunk's forward pass and the head's backward). One
 sample = one 1/12-s frame for generators and the backbone, one 1-s window (12 frames)
 for the DualCamNet classifier and chapter 13's spectrogram CNN (12 288 samples of the
-microphone, its log-mel spectrogram computed in the step). ``tools/gpu_check.py``
+microphone, its log-mel spectrogram computed in the step), one 1-s clip for chapter 14's
+retrieval pairs (the clip's averaged acoustic image, or its samples, and its frames'
+trunk features, trained by the cross-modal triplet task). ``tools/gpu_check.py``
 measures the same steps on a GPU, in fp32 and under bfloat16 autocast.
 """
 
@@ -31,7 +33,7 @@ from acousticlib.models import (
     build_model,
     model_spec,
 )
-from acousticlib.training import TrainConfig, task_for
+from acousticlib.training import CrossModalTripletTask, Task, TrainConfig, task_for
 
 #: The models whose training step :func:`training_step` measures.
 TRAINED_MODELS: tuple[str, ...] = (
@@ -40,6 +42,8 @@ TRAINED_MODELS: tuple[str, ...] = (
     "mcgan",
     "dualcamnet",
     "spectrogram_cnn",
+    "retrieval_acoustic",
+    "retrieval_spectrogram",
 )
 
 #: Row names of :data:`TRAINED_MODELS` in the tables.
@@ -49,6 +53,8 @@ LABELS: dict[str, str] = {
     "mcgan": "MCGAN (G + D step)",
     "dualcamnet": "DualCamNet (1-s window)",
     "spectrogram_cnn": "spectrogram CNN (1-s clip)",
+    "retrieval_acoustic": "retrieval pair, acoustic image (1-s clip)",
+    "retrieval_spectrogram": "retrieval pair, spectrogram (1-s clip)",
 }
 
 
@@ -64,14 +70,26 @@ def synthetic_batch(
     as :func:`acousticlib.experiments.generator_data` gives them. ``"dualcamnet"``:
     ``acoustic`` 1-s windows ``(B, 12, 12, 36, 48)`` float16 in [0, 1] and ``label``
     ``(B,)``. ``"spectrogram_cnn"``: ``audio`` ``(B, 12288)`` samples (Pa) and
-    ``label``. Drawn from a generator seeded by ``seed``.
+    ``label``. ``"retrieval_acoustic"``, ``"retrieval_spectrogram"``: ``audio`` (a
+    clip's averaged acoustic image ``(B, 12, 36, 48)`` or its samples ``(B, 12288)``)
+    and ``frame`` trunk features ``(B, C, 12, 16)``, as
+    :func:`acousticlib.experiments.retrieval_inputs` gives them. Drawn from a generator
+    seeded by ``seed``.
     """
     g = torch.Generator().manual_seed(seed)
 
     def rand(*shape: int) -> torch.Tensor:
         return torch.rand(*shape, generator=g)
 
-    if name == "spectrogram_cnn":
+    arch = GeneratorConfig.for_profile(profile).arch or "resnet18"
+    if name.startswith("retrieval_"):
+        audio = (
+            rand(batch, 12, 36, 48)
+            if name == "retrieval_acoustic"
+            else (rand(batch, 12288) - 0.5) * 0.2
+        )
+        out = {"audio": audio, "frame": rand(batch, TRUNK_CHANNELS[arch], 12, 16)}
+    elif name == "spectrogram_cnn":
         out = {
             "audio": (rand(batch, 12288) - 0.5) * 0.2,
             "label": torch.randint(0, 10, (batch,), generator=g),
@@ -82,7 +100,6 @@ def synthetic_batch(
             "label": torch.randint(0, 10, (batch,), generator=g),
         }
     elif name in ("uvae", "auvae", "mcgan"):
-        arch = GeneratorConfig.for_profile(profile).arch or "resnet18"
         out = {
             "mfcc_mono": rand(batch, 12) * 40 - 20,
             "frame": rand(batch, TRUNK_CHANNELS[arch], 12, 16).half(),
@@ -114,8 +131,19 @@ def training_step(
         raise ValueError(f"precision must be 'fp32' or 'bf16'; got {precision!r}")
     dev = torch.device(device)
     torch.manual_seed(0)
-    model = build_model(model_spec(name, profile)).to(dev).train()
-    task = task_for(model, "audio" if name == "spectrogram_cnn" else "acoustic")
+    if name.startswith("retrieval_"):
+        arch = GeneratorConfig.for_profile(profile).arch or "resnet18"
+        spec = model_spec(
+            "retrieval_pair",
+            profile,
+            audio=name.split("_", 1)[1],
+            video_channels=TRUNK_CHANNELS[arch],
+        )
+        model = build_model(spec).to(dev).train()
+        task: Task = CrossModalTripletTask(model)
+    else:
+        model = build_model(model_spec(name, profile)).to(dev).train()
+        task = task_for(model, "audio" if name == "spectrogram_cnn" else "acoustic")
     if precision == "bf16":
         task.autocast = functools.partial(torch.autocast, dev.type, torch.bfloat16)
     opts = task.optimizers(TrainConfig(epochs=1, batch_size=batch, lr=1e-4))

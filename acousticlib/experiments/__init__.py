@@ -37,12 +37,14 @@ and ``seed``:
 * :func:`arrayfree_data`, :func:`train_arrayfree_classifier`,
   :func:`arrayfree_scores` -- chapter 13's array-free domain and its classifiers (real,
   tiled-MFCC and generated acoustic images, the spectrogram CNN, the video model);
+* :func:`retrieval_inputs`, :func:`train_retrieval_pair`, :func:`retrieval_scores` --
+  chapter 14's audio-video pairs for cross-modal retrieval on both domains;
 * :func:`dataset_variant` -- run any of the above on a variant of the profile's dataset
   (e.g. the look-alike distractors of ``tools/distractor_study.py``).
 
 The package, one module per part of the book (imports run one way, ``camera`` ->
 ``generators`` -> ``classifiers`` -> ``distillation`` -> ``distillation_measures``,
-and ``classifiers`` -> ``arrayfree``):
+and ``classifiers`` -> ``arrayfree`` -> ``retrieval``):
 
 * :mod:`~acousticlib.experiments.camera` -- the profiles' sizes (:class:`Settings`),
   the camera dataset (chapter 06: :func:`camera_data`, :func:`dataset_variant`) and the
@@ -67,7 +69,11 @@ and ``classifiers`` -> ``arrayfree``):
   :func:`arrayfree_windows`, :func:`arrayfree_audio`, :func:`arrayfree_frame_features`,
   :func:`arrayfree_inputs`, :func:`train_arrayfree_classifier`,
   :func:`arrayfree_scores`, :func:`arrayfree_weights`, :func:`finetuned_classifier`,
-  :func:`correspondence_pair`).
+  :func:`correspondence_pair`);
+* :mod:`~acousticlib.experiments.retrieval` -- chapter 14 (:data:`RETRIEVAL_SOURCES`,
+  :func:`retrieval_inputs`, :func:`train_retrieval_pair`,
+  :func:`retrieval_embeddings`, :func:`retrieval_frames`, :func:`retrieval_scores`,
+  :func:`retrieval_weights`).
 
 Every name is importable from here as before. A test that replaces a function the
 experiments call (``camera_data``, ``train_cached``, ...) patches it in the module that
@@ -154,8 +160,24 @@ from .generators import (
     reference_errors,
     train_generator,
 )
+from .retrieval import (
+    RETRIEVAL_SOURCES,
+    retrieval_embeddings,
+    retrieval_frames,
+    retrieval_inputs,
+    retrieval_scores,
+    retrieval_weights,
+    train_retrieval_pair,
+)
 
 __all__ = [
+    "RETRIEVAL_SOURCES",
+    "retrieval_embeddings",
+    "retrieval_frames",
+    "retrieval_inputs",
+    "retrieval_scores",
+    "retrieval_weights",
+    "train_retrieval_pair",
     "ARRAYFREE_CLASSIFIERS",
     "ARRAYFREE_TRUNKS",
     "WINDOW_SOURCES",

@@ -39,6 +39,12 @@ from .gan import (
     discriminator,
 )
 from .hearnet import MIN_FRAMES, PAPER_WIDTHS, PROFILE_WIDTHS, HearNet
+from .retrieval import (
+    EMBEDDING_CHANNELS,
+    EMBEDDING_SIZE,
+    AcousticEmbedding,
+    VideoEmbedding,
+)
 from .uvae import (
     PADDINGS,
     UVAE,
@@ -83,7 +89,11 @@ MODEL_NAMES: tuple[str, ...] = (
     "spectrogram_cnn",
     "linear_probe",
     "visual_backbone",
+    "retrieval_pair",
 )
+
+#: The audio streams of chapter 14's ``"retrieval_pair"``.
+RETRIEVAL_AUDIO: tuple[str, ...] = ("acoustic", "spectrogram")
 
 #: The audio streams of an ``"av_pair"`` and the streams a ``"stream_classifier"``
 #: wraps (chapter 12).
@@ -223,6 +233,44 @@ def _composite_spec(
     return {"name": name, "audio": audio, "video": video}
 
 
+def _retrieval_spec(profile: str, overrides: dict[str, Any]) -> dict[str, Any]:
+    """Spec of chapter 14's two streams: ``audio`` (``"acoustic"``: DualCamNet's widths
+    of the profile with batch normalization; ``"spectrogram"``: the profile's
+    spectrogram CNN), ``video_channels`` (the trunk's channels, required) and the video
+    stream's ``hidden`` width."""
+    allowed = {"audio", "video_channels", "hidden"}
+    unknown = set(overrides) - allowed
+    if unknown:
+        raise ValueError(
+            f"overrides for retrieval_pair must be among {sorted(allowed)}; got "
+            f"{sorted(unknown)}"
+        )
+    if "video_channels" not in overrides:
+        raise ValueError(
+            "retrieval_pair needs video_channels (the channels of the trunk features "
+            "its video stream reads)"
+        )
+    audio = one_of("audio", overrides.get("audio", "acoustic"), RETRIEVAL_AUDIO)
+    if audio == "acoustic":
+        audio_spec: dict[str, Any] = {"channels": list(PROFILE_CHANNELS[profile])}
+    else:
+        widths = SPECTROGRAM_WIDTHS[profile]
+        audio_spec = {
+            "channels": list(widths["channels"]),  # type: ignore[call-overload]
+            "embedding": widths["embedding"],
+        }
+    return {
+        "name": "retrieval_pair",
+        "audio": audio,
+        "audio_spec": audio_spec,
+        "video_channels": positive(
+            "video_channels", overrides["video_channels"], integer=True
+        ),
+        "hidden": positive("hidden", overrides.get("hidden", 64), integer=True),
+        "out_channels": EMBEDDING_CHANNELS,
+    }
+
+
 def model_spec(name: str, profile: str = "book", **overrides: Any) -> dict[str, Any]:
     """The JSON-ready spec of model ``name`` at the widths of ``profile``.
 
@@ -238,6 +286,8 @@ def model_spec(name: str, profile: str = "book", **overrides: Any) -> dict[str, 
     check_profile(profile)
     if name in ("av_pair", "stream_classifier"):
         return _composite_spec(name, profile, overrides)
+    if name == "retrieval_pair":
+        return _retrieval_spec(profile, overrides)
     if name in ("hearnet", "video_stream"):
         return _distillation_spec(name, profile, overrides)
     if name in ("spectrogram_cnn", "linear_probe"):
@@ -344,6 +394,19 @@ def build_model(spec: Mapping[str, Any]) -> nn.Module:
         if isinstance(audio, DualCamNet):
             audio = AcousticMapNet(audio)
         return AudioVisualPair(audio, build_model(spec["video"]))
+    if name == "retrieval_pair":
+        out = int(spec.get("out_channels", EMBEDDING_CHANNELS))
+        a = spec.get("audio_spec", {})
+        if spec["audio"] == "acoustic":
+            audio: nn.Module = AcousticEmbedding(a.get("channels", (16, 32)), out)
+        else:
+            audio = SpectrogramCNN(
+                a.get("channels", (16, 32, 64, 64)),
+                a.get("embedding", 128),
+                out * VISUAL_GRID[0] * VISUAL_GRID[1],
+            )
+        video = VideoEmbedding(spec["video_channels"], spec.get("hidden", 64), out)
+        return AudioVisualPair(audio, video)
     if name == "stream_classifier":
         stream = build_model(spec["stream"])
         return StreamClassifier(
@@ -408,6 +471,11 @@ def build_model(spec: Mapping[str, Any]) -> nn.Module:
 
 __all__ = [
     "ACOUSTIC_GRID",
+    "AcousticEmbedding",
+    "EMBEDDING_CHANNELS",
+    "EMBEDDING_SIZE",
+    "RETRIEVAL_AUDIO",
+    "VideoEmbedding",
     "ALIGN_SHIFT",
     "AUVAE",
     "AcousticDecoder",

@@ -29,8 +29,8 @@ the task when each epoch starts (:meth:`Task.start_epoch`, chapter 12's curricul
 spec, training config and a dataset key, so later chapters reuse them.
 
 The package, one module per part of the loop (imports run one way, ``config`` ->
-``tasks`` -> ``distillation`` -> ``distributed`` -> ``loop`` -> ``cache``; ``loop``
-needs only ``tasks`` and ``distributed``):
+``tasks`` -> ``distillation``, ``retrieval`` -> ``distributed`` -> ``loop`` ->
+``cache``; ``loop`` needs only ``tasks`` and ``distributed``):
 
 * :mod:`~acousticlib.training.config` -- :class:`TrainConfig`, :data:`LR_SCHEDULES`,
   :data:`PRECISIONS`, :class:`DictDataset`;
@@ -39,6 +39,8 @@ needs only ``tasks`` and ``distributed``):
 * :mod:`~acousticlib.training.distillation` -- chapter 12's :class:`TripletTask`,
   :class:`TransferTask`, :class:`DistillationTask` (passed to :func:`fit` as
   ``task=``);
+* :mod:`~acousticlib.training.retrieval` -- chapter 14's
+  :class:`CrossModalTripletTask` (the TIP paper's Eq. 5, :data:`TIP_MARGIN`);
 * :mod:`~acousticlib.training.distributed` -- torchrun's process group
   (:func:`~acousticlib.training.distributed.process_group`), its sampler, the DDP
   wrapper and the metrics averaged over the processes;
@@ -69,9 +71,12 @@ from .config import LR_SCHEDULES, PRECISIONS, DictDataset, TrainConfig
 from .distillation import DistillationTask, TransferTask, TripletTask
 from .loop import HIGHER_IS_BETTER as HIGHER_IS_BETTER
 from .loop import FitResult, evaluate, fit
+from .retrieval import TIP_MARGIN, CrossModalTripletTask
 from .tasks import AdversarialTask, ClassifierTask, Task, VAETask, task_for
 
 __all__ = [
+    "CrossModalTripletTask",
+    "TIP_MARGIN",
     "AdversarialTask",
     "ClassifierTask",
     "DictDataset",
