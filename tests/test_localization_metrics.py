@@ -203,6 +203,23 @@ def test_ciou_scores_reject_bad_input():
         ciou_scores(np.ones((2, 2, 2)), _g()[None])
     with pytest.raises(ValueError, match="maps"):
         ciou_scores(np.ones((2, 2)), _g()[None])
+    with pytest.raises(ValueError, match="frames"):
+        ciou_scores(np.ones((0, 2, 2)), np.ones((0, 2, 2)))
+    # the empty truth is named by its index in the whole batch, not in its chunk
+    truth = np.stack([_g()] * 3 + [np.zeros((2, 2))])
+    with pytest.raises(ValueError, match="map 3 is all zeros"):
+        ciou_scores(np.ones((4, 2, 2)), truth, chunk=2)
+
+
+def test_ciou_scores_in_chunks_equal_one_pass():
+    rng = np.random.default_rng(0)
+    maps = rng.random((5, 3, 4))
+    truth = (rng.random((5, 6, 8)) > 0.5).astype(float)
+    truth[:, 0, 0] = 1.0
+    for conv in ("authors", "lvs"):
+        np.testing.assert_array_equal(
+            ciou_scores(maps, truth, conv, chunk=2), ciou_scores(maps, truth, conv)
+        )
 
 
 def test_ciou_summary_by_hand_in_both_conventions():

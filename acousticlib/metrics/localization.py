@@ -272,25 +272,45 @@ def ciou(pred_map: Any, consensus: Any, method: str = "mean") -> Any:
     return float(out) if out.ndim == 0 else out
 
 
-def ciou_scores(maps: Any, consensus: Any, convention: str = "lvs") -> np.ndarray:
+def ciou_scores(
+    maps: Any, consensus: Any, convention: str = "lvs", *, chunk: int = 64
+) -> np.ndarray:
     """cIoU ``(N,)`` of heat maps ``(N, h, w)`` against consensus maps ``(N, H, W)``
     in a named ``convention`` (chapter 15; see the module docstring).
 
     Maps of another resolution than the consensus are first brought to it with
     :func:`resize_bilinear` (both conventions). ``"lvs"``: min-max normalised, binarized
     at the median-ranked value with ``>=`` (EZ-VSL); ``"authors"``: binarized at the
-    mean (a min-max normalisation would change nothing). Then :func:`ciou`.
+    mean (a min-max normalisation would change nothing). Then :func:`ciou`. Computed
+    ``chunk`` frames at a time, so memory stays a few chunks of frame-sized maps
+    (memory-mapped inputs are read a chunk at a time).
     """
     one_of("convention", convention, tuple(AUC_CONVENTIONS))
-    m = as_array("maps", maps, ndim=3, dtype=np.float64)
-    g = as_array("consensus", consensus, ndim=3, dtype=np.float64)
-    if len(m) != len(g):
+    chunk = positive("chunk", chunk, integer=True)
+    m, g = np.asarray(maps), np.asarray(consensus)
+    for name, a in (("maps", m), ("consensus", g)):
+        if a.ndim != 3:
+            raise ValueError(f"{name} must have shape (N, H, W); got {a.shape}")
+    if len(m) != len(g) or len(m) == 0:
         raise ValueError(
-            f"maps and consensus must hold as many frames; got {len(m)} and {len(g)}"
+            f"maps and consensus must hold as many frames, at least one; got {len(m)} "
+            f"and {len(g)}"
         )
-    if m.shape[1:] != g.shape[1:]:
-        m = resize_bilinear(m, g.shape[1:])
-    return np.atleast_1d(ciou(m, g, AUC_CONVENTIONS[convention]["binarize"]))
+    method = AUC_CONVENTIONS[convention]["binarize"]
+    out = np.empty(len(m))
+    for a in range(0, len(m), chunk):
+        part = as_array("maps", m[a : a + chunk], dtype=np.float64)
+        truth = as_array("consensus", g[a : a + chunk], dtype=np.float64)
+        empty = np.flatnonzero(truth.max(axis=(1, 2)) <= 0)
+        if empty.size:
+            raise ValueError(
+                f"consensus must mark at least one cell of every map (a frame without "
+                f"a sounding source has no cIoU); map {a + empty[0]} is all zeros"
+            )
+        if part.shape[1:] != truth.shape[1:]:
+            part = resize_bilinear(part, truth.shape[1:])
+        out[a : a + chunk] = ciou(part, truth, method)
+    return out
 
 
 def ciou_summary(values: Any, convention: str = "authors") -> dict[str, float]:

@@ -1,0 +1,42 @@
+"""Chapter 15's sound-source localizers, scored by
+:mod:`acousticlib.metrics.localization`.
+
+* :mod:`~acousticlib.localization.baselines` -- maps that need no sound:
+  :func:`whole_image_map`, :func:`centre_prior_map` (a Gaussian centred in the frame,
+  width :data:`CENTRE_PRIOR_SIGMA`), :func:`feature_norm_map` (the visual features
+  alone);
+* :mod:`~acousticlib.localization.attention` -- the EZ-VSL-style contrastive attention
+  localizer trained from mono audio and frames without boxes:
+  :class:`AttentionLocalizer`, :func:`mil_contrastive_loss` (temperature
+  :data:`EZVSL_TAU`), :class:`AttentionTask` (for :func:`acousticlib.training.fit`).
+
+Imports run one way: this package uses ``features``, ``geometry``, ``models`` and
+``training``; :mod:`acousticlib.experiments.localization` wires it to the camera dataset
+(its clips, trunk features and ground truth).
+"""
+
+from __future__ import annotations
+
+from .attention import (
+    EZVSL_TAU,
+    AttentionLocalizer,
+    AttentionTask,
+    mil_contrastive_loss,
+)
+from .baselines import (
+    CENTRE_PRIOR_SIGMA,
+    centre_prior_map,
+    feature_norm_map,
+    whole_image_map,
+)
+
+__all__ = [
+    "CENTRE_PRIOR_SIGMA",
+    "EZVSL_TAU",
+    "AttentionLocalizer",
+    "AttentionTask",
+    "centre_prior_map",
+    "feature_norm_map",
+    "mil_contrastive_loss",
+    "whole_image_map",
+]
