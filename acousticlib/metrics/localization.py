@@ -20,6 +20,15 @@ chapter 15 sets beside ours) run, it keeps exactly half of a map of distinct val
 whole-image baseline scored through the same pipeline *is* the whole-image prediction
 (with ``>`` it would be empty and score 0).
 
+Both binarizations assume large objects (Flickr-SoundNet's cover a good part of the
+frame): on the simulated dataset the true boxes cover about 4 % of the frame, and a map
+binarized at its median keeps half of it, so its cIoU is at most about 0.04 / (0.04 +
+0.46) = 0.08 and cIoU@0.5 is 0 for *every* localizer (at its mean, a real energy map
+keeps about 36 % of the grid: at most about 0.1). On these data the localizers differ
+in the mean cIoU, the AUC and the pointing game, not in cIoU@0.5 (measured on the book
+profile's test split: cIoU@0.5 0 for the whole image, the centre prior and the visual
+features alike).
+
 Ground truth of the simulated dataset (chapter 15): the single true box
 (:func:`box_mask`) and the consensus of its three annotators' boxes
 (:func:`consensus_masks`, the dataset's ``annotators`` array), either on the 36 x 48
@@ -85,7 +94,8 @@ def binarize(maps: Any, method: str = "mean") -> np.ndarray:
     if method == "mean":
         return (m >= flat.mean(-1)[..., None, None]).astype(np.float64)
     norm = minmax_normalize(flat, axes=-1, name="maps").astype(np.float64)
-    thr = np.sort(norm, axis=-1)[..., flat.shape[-1] // 2, None]
+    k = flat.shape[-1] // 2
+    thr = np.partition(norm, k, axis=-1)[..., k, None]
     keep = norm > thr if method == "median" else norm >= thr
     return keep.astype(np.float64).reshape(m.shape)
 
