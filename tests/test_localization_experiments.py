@@ -108,3 +108,49 @@ def test_attention_localizer_trains_once_and_maps_frames(smoke, smoke_cache):
         torch.from_numpy(np.asarray(feats[rows], np.float32)),
     )
     np.testing.assert_allclose(maps, direct.numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_grouped_attention_clips_hold_clips_of_one_location(smoke):
+    feats = ex.trunk_features("smoke", 0, progress=False)
+    data, rows = loc.attention_clips(smoke, feats, "train", group=2)
+    assert rows.ndim == 2 and rows.shape[1] == 2
+    location = smoke.index["location"][rows]
+    assert np.all(location[:, 0] == location[:, 1])
+    assert len(np.unique(rows)) == rows.size  # no clip twice
+    sample = data[0]
+    assert sample["audio"].shape == (2, 12288)
+    np.testing.assert_array_equal(
+        sample["visual"][1].numpy(), np.asarray(feats[rows[0, 1]], np.float32)
+    )
+    np.testing.assert_array_equal(
+        sample["audio"][1].numpy(), loc.clip_audio(smoke, rows[0, 1:])[0]
+    )
+    with pytest.raises(ValueError, match="group"):
+        loc.attention_clips(smoke, feats, "train", group=10_000)
+
+
+def test_array_signals_are_the_recording_again_and_feed_srp_phat(smoke):
+    rows = smoke.frames_of("test", include_background=False)
+    rec = int(smoke.index["recording"][rows[0]])
+    x = loc.array_signals(smoke, rec)
+    assert x.shape[0] == 128
+    stored = smoke.read("recording_audio", [rec])[0]
+    np.testing.assert_allclose(
+        x[smoke.config.mic], stored, rtol=0, atol=1e-6 * np.abs(stored).max()
+    )
+    first = int(np.flatnonzero(smoke.index["recording"] == rec)[0])
+    picked = np.array([first + 2, first])  # out of order on purpose
+    maps = loc.srp_phat_frames(smoke, picked)
+    assert maps.shape == (2, 36, 48)
+    from acousticlib.geometry import Camera, optimized_aperiodic_array
+    from acousticlib.localization import srp_phat_maps
+
+    grid = Camera().resized(smoke.config.height, smoke.config.width).focus_grid()
+    direct = srp_phat_maps(
+        x[:, 2048:3072], 12288, np.asarray(optimized_aperiodic_array()), grid
+    )
+    np.testing.assert_allclose(maps[0], direct[0], rtol=1e-6)
+    with pytest.raises(ValueError, match="recording"):
+        loc.array_signals(smoke, 10_000)
+    with pytest.raises(ValueError, match="rows"):
+        loc.srp_phat_frames(smoke, [])

@@ -106,6 +106,23 @@ def test_mil_contrastive_loss_by_hand():
     assert float(mil_contrastive_loss(s, 1.0)["accuracy"]) == 0.5
 
 
+def test_mil_loss_with_groups_by_hand():
+    # max-logits (tau 1): clips 0, 1 form a group, clip 2 is alone; the large
+    # cross-group values must not count
+    best = torch.tensor([[1.0, 0.2, 5.0], [0.3, 0.8, 5.0], [9.0, 9.0, 0.5]])
+    s = best[:, :, None, None].expand(3, 3, 2, 2).clone()
+    s[:, :, 0, 0] -= 1.0  # the maximum is at one location only
+    rows = (math.log(1 + math.exp(-0.8)) + math.log(1 + math.exp(-0.5)) + 0) / 3
+    cols = (math.log(1 + math.exp(-0.7)) + math.log(1 + math.exp(-0.6)) + 0) / 3
+    out = mil_contrastive_loss(s, 1.0, torch.tensor([0, 0, 1]))
+    assert float(out["loss"]) == pytest.approx(rows + cols, rel=1e-6)
+    assert float(out["accuracy"]) == 1.0
+    # without groups every frame prefers another group's clip (5 > 1, 5 > .8, 9 > .5)
+    assert float(mil_contrastive_loss(s, 1.0)["accuracy"]) == 0.0
+    with pytest.raises(ValueError, match="groups"):
+        mil_contrastive_loss(s, 1.0, torch.tensor([0, 1]))
+
+
 def test_mil_loss_flows_only_through_each_pairs_best_location():
     s = torch.tensor(
         [[[[0.1, 0.9]], [[0.7, 0.2]]], [[[0.3, 0.4]], [[0.6, 0.5]]]],
@@ -178,6 +195,16 @@ def test_attention_task_trains_in_the_loop():
     assert not torch.equal(before, m.visual_proj.weight)
     assert len(result.history) == 2
     assert {"loss", "accuracy"} <= set(result.history[-1]["val"])
+    # groups of 2 clips: 4 samples of (2, ...) tensors
+    grouped = DictDataset(
+        audio=data.tensors["audio"].reshape(4, 2, 12288),
+        visual=data.tensors["visual"].reshape(4, 2, 8, 12, 16),
+    )
+    task = AttentionTask(m, grouped=True)
+    logs = task.val_step(grouped[:2])
+    assert np.isfinite(logs["loss"]) and 0 <= logs["accuracy"] <= 1
+    with pytest.raises(ValueError, match="grouped"):
+        task.val_step(data[:2])
     with pytest.raises(TypeError, match="model"):
         AttentionTask(torch.nn.Linear(2, 2))
     with pytest.raises(ValueError, match="batch"):

@@ -11,7 +11,10 @@ every frame and the contrastive attention localizer's data, training and heat ma
 * :func:`train_attention_localizer` -- the EZ-VSL-style
   :class:`~acousticlib.localization.AttentionLocalizer` trained on the training split
   without boxes (sizes per profile in :data:`ATTENTION_TRAINING`), cached;
-* :func:`attention_maps` -- its heat maps ``(N, 12, 16)`` of any frames.
+* :func:`attention_maps` -- its heat maps ``(N, 12, 16)`` of any frames;
+* :func:`array_signals` -- a recording's 128 microphone signals, simulated again from
+  its scene (the dataset stores acoustic images, not the array's signals);
+  :func:`srp_phat_frames` -- SRP-PHAT maps ``(N, 36, 48)`` of any frames from them.
 
 Imports run one way: ``camera`` -> ``localization``; nothing in the other experiments
 imports this module.
@@ -29,10 +32,13 @@ import torch
 from .._checks import one_of, positive
 from ..cache import cached
 from ..datasets import SimulatedDataset, read_rows
-from ..geometry import GRID_SHAPE, Camera
-from ..localization import AttentionLocalizer, AttentionTask
+from ..datasets.config import plan_recordings
+from ..datasets.propagation import _scene_for, propagate
+from ..geometry import GRID_SHAPE, Camera, optimized_aperiodic_array
+from ..localization import SRP_BAND, AttentionLocalizer, AttentionTask, srp_phat_maps
 from ..metrics import box_mask, consensus_masks
 from ..runtime import check_profile, resolve_device
+from ..sounds import FS
 from ..training import DictDataset, TrainConfig, TrainedModel, fit
 from .camera import _key, camera_data, trunk_features
 
@@ -123,31 +129,57 @@ def clip_audio(ds: SimulatedDataset, rows: Any) -> np.ndarray:
     return ds.read("audio", frames).reshape(len(r), CLIP_FRAMES * FRAME_SAMPLES)
 
 
-def attention_clips(
-    ds: SimulatedDataset, features: np.ndarray, split: str
-) -> tuple[DictDataset, np.ndarray]:
-    """The localizer's samples of ``split`` and their dataset rows ``(N,)``: for every
-    clip with a sounding source, frame :data:`ATTENTION_FRAME` as its trunk features
-    ``"visual"`` ``(C, 12, 16)`` float32 (from ``features``, the dataset's
-    :func:`~acousticlib.experiments.trunk_features`) and the clip's audio ``"audio"``
-    ``(12288,)`` float32."""
-    rows = ds.frames_of(split, include_background=False)
-    rows = rows[ds.index["frame"][rows] == ATTENTION_FRAME]
-    if rows.size == 0:
-        raise ValueError(f"split {split!r} holds no clip with a sounding source")
-    data = DictDataset(
-        audio=torch.from_numpy(clip_audio(ds, rows)),
-        visual=torch.from_numpy(_feature_rows(features, rows)),
-    )
-    return data, rows
-
-
 def _feature_rows(features: np.ndarray, rows: np.ndarray) -> np.ndarray:
     # rows of (memory-mapped) trunk features as float32, read without mapping the file
     # into this process (see datasets.read_rows)
     path = getattr(features, "filename", None)
     part = read_rows(path, rows) if path else np.asarray(features)[rows]
     return np.asarray(part, np.float32)
+
+
+def attention_clips(
+    ds: SimulatedDataset,
+    features: np.ndarray,
+    split: str,
+    *,
+    group: int | None = None,
+) -> tuple[DictDataset, np.ndarray]:
+    """The localizer's samples of ``split`` and their dataset rows: for every clip with
+    a sounding source, frame :data:`ATTENTION_FRAME` as its trunk features
+    ``"visual"`` ``(C, 12, 16)`` float32 (from ``features``, the dataset's
+    :func:`~acousticlib.experiments.trunk_features`) and the clip's audio ``"audio"``
+    ``(12288,)`` float32; rows ``(N,)``.
+
+    ``group`` = k: samples are instead groups of k clips of one location (``"audio"``
+    ``(k, 12288)``, ``"visual"`` ``(k, C, 12, 16)``; rows ``(G, k)``), a location's
+    clips in dataset order cut into consecutive groups, the last incomplete group of
+    each location left out -- the batches of ``AttentionTask(grouped=True)``.
+    """
+    rows = ds.frames_of(split, include_background=False)
+    rows = rows[ds.index["frame"][rows] == ATTENTION_FRAME]
+    if rows.size == 0:
+        raise ValueError(f"split {split!r} holds no clip with a sounding source")
+    if group is not None:
+        k = positive("group", group, integer=True)
+        location = ds.index["location"][rows]
+        groups = [
+            rows[location == loc][a : a + k]
+            for loc in np.unique(location)
+            for a in range(0, int(np.sum(location == loc)) - k + 1, k)
+        ]
+        if not groups:
+            raise ValueError(
+                f"group must not exceed a location's clips in split {split!r}; got {k}"
+            )
+        rows = np.stack(groups)
+    flat = rows.reshape(-1)
+    audio = clip_audio(ds, flat)
+    visual = _feature_rows(features, flat)
+    data = DictDataset(
+        audio=torch.from_numpy(audio.reshape(*rows.shape, -1)),
+        visual=torch.from_numpy(visual.reshape(*rows.shape, *visual.shape[1:])),
+    )
+    return data, rows
 
 
 def _localizer(visual_channels: int, sizes: dict[str, Any]) -> AttentionLocalizer:
@@ -263,3 +295,73 @@ def attention_maps(
         visual = torch.from_numpy(_feature_rows(features, part)).to(dev)
         out.append(model.heat_map(audio, visual).float().cpu().numpy())
     return np.concatenate(out) if out else np.empty((0, 12, 16), np.float32)
+
+
+def array_signals(ds: SimulatedDataset, recording: int) -> np.ndarray:
+    """The 128 microphone signals ``(128, N)`` float64 (Pa) of recording ``recording``
+    of ``ds``, simulated again from its scene (chapter 15).
+
+    The build is deterministic (:func:`acousticlib.datasets.propagation.propagate` on
+    the scene the dataset drew for that recording, with its room order and reference
+    microphone), so microphone ``ds.config.mic`` of the result is the stored
+    ``recording_audio`` (to float32 rounding); the tests check it. Costs one
+    propagation: about as long as building the recording, rooms' impulse responses
+    included.
+    """
+    plan = plan_recordings(ds.config)
+    recording = positive("recording", recording, integer=True, allow_zero=True)
+    if recording >= len(plan):
+        raise ValueError(
+            f"recording must be below {len(plan)} (the dataset's recordings); got "
+            f"{recording}"
+        )
+    config = ds.config
+    scene = _scene_for(
+        plan[recording], config, Camera().resized(config.height, config.width)
+    )
+    mics = np.asarray(optimized_aperiodic_array())
+    return propagate(
+        scene, mics, FS, room_order=config.room_order, reference_mic=config.mic
+    )
+
+
+def srp_phat_frames(
+    ds: SimulatedDataset,
+    rows: Any,
+    *,
+    freq_range: tuple[float, float] = SRP_BAND,
+    engine: str = "auto",
+) -> np.ndarray:
+    """SRP-PHAT maps ``(N, 36, 48)`` float64 of the frames ``rows`` of ``ds``, in the
+    order given: each recording they belong to simulated again once
+    (:func:`array_signals`), its frames' maps computed by
+    :func:`acousticlib.localization.srp_phat_maps` on the camera's 36 x 48 focus grid at
+    1 m (the acoustic images' grid), ``freq_range`` Hz (chapter 15)."""
+    r = np.asarray(rows, np.int64).reshape(-1)
+    if r.size == 0 or r.min() < 0 or r.max() >= len(ds):
+        raise ValueError(
+            f"rows must be a non-empty array of frame rows in [0, {len(ds)}); got "
+            f"{r.size} rows"
+        )
+    config = ds.config
+    grid = Camera().resized(config.height, config.width).focus_grid()
+    mics = np.asarray(optimized_aperiodic_array())
+    recording = ds.index["recording"]
+    out = np.empty((r.size, *GRID_SHAPE))
+    for rec in np.unique(recording[r]):
+        first = int(np.flatnonzero(recording == rec)[0])
+        mine = np.flatnonzero(recording[r] == rec)
+        frames = r[mine] - first  # frame t of the recording: samples [t L, (t + 1) L)
+        # the frames needed, up to the last, in one call: the beamformer's set-up once
+        x = array_signals(ds, int(rec))[:, : (frames.max() + 1) * FRAME_SAMPLES]
+        maps = srp_phat_maps(
+            x,
+            FS,
+            mics,
+            grid,
+            frame_length=FRAME_SAMPLES,
+            freq_range=freq_range,
+            engine=engine,
+        )
+        out[mine] = maps[frames]
+    return out

@@ -8,9 +8,12 @@
 * :mod:`~acousticlib.localization.attention` -- the EZ-VSL-style contrastive attention
   localizer trained from mono audio and frames without boxes:
   :class:`AttentionLocalizer`, :func:`mil_contrastive_loss` (temperature
-  :data:`EZVSL_TAU`), :class:`AttentionTask` (for :func:`acousticlib.training.fit`).
+  :data:`EZVSL_TAU`), :class:`AttentionTask` (for :func:`acousticlib.training.fit`);
+* :mod:`~acousticlib.localization.srp` -- the classical reference on the array signals:
+  :func:`srp_phat_maps` (SRP-PHAT through the package's fast beamformer, band
+  :data:`SRP_BAND`) and its whitening :func:`phat_whiten`.
 
-Imports run one way: this package uses ``features``, ``geometry``, ``models`` and
+Imports run one way: this package uses ``beamforming``, ``geometry``, ``models`` and
 ``training``; :mod:`acousticlib.experiments.localization` wires it to the camera dataset
 (its clips, trunk features and ground truth).
 """
@@ -29,14 +32,18 @@ from .baselines import (
     feature_norm_map,
     whole_image_map,
 )
+from .srp import SRP_BAND, phat_whiten, srp_phat_maps
 
 __all__ = [
     "CENTRE_PRIOR_SIGMA",
     "EZVSL_TAU",
+    "SRP_BAND",
     "AttentionLocalizer",
     "AttentionTask",
     "centre_prior_map",
     "feature_norm_map",
     "mil_contrastive_loss",
+    "phat_whiten",
+    "srp_phat_maps",
     "whole_image_map",
 ]

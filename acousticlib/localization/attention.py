@@ -48,7 +48,9 @@ EZVSL_TAU = 0.03
 
 
 def mil_contrastive_loss(
-    similarity: torch.Tensor, tau: float = EZVSL_TAU
+    similarity: torch.Tensor,
+    tau: float = EZVSL_TAU,
+    groups: torch.Tensor | None = None,
 ) -> dict[str, torch.Tensor]:
     """EZ-VSL's multiple-instance contrastive loss of a batch (chapter 15).
 
@@ -57,8 +59,11 @@ def mil_contrastive_loss(
     the pair (i, j) is ``max over (y, x) / tau``; the loss is the cross-entropy of each
     frame against all clips (rows, target its own clip) plus that of each clip against
     all frames (columns), each averaged over the batch -- the sum of the two
-    directions, as EZ-VSL's code. Returns ``"loss"`` and ``"accuracy"`` (the share of
-    frames whose own clip has the largest logit of their row), scalars.
+    directions, as EZ-VSL's code. ``groups`` ``(B,)`` (optional): only pairs of the
+    same group compete (the others' logits are left out), e.g. clips of one location,
+    whose shared background then cannot tell them apart; a clip alone in its group
+    adds 0. Returns ``"loss"`` and ``"accuracy"`` (the share of frames whose own clip
+    has the largest logit of their row), scalars.
     """
     if similarity.ndim != 4 or similarity.shape[0] != similarity.shape[1]:
         raise ValueError(
@@ -66,6 +71,14 @@ def mil_contrastive_loss(
         )
     tau = positive("tau", tau)
     logits = similarity.flatten(2).amax(dim=2) / tau
+    if groups is not None:
+        if groups.shape != (len(logits),):
+            raise ValueError(
+                f"groups must have shape ({len(logits)},) (one per clip); got "
+                f"{tuple(groups.shape)}"
+            )
+        apart = groups[:, None] != groups[None, :]
+        logits = logits.masked_fill(apart.to(logits.device), float("-inf"))
     target = torch.arange(len(logits), device=logits.device)
     loss = F.cross_entropy(logits, target) + F.cross_entropy(logits.T, target)
     accuracy = (logits.argmax(dim=1) == target).float().mean()
@@ -144,22 +157,36 @@ class AttentionTask(LossTask):
     (frame -> clip retrieval within the batch); validation's ``"loss"`` depends on the
     batch size, so compare runs at one batch size. Runs under torchrun and in bf16
     (:class:`~acousticlib.training.tasks.LossTask`).
+
+    ``grouped=True``: each sample is a group of ``k`` clips (``"audio"`` ``(B, k,
+    N)``, ``"visual"`` ``(B, k, C, h, w)``, e.g. clips of one location) and only clips
+    of the same group are each other's negatives (``groups`` of
+    :func:`mil_contrastive_loss`).
     """
 
     model: AttentionLocalizer
 
-    def __init__(self, model: nn.Module) -> None:
+    def __init__(self, model: nn.Module, *, grouped: bool = False) -> None:
         if not isinstance(model, AttentionLocalizer):
             raise TypeError(
                 f"model must be an AttentionLocalizer; got {type(model).__name__}"
             )
         super().__init__(model)
+        self.grouped = bool(grouped)
 
     def _losses(self, batch: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         if "audio" not in batch or "visual" not in batch:
             raise ValueError(
                 f"batch must have 'audio' and 'visual' entries; it has {sorted(batch)}"
             )
-        return mil_contrastive_loss(
-            self.net(batch["audio"], batch["visual"]), self.model.tau
-        )
+        audio, visual, groups = batch["audio"], batch["visual"], None
+        if self.grouped:
+            if audio.ndim != 3 or visual.ndim != 5:
+                raise ValueError(
+                    f"grouped batches must hold audio (B, k, N) and visual (B, k, C, "
+                    f"h, w); got {tuple(audio.shape)} and {tuple(visual.shape)}"
+                )
+            b, k = audio.shape[:2]
+            groups = torch.arange(b, device=audio.device).repeat_interleave(k)
+            audio, visual = audio.flatten(0, 1), visual.flatten(0, 1)
+        return mil_contrastive_loss(self.net(audio, visual), self.model.tau, groups)
