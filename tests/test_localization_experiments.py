@@ -94,10 +94,14 @@ def test_attention_localizer_trains_once_and_maps_frames(smoke, smoke_cache):
         mp.setenv("ACOUSTICLIB_CACHE", str(smoke_cache))
         first = loc.train_attention_localizer("smoke", 0, progress=False, epochs=1)
         again = loc.train_attention_localizer("smoke", 0, progress=False, epochs=1)
+        grouped = loc.train_attention_localizer(
+            "smoke", 0, progress=False, epochs=1, group=2
+        )
         with pytest.raises(TypeError, match="overrides"):
             loc.train_attention_localizer("smoke", 0, progress=False, epoch=1)
         feats = ex.trunk_features("smoke", 0, progress=False)
     assert again.path == first.path and len(first.history) == 1
+    assert grouped.path != first.path and grouped.spec["group"] == 2
     for p, q in zip(first.model.parameters(), again.model.parameters(), strict=True):
         assert torch.equal(p, q)
     rows = smoke.frames_of("test", include_background=False)[:5]

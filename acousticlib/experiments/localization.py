@@ -52,7 +52,10 @@ ATTENTION_FRAME = 6
 
 #: Training sizes of the attention localizer per profile: epochs, clips per batch (the
 #: contrastive loss's negatives are the batch's other clips), Adam's learning rate, the
-#: shared embedding's width and the SpectrogramCNN's widths.
+#: shared embedding's width and the SpectrogramCNN's widths; ``group``: None (EZ-VSL's
+#: negatives, every other clip of the batch) or k (samples are groups of k clips of one
+#: location, each other's only negatives, and ``batch_size`` counts groups; see
+#: :func:`attention_clips`).
 ATTENTION_TRAINING: dict[str, dict[str, Any]] = {
     "smoke": {
         "epochs": 1,
@@ -61,6 +64,7 @@ ATTENTION_TRAINING: dict[str, dict[str, Any]] = {
         "dim": 16,
         "audio_channels": (4, 8, 8, 8),
         "audio_embedding": 16,
+        "group": None,
     },
     "book": {
         "epochs": 8,
@@ -69,6 +73,7 @@ ATTENTION_TRAINING: dict[str, dict[str, Any]] = {
         "dim": 64,
         "audio_channels": (16, 32, 64, 64),
         "audio_embedding": 128,
+        "group": None,
     },
     "full": {
         "epochs": 40,
@@ -77,6 +82,7 @@ ATTENTION_TRAINING: dict[str, dict[str, Any]] = {
         "dim": 128,
         "audio_channels": (64, 128, 256, 512),
         "audio_embedding": 128,
+        "group": None,
     },
 }
 
@@ -230,8 +236,9 @@ def train_attention_localizer(
     )
 
     def build(folder: Path) -> None:
-        train, _ = attention_clips(ds, features, "train")
-        val, _ = attention_clips(ds, features, "val")
+        group = sizes["group"]
+        train, _ = attention_clips(ds, features, "train", group=group)
+        val, _ = attention_clips(ds, features, "val", group=group)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(seed)
             model = _localizer(channels, sizes)
@@ -242,7 +249,7 @@ def train_attention_localizer(
             config,
             device=device,
             progress=progress,
-            task=AttentionTask(model),
+            task=AttentionTask(model, grouped=group is not None),
         )
         torch.save(
             {k: v.cpu() for k, v in model.state_dict().items()}, folder / "model.pt"
