@@ -11,6 +11,9 @@ resolution (frames/s) in both conventions.
 * ``ciou``: :func:`acousticlib.metrics.ciou_scores` of ``36 x 48`` maps against ``144
   x 192`` consensus maps (the book's frames), ``"lvs"`` (resize, min-max, median) and
   ``"authors"`` (resize, mean);
+* ``srp``: :func:`acousticlib.localization.srp_phat_maps` of 1 s of random signals at
+  the 128 microphones (12 frames of 1024 samples) on the 36 x 48 focus grid at 1 m
+  (the first, untimed call compiles the beamformer's kernel);
 * ``--real``: one epoch of :func:`acousticlib.training.fit` with the
   :class:`~acousticlib.localization.AttentionTask` on the book dataset's training
   clips (``ACOUSTICLIB_CACHE`` must hold the dataset and its trunk features), data
@@ -32,12 +35,12 @@ import os
 import platform
 import statistics
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import torch
 from bench_beamforming import _cpu_model  # this folder, on sys.path when run
+from bench_distillation_models import _times
 
 from acousticlib.cache import write_json_atomic
 from acousticlib.experiments.localization import ATTENTION_TRAINING, _localizer
@@ -47,16 +50,6 @@ from acousticlib.sounds import FS
 from acousticlib.training import TrainConfig, fit
 
 RESULTS = Path(__file__).resolve().parent / "results" / "localization.json"
-
-
-def _times(step: Callable[[], None], batches: int) -> list[float]:
-    step()  # warm-up
-    out = []
-    for _ in range(batches):
-        start = time.perf_counter()
-        step()
-        out.append(time.perf_counter() - start)
-    return out
 
 
 def bench_model(profile: str, batches: int) -> dict:
@@ -99,6 +92,17 @@ def bench_ciou(frames: int, batches: int) -> dict:
     return out
 
 
+def bench_srp(batches: int) -> float:
+    from acousticlib.geometry import Camera, optimized_aperiodic_array
+    from acousticlib.localization import srp_phat_maps
+
+    mics = np.asarray(optimized_aperiodic_array())
+    grid = Camera().focus_grid()
+    x = np.random.default_rng(0).standard_normal((len(mics), int(FS)))
+    t = _times(lambda: srp_phat_maps(x, FS, mics, grid), batches)
+    return 12 / min(t)
+
+
 def bench_real(profile: str) -> dict:
     from acousticlib import experiments
     from acousticlib.experiments.localization import attention_clips
@@ -138,6 +142,7 @@ def main() -> None:
     load_start = os.getloadavg()
     model = bench_model(args.profile, args.batches)
     ciou = bench_ciou(args.ciou_frames, args.batches)
+    srp = bench_srp(args.batches)
     real = bench_real(args.profile) if args.real else None
     load_end = os.getloadavg()
     print(f"torch {torch.__version__}, {args.threads} thread(s), {args.profile}")
@@ -150,6 +155,7 @@ def main() -> None:
         f"ciou_scores 36 x 48 -> 144 x 192: lvs {ciou['lvs']:.0f} frames/s, authors "
         f"{ciou['authors']:.0f} frames/s"
     )
+    print(f"srp_phat_maps 128 microphones, 36 x 48: {srp:.1f} frames/s")
     if real is not None:
         print(
             f"one epoch on the {args.profile} training split: {real['clips']} clips in "
@@ -159,6 +165,7 @@ def main() -> None:
     figures = dict(
         model=model,
         ciou_frames_per_s=ciou,
+        srp_phat_frames_per_s=srp,
         real_epoch=real,
         setting=dict(
             threads=args.threads,

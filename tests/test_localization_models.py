@@ -16,6 +16,7 @@ from acousticlib.localization import (
     centre_prior_map,
     feature_norm_map,
     mil_contrastive_loss,
+    object_guided_map,
     whole_image_map,
 )
 from acousticlib.training import DictDataset, TrainConfig, fit
@@ -73,11 +74,28 @@ def test_baselines_reject_bad_arguments():
 
 def test_feature_norm_map_by_hand_and_in_chunks():
     f = np.zeros((3, 2, 1, 2), np.float16)
-    f[0, :, 0, 0] = [3, 4]  # norm 5
-    f[0, :, 0, 1] = [0, 1]  # norm 1
-    f[1:, 0] = 2.0  # norm 2 everywhere
-    np.testing.assert_allclose(feature_norm_map(f), [[[5, 1]], [[2, 2]], [[2, 2]]])
+    f[0, :, 0, 0] = [3, -4]  # mean |f| 3.5
+    f[0, :, 0, 1] = [0, 1]  # 0.5
+    f[1:, 0] = 2.0  # (2 + 0) / 2 = 1 everywhere
+    np.testing.assert_allclose(feature_norm_map(f), [[[3.5, 0.5]], [[1, 1]], [[1, 1]]])
     np.testing.assert_array_equal(feature_norm_map(f, chunk=1), feature_norm_map(f))
+
+
+def test_object_guided_map_by_hand():
+    av = np.array([[[0.0, 2.0, 4.0]]])  # min-max 0, .5, 1
+    obj = np.array([[[1.0, 1.0, 3.0]]])  # min-max 0, 0, 1
+    # .4 * (0, .5, 1) + .6 * (0, 0, 1) = (0, .2, 1), already in [0, 1]
+    np.testing.assert_allclose(object_guided_map(av, obj), [[[0.0, 0.2, 1.0]]])
+    np.testing.assert_allclose(object_guided_map(av, obj, 1.0), [[[0.0, 0.5, 1.0]]])
+    np.testing.assert_allclose(object_guided_map(av, obj, 0.0), [[[0.0, 0.0, 1.0]]])
+    # a constant audio-visual map leaves the object prior, rescaled
+    np.testing.assert_allclose(
+        object_guided_map(np.ones((1, 1, 3)), obj), [[[0.0, 0.0, 1.0]]]
+    )
+    with pytest.raises(ValueError, match="alpha"):
+        object_guided_map(av, obj, 1.5)
+    with pytest.raises(ValueError, match="object_maps"):
+        object_guided_map(av, np.ones((1, 1, 2)))
 
 
 # --------------------------------------------------------------------- contrastive loss

@@ -4,7 +4,8 @@
 * :mod:`~acousticlib.localization.baselines` -- maps that need no sound:
   :func:`whole_image_map`, :func:`centre_prior_map` (a Gaussian centred in the frame,
   width :data:`CENTRE_PRIOR_SIGMA`), :func:`feature_norm_map` (the visual features
-  alone);
+  alone), :func:`object_guided_map` (EZ-VSL's mix of an audio-visual map with that
+  object prior, weight :data:`OGL_ALPHA`);
 * :mod:`~acousticlib.localization.attention` -- the EZ-VSL-style contrastive attention
   localizer trained from mono audio and frames without boxes:
   :class:`AttentionLocalizer`, :func:`mil_contrastive_loss` (temperature
@@ -28,8 +29,10 @@ from .attention import (
 )
 from .baselines import (
     CENTRE_PRIOR_SIGMA,
+    OGL_ALPHA,
     centre_prior_map,
     feature_norm_map,
+    object_guided_map,
     whole_image_map,
 )
 from .srp import SRP_BAND, phat_whiten, srp_phat_maps
@@ -37,12 +40,14 @@ from .srp import SRP_BAND, phat_whiten, srp_phat_maps
 __all__ = [
     "CENTRE_PRIOR_SIGMA",
     "EZVSL_TAU",
+    "OGL_ALPHA",
     "SRP_BAND",
     "AttentionLocalizer",
     "AttentionTask",
     "centre_prior_map",
     "feature_norm_map",
     "mil_contrastive_loss",
+    "object_guided_map",
     "phat_whiten",
     "srp_phat_maps",
     "whole_image_map",

@@ -23,9 +23,9 @@ The book's version (:class:`AttentionLocalizer`):
 * temperature ``tau`` = 0.03, EZ-VSL's default: the logits are cosines / 0.03, so the
   softmax over a batch separates pairs whose cosines differ by a few hundredths.
 
-EZ-VSL's object-guided refinement (mixing in a visual-only prior at test time) is left
-out: the book compares the visual-only map as a baseline of its own
-(:func:`acousticlib.localization.feature_norm_map`).
+EZ-VSL's object-guided refinement (mixing in a visual-only prior at test time) is a
+step of its own, :func:`acousticlib.localization.object_guided_map`, so that the
+chapter can score the heat maps with and without it.
 
 :class:`AttentionTask` trains it with :func:`acousticlib.training.fit` on batches
 ``{"audio": (B, 12288), "visual": (B, C, 12, 16)}`` of matching clips and frames.

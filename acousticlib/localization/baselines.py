@@ -4,9 +4,12 @@
   (about 61 % cIoU@0.5 on the real Flickr-SoundNet test set);
 * :func:`centre_prior_map` -- a Gaussian centred in the frame: sources are framed near
   the centre more often than near the edges;
-* :func:`feature_norm_map` -- the visual features alone: the norm of the frozen trunk's
-  feature vector at each location (objects excite the trunk more than the background),
-  one reading of the paper's visual-only baseline (Table VI).
+* :func:`feature_norm_map` -- the visual features alone: the mean absolute value of
+  the frozen trunk's features at each location (objects excite the trunk more than the
+  background; EZ-VSL's object prior), one reading of the paper's visual-only baseline
+  (Table VI);
+* :func:`object_guided_map` -- EZ-VSL's object-guided localization: an audio-visual
+  map mixed with that object prior.
 
 Maps are float64 ``(N, H, W)`` in arbitrary units (only their ranking matters to the
 metrics of :mod:`acousticlib.metrics.localization`).
@@ -18,7 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from .._checks import as_array, positive
+from .._checks import as_array, in_range, positive
+from ..features import minmax_normalize
 from ..geometry import GRID_SHAPE
 
 #: Default width of :func:`centre_prior_map`, as a fraction of the frame's height
@@ -67,11 +71,12 @@ def centre_prior_map(
 
 
 def feature_norm_map(features: Any, chunk: int = 128) -> np.ndarray:
-    """The visual-only map ``(N, h, w)``: the Euclidean norm over channels of visual
-    features ``(N, C, h, w)`` (e.g. the frozen trunk's ``(N, C, 12, 16)``,
+    """The visual-only map ``(N, h, w)``: the mean absolute value over channels of
+    visual features ``(N, C, h, w)`` (e.g. the frozen trunk's ``(N, C, 12, 16)``,
     :func:`acousticlib.experiments.trunk_features`), chapter 15's "where would a
-    network look without the sound" baseline. Float64, computed in float32 ``chunk``
-    frames at a time (a memory-mapped array is read a chunk at a time)."""
+    network look without the sound" baseline and EZ-VSL's object prior (its
+    ``NormReducer``: ``|f|`` averaged over channels). Float64, computed in float32
+    ``chunk`` frames at a time (a memory-mapped array is read a chunk at a time)."""
     chunk = positive("chunk", chunk, integer=True)
     f = features if isinstance(features, np.ndarray) else np.asarray(features)
     if f.ndim != 4 or len(f) == 0:
@@ -79,5 +84,32 @@ def feature_norm_map(features: Any, chunk: int = 128) -> np.ndarray:
     out = np.empty((len(f), *f.shape[2:]))
     for a in range(0, len(f), chunk):
         part = as_array("features", f[a : a + chunk], dtype=np.float32)
-        out[a : a + chunk] = np.sqrt(np.einsum("nchw,nchw->nhw", part, part))
+        out[a : a + chunk] = np.abs(part).mean(axis=1)
     return out
+
+
+#: EZ-VSL's weight of the audio-visual map in :func:`object_guided_map`.
+OGL_ALPHA = 0.4
+
+
+def object_guided_map(
+    av_maps: Any, object_maps: Any, alpha: float = OGL_ALPHA
+) -> np.ndarray:
+    """EZ-VSL's object-guided localization (chapter 15): ``minmax(alpha minmax(av) +
+    (1 - alpha) minmax(object))`` per frame, float64 ``(N, h, w)`` in [0, 1].
+
+    ``av_maps`` and ``object_maps`` ``(N, h, w)`` (e.g. the attention localizer's heat
+    maps and :func:`feature_norm_map` of the same frames, both ``12 x 16``; same
+    shape); ``alpha`` in [0, 1] (EZ-VSL: :data:`OGL_ALPHA`; 1 is the audio-visual map
+    alone, 0 the object prior alone). A constant map normalises to 0.
+    """
+    av = as_array("av_maps", av_maps, ndim=3, dtype=np.float64)
+    obj = as_array(
+        "object_maps", object_maps, shape=av.shape, dtype=np.float64, what="(N, h, w)"
+    )
+    alpha = in_range("alpha", alpha, 0.0, 1.0)
+    axes = (-2, -1)
+    mixed = alpha * minmax_normalize(av, axes=axes) + (1 - alpha) * minmax_normalize(
+        obj, axes=axes
+    )
+    return minmax_normalize(mixed, axes=axes).astype(np.float64)
