@@ -74,11 +74,19 @@ def test_baselines_reject_bad_arguments():
 
 def test_feature_norm_map_by_hand_and_in_chunks():
     f = np.zeros((3, 2, 1, 2), np.float16)
-    f[0, :, 0, 0] = [3, -4]  # mean |f| 3.5
-    f[0, :, 0, 1] = [0, 1]  # 0.5
-    f[1:, 0] = 2.0  # (2 + 0) / 2 = 1 everywhere
-    np.testing.assert_allclose(feature_norm_map(f), [[[3.5, 0.5]], [[1, 1]], [[1, 1]]])
-    np.testing.assert_array_equal(feature_norm_map(f, chunk=1), feature_norm_map(f))
+    f[0, :, 0, 0] = [3, -4]  # l2 5, mean |f| 3.5
+    f[0, :, 0, 1] = [0, 1]  # 1, 0.5
+    f[1:, 0] = 2.0  # 2, (2 + 0) / 2 = 1 everywhere
+    np.testing.assert_allclose(feature_norm_map(f), [[[5, 1]], [[2, 2]], [[2, 2]]])
+    np.testing.assert_allclose(
+        feature_norm_map(f, "mean_abs"), [[[3.5, 0.5]], [[1, 1]], [[1, 1]]]
+    )
+    for norm in ("l2", "mean_abs"):
+        np.testing.assert_array_equal(
+            feature_norm_map(f, norm, chunk=1), feature_norm_map(f, norm)
+        )
+    with pytest.raises(ValueError, match="norm"):
+        feature_norm_map(f, "l1")
 
 
 def test_object_guided_map_by_hand():

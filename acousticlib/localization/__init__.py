@@ -29,6 +29,7 @@ from .attention import (
 )
 from .baselines import (
     CENTRE_PRIOR_SIGMA,
+    FEATURE_NORMS,
     OGL_ALPHA,
     centre_prior_map,
     feature_norm_map,
@@ -40,6 +41,7 @@ from .srp import SRP_BAND, phat_whiten, srp_phat_maps
 __all__ = [
     "CENTRE_PRIOR_SIGMA",
     "EZVSL_TAU",
+    "FEATURE_NORMS",
     "OGL_ALPHA",
     "SRP_BAND",
     "AttentionLocalizer",

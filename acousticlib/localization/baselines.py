@@ -4,10 +4,10 @@
   (about 61 % cIoU@0.5 on the real Flickr-SoundNet test set);
 * :func:`centre_prior_map` -- a Gaussian centred in the frame: sources are framed near
   the centre more often than near the edges;
-* :func:`feature_norm_map` -- the visual features alone: the mean absolute value of
-  the frozen trunk's features at each location (objects excite the trunk more than the
-  background; EZ-VSL's object prior), one reading of the paper's visual-only baseline
-  (Table VI);
+* :func:`feature_norm_map` -- the visual features alone: the norm of the frozen trunk's
+  feature vector at each location (objects excite the trunk more than the background;
+  EZ-VSL's object prior takes the mean absolute value), one reading of the paper's
+  visual-only baseline (Table VI);
 * :func:`object_guided_map` -- EZ-VSL's object-guided localization: an audio-visual
   map mixed with that object prior.
 
@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from .._checks import as_array, in_range, positive
+from .._checks import as_array, in_range, one_of, positive
 from ..features import minmax_normalize
 from ..geometry import GRID_SHAPE
 
@@ -70,13 +70,25 @@ def centre_prior_map(
     return np.broadcast_to(g, (n, h, w))
 
 
-def feature_norm_map(features: Any, chunk: int = 128) -> np.ndarray:
-    """The visual-only map ``(N, h, w)``: the mean absolute value over channels of
-    visual features ``(N, C, h, w)`` (e.g. the frozen trunk's ``(N, C, 12, 16)``,
-    :func:`acousticlib.experiments.trunk_features`), chapter 15's "where would a
-    network look without the sound" baseline and EZ-VSL's object prior (its
-    ``NormReducer``: ``|f|`` averaged over channels). Float64, computed in float32
-    ``chunk`` frames at a time (a memory-mapped array is read a chunk at a time)."""
+#: Norms of :func:`feature_norm_map`.
+FEATURE_NORMS: tuple[str, ...] = ("l2", "mean_abs")
+
+
+def feature_norm_map(
+    features: Any, norm: str = "l2", *, chunk: int = 128
+) -> np.ndarray:
+    """The visual-only map ``(N, h, w)`` of visual features ``(N, C, h, w)`` (e.g. the
+    frozen trunk's ``(N, C, 12, 16)``, :func:`acousticlib.experiments.trunk_features`):
+    chapter 15's "where would a network look without the sound" baseline.
+
+    ``norm``: ``"l2"`` (the Euclidean norm over channels) or ``"mean_abs"`` (``|f|``
+    averaged over channels: EZ-VSL's object prior, its ``NormReducer``). On the book
+    profile's test split with chapter 07's trunk the first points at the source far
+    more often (pointing game 0.63 against 0.18): a few channels respond strongly to
+    the objects, and the mean over all 256 dilutes them. Float64, computed in float32
+    ``chunk`` frames at a time (a memory-mapped array is read a chunk at a time).
+    """
+    one_of("norm", norm, FEATURE_NORMS)
     chunk = positive("chunk", chunk, integer=True)
     f = features if isinstance(features, np.ndarray) else np.asarray(features)
     if f.ndim != 4 or len(f) == 0:
@@ -84,7 +96,10 @@ def feature_norm_map(features: Any, chunk: int = 128) -> np.ndarray:
     out = np.empty((len(f), *f.shape[2:]))
     for a in range(0, len(f), chunk):
         part = as_array("features", f[a : a + chunk], dtype=np.float32)
-        out[a : a + chunk] = np.abs(part).mean(axis=1)
+        if norm == "l2":
+            out[a : a + chunk] = np.sqrt(np.einsum("nchw,nchw->nhw", part, part))
+        else:
+            out[a : a + chunk] = np.abs(part).mean(axis=1)
     return out
 
 
