@@ -359,9 +359,11 @@ def srp_phat_frames(
         first = int(np.flatnonzero(recording == rec)[0])
         mine = np.flatnonzero(recording[r] == rec)
         frames = r[mine] - first  # frame t of the recording: samples [t L, (t + 1) L)
-        # the frames needed, up to the last, in one call: the beamformer's set-up once
-        x = array_signals(ds, int(rec))[:, : (frames.max() + 1) * FRAME_SAMPLES]
-        maps = srp_phat_maps(
+        # only the frames needed, back to back, in one call (frames do not overlap,
+        # so each map is that of its frame alone); the beamformer's set-up once
+        samples = (frames[:, None] * FRAME_SAMPLES + np.arange(FRAME_SAMPLES)).ravel()
+        x = array_signals(ds, int(rec))[:, samples]
+        out[mine] = srp_phat_maps(
             x,
             FS,
             mics,
@@ -370,5 +372,4 @@ def srp_phat_frames(
             freq_range=freq_range,
             engine=engine,
         )
-        out[mine] = maps[frames]
     return out
