@@ -10,7 +10,10 @@ single-microphone baseline), :func:`knn_accuracy` (latent vectors, k = 15).
 Localization (chapters 11, 15): :func:`binarize`, :func:`iou`, :func:`energy_iou`,
 :func:`success_curve` / :func:`success_auc` (IoU > t over t = 0, 0.1, ..., 1, trapezoid;
 the authors' convention) and the Flickr-SoundNet :func:`consensus_map` / :func:`ciou` /
-:func:`ciou_summary` with both AUC conventions. Retrieval (chapters 12, 14):
+:func:`ciou_summary` with both AUC conventions; chapter 15's :func:`consensus_masks`
+(the dataset's three annotators), :func:`ciou_scores` (a heat map scored in a named
+convention, ``"authors"`` or ``"lvs"``), :func:`resize_bilinear` and
+:func:`pointing_game`. Retrieval (chapters 12, 14):
 :func:`cmc`, :func:`cmc_from_distances` (a precomputed ``(Q, G)`` matrix, e.g.
 audio-conditioned video vectors), :func:`select_k` (the kNN's k chosen on validation
 data among :data:`KNN_KS`; ties to the smaller k).
@@ -39,15 +42,20 @@ from .generation import (
 )
 from .localization import (
     AUC_CONVENTIONS,
+    BINARIZE_METHODS,
     auc,
     binarize,
     ciou,
+    ciou_scores,
     ciou_summary,
     consensus_map,
+    consensus_masks,
     energy_iou,
     energy_spread,
     iou,
     peak_near_border,
+    pointing_game,
+    resize_bilinear,
     success_auc,
     success_curve,
 )
@@ -73,18 +81,21 @@ __all__ = [
     "recall_at_k",
     "recall_at_k_from_distances",
     "AUC_CONVENTIONS",
+    "BINARIZE_METHODS",
     "KNN_KS",
     "accuracy",
     "auc",
     "binarize",
     "box_mask",
     "ciou",
+    "ciou_scores",
     "clip_means",
     "ciou_summary",
     "cmc",
     "cmc_from_distances",
     "confusion_matrix",
     "consensus_map",
+    "consensus_masks",
     "energy_iou",
     "energy_maps",
     "energy_spread",
@@ -101,7 +112,9 @@ __all__ = [
     "mse",
     "peak_in_mask",
     "peak_near_border",
+    "pointing_game",
     "predict",
+    "resize_bilinear",
     "select_k",
     "success_auc",
     "success_curve",
