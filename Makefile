@@ -17,13 +17,15 @@ export ACOUSTICLIB_THREADS ?= 1
 export PYDEVD_DISABLE_FILE_VALIDATION = 1
 export PYTHONHASHSEED = 0
 
-.PHONY: help venv book test lint unit nbval smoke html check-html chromium lab refresh clean clean-cache
+.PHONY: help venv book test lint unit nbval smoke html check-html chromium lab refresh release grade clean clean-cache
 
 help:
 	@echo "make book     execute every chapter from scratch and build the HTML book (_build/html); JOBS=1 on a small machine"
 	@echo "make test     the whole suite: unit tests, nbval, papermill smoke runs, HTML build, browser check"
 	@echo "make lab      open the book in JupyterLab"
 	@echo "make refresh  re-execute notebooks and update their committed outputs (NB=book/xx.ipynb for one)"
+	@echo "make release  student notebooks (_build/student) and otter autograders (_build/autograder)"
+	@echo "make grade SUBMISSIONS=folder   grade submitted notebooks into _build/grades.csv (no Docker)"
 	@echo "make lint     ruff check and ruff format --check over the package, tools, tests, benchmarks and chapters"
 	@echo "make unit | nbval | smoke | html | check-html   the parts of make test"
 
@@ -85,6 +87,17 @@ lab: venv
 
 refresh: venv
 	$(BIN)/python tools/notebooks.py refresh $(NB)
+
+# NB=book/02_array_geometry.ipynb for one chapter; RUN_TESTS=1 lets otter run each chapter
+# with its solutions and fail on any test that does not pass
+release: venv
+	rm -rf _build/student _build/autograder
+	$(BIN)/python tools/classroom.py release $(NB) $(if $(RUN_TESTS),--run-tests)
+
+# SUBMISSIONS=<folder> of <student>/<chapter>.ipynb; writes _build/grades.csv
+grade: venv
+	@test -n "$(SUBMISSIONS)" || { echo "make grade SUBMISSIONS=<folder of submitted notebooks>"; exit 2; }
+	$(BIN)/python tools/classroom.py grade $(SUBMISSIONS) --csv _build/grades.csv
 
 clean:
 	rm -rf _build
