@@ -101,10 +101,10 @@ release: venv
 	rm -rf _build/student _build/autograder
 	$(BIN)/python tools/classroom.py release $(NB) $(if $(RUN_TESTS),--run-tests)
 
-# SUBMISSIONS=<folder> of <student>/<chapter>.ipynb; writes _build/grades.csv
+# SUBMISSIONS=<folder> of <student>/<chapter>.ipynb; writes _build/grades.csv (JOBS at a time)
 grade: venv
 	@test -n "$(SUBMISSIONS)" || { echo "make grade SUBMISSIONS=<folder of submitted notebooks>"; exit 2; }
-	$(BIN)/python tools/classroom.py grade $(SUBMISSIONS) --csv _build/grades.csv
+	$(BIN)/python tools/classroom.py grade $(SUBMISSIONS) --csv _build/grades.csv --jobs $(JOBS)
 
 clean:
 	rm -rf _build
