@@ -143,3 +143,26 @@ def test_grading_scores_solved_half_solved_and_broken_submissions(released, tmp_
     assert rows["di"]["status"] == "error" and "not a notebook" in rows["di"]["message"]
     assert rows["ed"]["status"] == "error" and rows["ed"]["message"] == "empty file"
     assert float(rows["di"]["total"]) == 0 and float(rows["ed"]["qA_1"]) == 0
+
+
+def test_a_solution_cell_splits_into_solution_answer_and_test():
+    cell = (
+        "# Exercise 02.9: solution\n"
+        "w = c / 2000.0\n"
+        "answer_02_9 = [w / d for d in (0.5, 1.0)]\n"
+        "feedback_02_9 = check(\n"
+        '    "02.9", answer_02_9, sizes=[d for d in (1, 2)], a=aperiodic, n=len(x)\n'
+        ")\n"
+        'glue("ex_02_9_correct", bool(feedback_02_9), display=False)\n'
+    )
+    code, answer, call = classroom.split_solution(cell, "02.9")
+    assert answer == "answer_02_9"
+    # the statements before the check: comments between statements, glue and the
+    # check itself are dropped
+    assert code.splitlines() == cell.splitlines()[1:3]
+    # what the hidden test reads from the notebook: not d (bound), not len (builtin)
+    assert classroom.free_names(call) == ["answer_02_9", "aperiodic", "x"]
+    with pytest.raises(ValueError, match="no `feedback = check"):
+        classroom.split_solution("answer_02_9 = 1\n", "02.9")
+    with pytest.raises(ValueError, match="must be a variable"):
+        classroom.split_solution('f = check("02.9", 1 + 1)\n', "02.9")

@@ -145,12 +145,14 @@ def split_solution(source: str, ex_id: str) -> tuple[str, str, ast.Call]:
 def free_names(call: ast.Call) -> list[str]:
     """Names the check call's arguments read from the notebook (not builtins)."""
     bound, used = set(), []
-    for node in ast.walk(
-        ast.Module(body=[ast.Expr(a) for a in call.args[1:]], type_ignores=[])
-    ):
-        if isinstance(node, ast.comprehension):
-            bound |= {n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)}
-    for a in [*call.args[1:], *(k.value for k in call.keywords)]:
+    values = [*call.args[1:], *(k.value for k in call.keywords)]
+    for a in values:
+        for node in ast.walk(a):
+            if isinstance(node, ast.comprehension):
+                bound |= {
+                    n.id for n in ast.walk(node.target) if isinstance(n, ast.Name)
+                }
+    for a in values:
         for node in ast.walk(a):
             if (
                 isinstance(node, ast.Name)
