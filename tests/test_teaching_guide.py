@@ -58,7 +58,11 @@ def test_every_exercise_is_placed_once_as_homework_or_exam():
         ln for ln in table.split("| chapter | exam |")[1].splitlines() if ln[:1] == "|"
     ]
     placed = re.findall(r"\b(\d\d\.\d|A\.\d)\b", "\n".join(rows))
-    assert sorted(placed) == sorted(e.id for e in exercises.catalogue())
+    # the exercises of the chapters in the table of contents (a checker may arrive
+    # before its chapter does)
+    chapters = {p.stem for p in notebooks.notebooks(ROOT)}
+    registered = [e.id for e in exercises.catalogue() if e.chapter in chapters]
+    assert sorted(placed) == sorted(registered)
 
 
 def test_every_chapter_has_its_objectives():
