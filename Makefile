@@ -17,15 +17,17 @@ export ACOUSTICLIB_THREADS ?= 1
 export PYDEVD_DISABLE_FILE_VALIDATION = 1
 export PYTHONHASHSEED = 0
 
-.PHONY: help venv book test lint unit nbval smoke html check-html chromium lab refresh clean clean-cache
+.PHONY: help venv book test lint unit nbval smoke html check-html chromium lab refresh release grade check-lab clean clean-cache
 
 help:
 	@echo "make book     execute every chapter from scratch and build the HTML book (_build/html); JOBS=1 on a small machine"
 	@echo "make test     the whole suite: unit tests, nbval, papermill smoke runs, HTML build, browser check"
 	@echo "make lab      open the book in JupyterLab"
 	@echo "make refresh  re-execute notebooks and update their committed outputs (NB=book/xx.ipynb for one)"
+	@echo "make release  student notebooks (_build/student) and otter autograders (_build/autograder)"
+	@echo "make grade SUBMISSIONS=folder   grade submitted notebooks into _build/grades.csv (no Docker)"
 	@echo "make lint     ruff check and ruff format --check over the package, tools, tests, benchmarks and chapters"
-	@echo "make unit | nbval | smoke | html | check-html   the parts of make test"
+	@echo "make unit | nbval | smoke | html | check-html | check-lab   the parts of make test"
 
 venv: $(STAMP)
 
@@ -50,6 +52,7 @@ test: venv chromium
 	$(MAKE) smoke
 	$(MAKE) html
 	$(MAKE) check-html
+	$(MAKE) check-lab
 	@echo "make test: all checks passed"
 
 # configuration in pyproject.toml ([tool.ruff]); `ruff format .` and `ruff check --fix .` repair most of it
@@ -80,11 +83,28 @@ html: venv
 check-html: venv chromium
 	$(BIN)/python tools/check_book.py _build/html --screenshots _build/screenshots
 
+# chapter 04 in JupyterLab in headless Chromium (smoke profile, about a minute): run it, move
+# the source explorer's x slider, check that its acoustic image changes; screenshots in
+# _build/screenshots/lab_04_*.png
+check-lab: venv chromium
+	$(BIN)/python tools/check_lab.py --screenshots _build/screenshots
+
 lab: venv
 	$(BIN)/jupyter lab book/
 
 refresh: venv
 	$(BIN)/python tools/notebooks.py refresh $(NB)
+
+# NB=book/02_array_geometry.ipynb for one chapter; RUN_TESTS=1 lets otter run each chapter
+# with its solutions and fail on any test that does not pass
+release: venv
+	rm -rf _build/student _build/autograder
+	$(BIN)/python tools/classroom.py release $(NB) $(if $(RUN_TESTS),--run-tests)
+
+# SUBMISSIONS=<folder> of <student>/<chapter>.ipynb; writes _build/grades.csv (JOBS at a time)
+grade: venv
+	@test -n "$(SUBMISSIONS)" || { echo "make grade SUBMISSIONS=<folder of submitted notebooks>"; exit 2; }
+	$(BIN)/python tools/classroom.py grade $(SUBMISSIONS) --csv _build/grades.csv --jobs $(JOBS)
 
 clean:
 	rm -rf _build

@@ -65,3 +65,27 @@ def test_appendix_exercises_are_catalogued():
     ids = {e.id: e for e in exercises.catalogue()}
     for i in ("A.1", "A.2"):
         assert ids[i].chapter == "appendix_reproducing_the_papers" and ids[i].statement
+
+
+def test_gpus_for_deadline_rounds_up_and_counts_the_efficiency():
+    # one GPU: 100000 x 100 / 200 / 3600 = 13.89 h; within 4 h at 90 %:
+    # 13.89 / (4 x 0.9) = 3.86 -> 4 GPUs
+    kw = dict(frames=100_000, epochs=100, samples_per_second=200, deadline_hours=4)
+    ok = exercises.check("A.3", 4, **kw)
+    assert ok.correct and ok.expected == 4
+    # within 3 h: 13.89 / 2.7 = 5.14 -> 6 GPUs; a perfect speed-up would say 5
+    kw["deadline_hours"] = 3
+    assert exercises.check("A.3", 6, **kw).correct
+    wrong = exercises.check("A.3", 5, **kw)
+    assert not wrong and "efficiency" in wrong.message
+    wrong = exercises.check("A.3", 100_000 * 100 / 200 / 3600 / 2.7, **kw)
+    assert not wrong and "round up" in wrong.message
+    assert not exercises.check("A.3", "six", **kw)
+    # a run that fits the deadline on one GPU needs one
+    assert exercises.check("A.3", 1, **{**kw, "deadline_hours": 20})
+    with pytest.raises(ValueError, match="efficiency"):
+        exercises.check("A.3", 1, **{**kw, "efficiency": 0.0})
+    with pytest.raises(ValueError, match="deadline_hours"):
+        exercises.check("A.3", 1, **{**kw, "deadline_hours": -1})
+    ids = {e.id: e.chapter for e in exercises.catalogue()}
+    assert ids["A.3"] == "appendix_reproducing_the_papers"

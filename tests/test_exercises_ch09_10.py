@@ -128,3 +128,26 @@ def test_chapter_09_10_exercises_are_registered():
     assert {k: ids.get(k) for k in ("10.1", "10.2")} == dict.fromkeys(
         ("10.1", "10.2"), "10_mcgan"
     )
+
+
+def test_game_value_checker_at_the_optimal_discriminator():
+    # matching distributions: D* = 1/2 everywhere, value 2 log(1/2) = -log 4
+    assert exercises.check("10.3", -math.log(4), p_data=[0.5, 0.5], p_gen=[0.5, 0.5])
+    # disjoint supports: D* = 1 on the data, 0 on the generated outcome, value 0
+    assert exercises.check("10.3", 0.0, p_data=[1, 0], p_gen=[0, 1])
+    # (0.5, 0.3, 0.2) vs (0.2, 0.3, 0.5): D* = (5/7, 1/2, 2/7)
+    p, q = np.array([0.5, 0.3, 0.2]), np.array([0.2, 0.3, 0.5])
+    value = float(np.sum(p * np.log(p / (p + q)) + q * np.log(q / (p + q))))
+    assert exercises.check("10.3", value, p_data=p, p_gen=q)
+    jsd = (value + math.log(4)) / 2
+    wrong = exercises.check("10.3", jsd, p_data=p, p_gen=q)
+    assert not wrong and "Jensen-Shannon" in wrong.message
+    wrong = exercises.check("10.3", value / math.log(2), p_data=p, p_gen=q)
+    assert not wrong and "bits" in wrong.message
+    assert not exercises.check("10.3", "low", p_data=p, p_gen=q)
+    with pytest.raises(ValueError, match="p_gen must sum to 1"):
+        exercises.check("10.3", 0.0, p_data=[0.5, 0.5], p_gen=[0.5, 0.6])
+    with pytest.raises(ValueError, match="same length"):
+        exercises.check("10.3", 0.0, p_data=[0.5, 0.5], p_gen=[1.0])
+    ids = {e.id: e.chapter for e in exercises.catalogue()}
+    assert ids["10.3"] == "10_mcgan"

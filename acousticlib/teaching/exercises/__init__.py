@@ -35,8 +35,12 @@ from ._core import (
     grade,
     verdict,
 )
-from .appendix import check_gradient_steps, check_training_hours
-from .ch01 import check_beamwidth, check_peak_pixel
+from .appendix import (
+    check_gpus_for_deadline,
+    check_gradient_steps,
+    check_training_hours,
+)
+from .ch01 import check_beamwidth, check_peak_pixel, check_pixel_frequency
 from .ch02 import (
     check_grating_lobe_frequency,
     check_regular_mic_count,
@@ -47,13 +51,17 @@ from .ch03 import (
     check_averaging_gain_db,
     check_far_field_phase_error,
 )
-from .ch04 import check_image_operations, check_steering_memory_mb
+from .ch04 import (
+    check_image_operations,
+    check_map_contrast,
+    check_steering_memory_mb,
+)
 from .ch05 import (
     check_compression_ratio,
     check_flat_energy_map,
     check_localization_share,
 )
-from .ch06 import check_dataset_size
+from .ch06 import check_acoustic_megabytes, check_dataset_size, check_noise_rms
 from .ch07 import (
     check_feature_megabytes,
     check_trunk_grid,
@@ -66,6 +74,7 @@ from .ch09_10 import (
     check_adversarial_share,
     check_discriminator_bce,
     check_diversity_ratio,
+    check_game_value,
     check_gradient_ratio,
     check_optimal_discriminator,
 )
@@ -82,6 +91,7 @@ __all__ = [
     "Feedback",
     "catalogue",
     "check",
+    "check_acoustic_megabytes",
     "check_adversarial_share",
     "check_arrival_difference_ms",
     "check_averaging_gain_db",
@@ -97,7 +107,9 @@ __all__ = [
     "check_far_field_phase_error",
     "check_feature_megabytes",
     "check_flat_energy_map",
+    "check_game_value",
     "check_gaussian_kl",
+    "check_gpus_for_deadline",
     "check_gradient_ratio",
     "check_gradient_steps",
     "check_grating_lobe_frequency",
@@ -106,9 +118,12 @@ __all__ = [
     "check_latent_layer_params",
     "check_localization_share",
     "check_majority_baseline",
+    "check_map_contrast",
     "check_mask_iou",
+    "check_noise_rms",
     "check_optimal_discriminator",
     "check_peak_pixel",
+    "check_pixel_frequency",
     "check_regular_mic_count",
     "check_resolution_m",
     "check_steering_memory_mb",

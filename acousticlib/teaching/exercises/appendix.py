@@ -90,3 +90,55 @@ def check_training_hours(
         unit="hours",
         hint="Samples of all epochs, divided by the samples per second, then by 3600.",
     )
+
+
+@exercise(
+    "A.3",
+    "appendix_reproducing_the_papers",
+    "GPUs needed to finish a training run before a deadline under data parallelism.",
+)
+def check_gpus_for_deadline(
+    answer: Any,
+    *,
+    frames: int,
+    epochs: int,
+    samples_per_second: float,
+    deadline_hours: float,
+    efficiency: float = 0.9,
+) -> Feedback:
+    """The smallest whole ``N`` with ``hours_1 / (N * efficiency) <= deadline_hours``
+    for ``N >= 2`` (``hours_1 <= deadline_hours`` for ``N = 1``), where ``hours_1 =
+    frames x epochs / samples_per_second / 3600``; ``efficiency`` is the share of
+    linear speed-up data parallelism keeps (appendix A)."""
+    from ..._checks import in_range, positive
+
+    v = _positive_ints(frames=frames, epochs=epochs)
+    rate = positive("samples_per_second", samples_per_second)
+    deadline = positive("deadline_hours", deadline_hours)
+    eff = in_range("efficiency", efficiency, 0.0, 1.0)
+    if eff == 0:
+        raise ValueError("efficiency must lie in (0, 1]; got 0")
+    hours = v["frames"] * v["epochs"] / rate / 3600
+    if hours <= deadline:
+        expected = 1
+    else:
+        expected = max(2, math.ceil(hours / (deadline * eff) - 1e-9))
+    return compare_count(
+        answer,
+        expected,
+        what="GPUs",
+        right=f"{expected} GPUs: {hours:.1f} h on one GPU, "
+        f"{hours / (expected * (eff if expected > 1 else 1)):.1f} h on {expected}.",
+        mistakes=[
+            (
+                math.ceil(hours / deadline - 1e-9),
+                "That assumes a perfect speed-up: divide by the efficiency too.",
+            ),
+            (
+                hours / (deadline * eff),
+                "A fraction of a GPU does not exist: round up.",
+            ),
+        ],
+        hint="Hours on one GPU, divided by the deadline and by the efficiency, "
+        "rounded up.",
+    )

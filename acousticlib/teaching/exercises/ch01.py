@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -60,4 +61,48 @@ def check_peak_pixel(
         f"({row}, {col}) is {dist} cells away from the source. Look for the maximum of "
         "the energy map with np.unravel_index(np.argmax(...), shape).",
         expected_pixel,
+    )
+
+
+@exercise(
+    "01.3",
+    "01_acoustic_images_at_a_glance",
+    "Frequency above which the main lobe is narrower than one acoustic pixel.",
+)
+def check_pixel_frequency(
+    answer: Any, *, aperture: float, pixel_deg: float, c: float = 343.0
+) -> Feedback:
+    """The frequency ``f`` (Hz) at which the main lobe, about ``lambda / D`` radians
+    wide, spans exactly one pixel of the acoustic grid, ``pixel_deg`` degrees wide:
+    ``f = c / (D * radians(pixel_deg))`` (chapter 01). Below it a source blurs over
+    several pixels; above it the grid, not the array, limits the image's detail."""
+    from ..._checks import positive
+
+    d = positive("aperture", aperture)
+    pix = positive("pixel_deg", pixel_deg)
+    speed = positive("c", c)
+    expected = speed / (d * np.radians(pix))
+    mistakes = {
+        "result with the pixel's width left in degrees": speed / (d * pix),
+        "wavelength in metres, not the frequency": speed / expected,
+    }
+    try:
+        value = float(answer)
+    except (TypeError, ValueError):
+        value = math.nan
+    for mistake, v in mistakes.items():  # relative: the values span decades
+        if math.isclose(value, v, rel_tol=0.05):
+            return verdict(
+                False,
+                f"{value:.4g} is the {mistake}. Set lambda / D (radians) equal to the "
+                "pixel's width in radians and solve for f = c / lambda.",
+                expected,
+            )
+    return compare_number(
+        answer,
+        expected,
+        rtol=0.05,
+        unit="Hz",
+        hint="Set lambda / D (radians) equal to the pixel's width in radians and "
+        "solve for f = c / lambda.",
     )

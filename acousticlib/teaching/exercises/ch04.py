@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._core import Feedback, _positive_ints, compare_number, exercise
+import numpy as np
+
+from ._core import (
+    Feedback,
+    _positive_ints,
+    compare_number,
+    compare_with_mistakes,
+    exercise,
+)
 
 
 @exercise(
@@ -47,4 +55,38 @@ def check_steering_memory_mb(
         rtol=0.02,
         unit="MB",
         hint="A complex64 number is two float32, 8 bytes; 1 MB = 2**20 bytes.",
+    )
+
+
+@exercise(
+    "04.3",
+    "04_beamforming",
+    "Contrast of an energy map, peak over median, in dB.",
+)
+def check_map_contrast(answer: Any, *, energy: Any) -> Feedback:
+    """``10 log10(max / median)`` of a map of non-negative energies (a power, so 10
+    log10; chapter 04's measure of how far the source stands above the haze)."""
+    from ..._checks import as_array
+
+    e = as_array("energy", energy, dtype=np.float64, nonnegative=True)
+    median = float(np.median(e))
+    if e.size == 0 or median <= 0:
+        raise ValueError("energy must be a non-empty map with a positive median")
+    peak = float(e.max())
+    expected = float(10 * np.log10(peak / median))
+    return compare_with_mistakes(
+        answer,
+        expected,
+        tol=0.05,
+        what="contrast in dB",
+        expects="a contrast in dB",
+        hint="Divide the map's maximum by its median (np.median), then take "
+        "10 log10: the map holds energies, which are powers.",
+        wrong={
+            "contrast with 20 log10 (an amplitude's dB)": 2 * expected,
+            "contrast over the mean instead of the median": float(
+                10 * np.log10(peak / e.mean())
+            ),
+            "ratio itself, not in dB": peak / median,
+        },
     )

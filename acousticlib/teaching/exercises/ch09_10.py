@@ -12,6 +12,7 @@ from ._core import (
     _non_negative,
     _open_probability,
     compare_number,
+    compare_with_mistakes,
     current_exercise,
     exercise,
     verdict,
@@ -188,4 +189,49 @@ def check_diversity_ratio(answer: Any, *, samples: Any) -> Feedback:
         f"1 "
         "(conditions) separately, average each over everything else, then divide.",
         expected,
+    )
+
+
+@exercise(
+    "10.3",
+    "10_mcgan",
+    "Value of the GAN game at the optimal discriminator, for two discrete "
+    "distributions.",
+)
+def check_game_value(answer: Any, *, p_data: Any, p_gen: Any) -> Feedback:
+    """``sum_y p_data log D* + p_g log(1 - D*)`` with ``D* = p_data / (p_data + p_g)``,
+    which equals ``2 JSD(p_data || p_g) - log 4`` (natural logarithms; Goodfellow et
+    al., chapter 10): ``-log 4`` when the generator matches the data, 0 when the two
+    distributions do not overlap."""
+    from ..._checks import as_array
+
+    p = as_array("p_data", p_data, ndim=1, dtype=np.float64, nonnegative=True)
+    q = as_array("p_gen", p_gen, ndim=1, dtype=np.float64, nonnegative=True)
+    if p.shape != q.shape:
+        raise ValueError(
+            f"p_data and p_gen must have the same length; got {p.size} and {q.size}"
+        )
+    for name, d in (("p_data", p), ("p_gen", q)):
+        if not math.isclose(float(d.sum()), 1.0, abs_tol=1e-6):
+            raise ValueError(f"{name} must sum to 1 (a distribution); got {d.sum():g}")
+    m = p + q
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_data = np.where(p > 0, p * np.log(p / m), 0.0)
+        t_gen = np.where(q > 0, q * np.log(q / m), 0.0)
+    expected = float(t_data.sum() + t_gen.sum())
+    jsd = (expected + math.log(4)) / 2
+    return compare_with_mistakes(
+        answer,
+        expected,
+        tol=0.005,
+        what="value of the game at D*",
+        expects="a number of nats",
+        hint="Compute D* = p_data / (p_data + p_gen) for every outcome, then sum "
+        "p_data log D* + p_gen log(1 - D*) with natural logarithms; it never "
+        "exceeds 0 and reaches -log 4 when the distributions match.",
+        wrong={
+            "Jensen-Shannon divergence itself": jsd,
+            "value 2 JSD, without the -log 4": 2 * jsd,
+            "value in bits (log base 2)": expected / math.log(2),
+        },
     )
