@@ -20,10 +20,9 @@ import classroom  # noqa: E402
 import notebooks  # noqa: E402
 
 CHAPTERS = notebooks.notebooks(ROOT)
-# chapters whose solutions are checked elsewhere: chapter 13 glues its answers in one
-# hidden cell and tests its checkers in tests/test_exercises_ch13.py; it has no solution
-# cells yet, so `make release` gives it no graded questions
-NO_SOLUTION_CELLS = {"13_classification_without_an_array"}
+# chapters whose solutions are checked elsewhere (none: every chapter follows the
+# convention, one solution cell per exercise)
+NO_SOLUTION_CELLS: set[str] = set()
 _FENCE = re.compile(
     r"```\{exercise\}[^\n]*\n:label: (ex-[0-9a-z]+-\d+)\n(.*?)\n```", re.S
 )

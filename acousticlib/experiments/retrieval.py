@@ -55,6 +55,7 @@ from . import arrayfree as af
 from .camera import FEATURES_CODE_VERSION, _key, camera_data, pretrained_backbone
 from .camera import trunk_features as camera_trunk_features
 from .classifiers import classifier_windows
+from .distillation import _train_seed
 from .generators import _clip_starts, train_generator
 
 #: The two test domains: the camera dataset and chapter 13's array-free domain.
@@ -280,9 +281,7 @@ def train_retrieval_pair(
     _check(domain, source, "train")
     if not isinstance(retrain, bool):
         raise TypeError(f"retrain must be True or False; got {retrain!r}")
-    t = int(seed if train_seed is None else train_seed)
-    if t < 0:
-        raise ValueError(f"train_seed must be a non-negative integer; got {train_seed}")
+    t = _train_seed(seed, train_seed)
     channels = pretrained_backbone(profile, seed, progress=progress)
     width = channels.model.backbone.trunk_channels
     audio = "spectrogram" if source == "spectrogram" else "acoustic"

@@ -78,6 +78,18 @@ def _teach(teacher: nn.Module, x: torch.Tensor) -> torch.Tensor:
         return teacher(x)
 
 
+def check_two_streams(model: nn.Module) -> None:
+    """TypeError unless ``model`` holds ``audio`` and ``video`` submodules (an
+    :class:`~acousticlib.triplet.AudioVisualPair`): the two-stream tasks of chapters 12
+    and 14 train both."""
+    for part in ("audio", "video"):
+        if not isinstance(getattr(model, part, None), nn.Module):
+            raise TypeError(
+                f"model must hold an {part!r} submodule (e.g. an AudioVisualPair);"
+                f" {type(model).__name__} has none"
+            )
+
+
 class TripletTask(Task):
     """Self-supervised training of an audio and a video stream by the audio-video
     triplet loss (chapter 12; Sanguineti et al. 2020, Section 4.3).
@@ -114,12 +126,7 @@ class TripletTask(Task):
             raise TypeError(
                 f"model must be a torch.nn.Module; got {type(model).__name__}"
             )
-        for part in ("audio", "video"):
-            if not isinstance(getattr(model, part, None), nn.Module):
-                raise TypeError(
-                    f"model must hold an {part!r} submodule (e.g. an AudioVisualPair);"
-                    f" {type(model).__name__} has none"
-                )
+        check_two_streams(model)
         super().__init__(model)
         self.margin = positive("margin", margin, allow_zero=True)
         self.curriculum_epochs = positive(

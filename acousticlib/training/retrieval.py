@@ -22,6 +22,7 @@ from torch import nn
 
 from .._checks import one_of, positive
 from ..triplet import MINING, batch_triplet_loss, embedding_distances, triplet_accuracy
+from .distillation import check_two_streams
 from .tasks import Task, _step
 
 #: The TIP paper's margin (Eq. 5: m = 1.0; the ECCV authors' code used 0.2).
@@ -49,12 +50,7 @@ class CrossModalTripletTask(Task):
         video_key: str = "frame",
         identity_key: str | None = "clip",
     ) -> None:
-        for part in ("audio", "video"):
-            if not isinstance(getattr(model, part, None), nn.Module):
-                raise TypeError(
-                    f"model must hold an {part!r} submodule (e.g. an AudioVisualPair);"
-                    f" {type(model).__name__} has none"
-                )
+        check_two_streams(model)
         super().__init__(model)
         self.margin = positive("margin", margin, allow_zero=True)
         self.mining = one_of("mining", mining, MINING)
