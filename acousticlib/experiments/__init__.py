@@ -39,6 +39,9 @@ and ``seed``:
   tiled-MFCC and generated acoustic images, the spectrogram CNN, the video model);
 * :func:`retrieval_inputs`, :func:`train_retrieval_pair`, :func:`retrieval_scores` --
   chapter 14's audio-video pairs for cross-modal retrieval on both domains;
+* :func:`localization_truth`, :func:`train_attention_localizer`,
+  :func:`localizer_maps`, :func:`localization_scores` -- chapter 15's ground truth,
+  localizers and their scores;
 * :func:`dataset_variant` -- run any of the above on a variant of the profile's dataset
   (e.g. the look-alike distractors of ``tools/distractor_study.py``).
 
@@ -73,7 +76,14 @@ and ``classifiers`` -> ``arrayfree`` -> ``retrieval``):
 * :mod:`~acousticlib.experiments.retrieval` -- chapter 14 (:data:`RETRIEVAL_SOURCES`,
   :func:`retrieval_inputs`, :func:`train_retrieval_pair`,
   :func:`retrieval_embeddings`, :func:`retrieval_frames`, :func:`retrieval_scores`,
-  :func:`retrieval_weights`).
+  :func:`retrieval_weights`);
+* :mod:`~acousticlib.experiments.localization` -- chapter 15's data and learnt or
+  array-based localizers (:func:`localization_truth`, :func:`attention_clips`,
+  :func:`train_attention_localizer`, :func:`attention_maps`, :func:`array_signals`,
+  :func:`srp_phat_frames`); :mod:`~acousticlib.experiments.localizers` -- every
+  localizer on the same frames and their scores (:data:`LOCALIZERS`,
+  :func:`localization_rows`, :func:`localizer_maps`, :func:`scene_maps`,
+  :func:`two_source_scenes`, :func:`localization_scores`).
 
 Every name is importable from here as before. A test that replaces a function the
 experiments call (``camera_data``, ``train_cached``, ...) patches it in the module that
@@ -160,6 +170,26 @@ from .generators import (
     reference_errors,
     train_generator,
 )
+from .localization import (
+    ATTENTION_FRAME,
+    ATTENTION_TRAINING,
+    array_signals,
+    attention_clips,
+    attention_maps,
+    clip_audio,
+    localization_truth,
+    srp_phat_frames,
+    train_attention_localizer,
+)
+from .localizers import (
+    GENERATORS,
+    LOCALIZERS,
+    localization_rows,
+    localization_scores,
+    localizer_maps,
+    scene_maps,
+    two_source_scenes,
+)
 from .retrieval import (
     RETRIEVAL_SOURCES,
     retrieval_embeddings,
@@ -171,6 +201,22 @@ from .retrieval import (
 )
 
 __all__ = [
+    "ATTENTION_FRAME",
+    "ATTENTION_TRAINING",
+    "GENERATORS",
+    "LOCALIZERS",
+    "array_signals",
+    "attention_clips",
+    "attention_maps",
+    "clip_audio",
+    "localization_rows",
+    "localization_scores",
+    "localization_truth",
+    "localizer_maps",
+    "scene_maps",
+    "srp_phat_frames",
+    "two_source_scenes",
+    "train_attention_localizer",
     "RETRIEVAL_SOURCES",
     "retrieval_embeddings",
     "retrieval_frames",

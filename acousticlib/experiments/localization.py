@@ -201,6 +201,7 @@ def train_attention_localizer(
     profile: str = "book",
     seed: int = 0,
     *,
+    train_seed: int | None = None,
     device: str = "cpu",
     progress: bool = True,
     **overrides: Any,
@@ -210,8 +211,10 @@ def train_attention_localizer(
     cached.
 
     Sizes from :data:`ATTENTION_TRAINING` of ``profile`` (``overrides`` replace any of
-    them, e.g. ``epochs=2``); weights drawn from ``torch.manual_seed(seed)``, the
-    dataset and trunk features those of ``profile`` and ``seed``. Returns a
+    them, e.g. ``epochs=2``); weights and batch order drawn from ``train_seed``
+    (``None``: ``seed``; other values give the spread over training seeds of
+    ``tools/localization_seeds.py``), the dataset and trunk features those of
+    ``profile`` and ``seed``. Returns a
     :class:`~acousticlib.training.TrainedModel` (evaluation mode, on ``device``; its
     ``spec`` is the sizes).
     """
@@ -227,11 +230,13 @@ def train_attention_localizer(
     ds = camera_data(profile, seed, progress=progress)
     features = trunk_features(profile, seed, progress=progress)
     channels = int(features.shape[1])
+    draws = seed if train_seed is None else train_seed
+    draws = positive("train_seed", draws, integer=True, allow_zero=True)
     config = TrainConfig(
         epochs=positive("epochs", sizes["epochs"], integer=True),
         batch_size=positive("batch_size", sizes["batch_size"], integer=True),
         lr=positive("lr", sizes["lr"]),
-        seed=seed,
+        seed=draws,
         monitor="loss",
     )
 
@@ -240,7 +245,7 @@ def train_attention_localizer(
         train, _ = attention_clips(ds, features, "train", group=group)
         val, _ = attention_clips(ds, features, "val", group=group)
         with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
+            torch.manual_seed(draws)
             model = _localizer(channels, sizes)
         result = fit(
             model,

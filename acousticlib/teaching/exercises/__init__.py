@@ -11,7 +11,7 @@ and gets a :class:`Feedback` that prints a verdict and, when wrong, a hint. A te
 grades a class with :func:`grade` (a table of verdicts per student and exercise) and
 lists the exercises with :func:`catalogue`.
 
-One module per chapter (``ch01`` ... ``ch14``, ``appendix``); importing this package
+One module per chapter (``ch01`` ... ``ch15``, ``appendix``); importing this package
 imports them all, which fills the registry. A checker's id is written once, in its
 ``@exercise(id, ...)`` registration: inside the checker, :func:`verdict` and the
 comparisons (:func:`compare_number`, ...) stamp the running exercise's id
@@ -82,8 +82,12 @@ from .ch11 import check_confusion_accuracy, check_mask_iou, check_success_auc
 from .ch12 import check_cmc_rank, check_conditioned_vector, check_triplet_loss
 from .ch13 import check_class_recall, check_majority_baseline, check_tone_band_level
 from .ch14 import check_chance_cmc, check_location_cmc, check_recall_at_k
+from .ch15 import check_ciou, check_ciou_ceiling, check_guided_pointing
 
 __all__ = [
+    "check_ciou",
+    "check_ciou_ceiling",
+    "check_guided_pointing",
     "check_recall_at_k",
     "check_location_cmc",
     "check_chance_cmc",

@@ -1,0 +1,93 @@
+"""Chapter 15's comparison on the smoke dataset: the frames scored, every localizer's
+maps (shapes, caching, training seeds) and their scores."""
+
+import numpy as np
+import pytest
+import torch
+
+from acousticlib import experiments as ex
+from acousticlib.experiments import localizers as lz
+
+torch.set_num_threads(1)
+
+
+@pytest.fixture()
+def smoke(smoke_cache, monkeypatch):
+    monkeypatch.setenv("ACOUSTICLIB_CACHE", str(smoke_cache))
+    return ex.camera_data("smoke", 0, progress=False)
+
+
+def test_the_scored_frames_are_the_middle_frames_of_sounding_clips(smoke):
+    rows = lz.localization_rows(smoke, "test")
+    assert rows.size and np.all(smoke.index["frame"][rows] == ex.ATTENTION_FRAME)
+    assert np.all(smoke.index["background"][rows] == 0)
+    clips = smoke.index["clip"][smoke.frames_of("test", include_background=False)]
+    assert rows.size == np.unique(clips).size  # one frame per sounding clip
+    with pytest.raises(ValueError, match="split"):
+        lz.localization_rows(smoke, "dev")
+
+
+def test_maps_have_the_grid_of_their_localizer(smoke):
+    n = lz.localization_rows(smoke, "test").size
+    for name, shape in [
+        ("whole_image", (36, 48)),
+        ("centre_prior", (36, 48)),
+        ("real_energy", (36, 48)),
+        ("visual_only", (12, 16)),
+    ]:
+        maps = lz.localizer_maps(name, "smoke", 0, "test")
+        assert maps.shape == (n, *shape) and maps.dtype == np.float64, name
+        assert np.all(np.isfinite(maps)), name
+    with pytest.raises(ValueError, match="name"):
+        lz.localizer_maps("music", "smoke", 0)
+    with pytest.raises(ValueError, match="condition applies to the generators"):
+        lz.localizer_maps("whole_image", "smoke", 0, condition="video only")
+
+
+def test_attention_maps_follow_the_training_seed(smoke):
+    a0 = lz.localizer_maps("attention", "smoke", 0, "test", train_seed=0)
+    again = lz.localizer_maps("attention", "smoke", 0, "test", train_seed=0)
+    a1 = lz.localizer_maps("attention", "smoke", 0, "test", train_seed=1)
+    np.testing.assert_array_equal(a0, again)
+    assert a0.shape == a1.shape and not np.allclose(a0, a1)
+    ogl = lz.localizer_maps("attention_ogl", "smoke", 0, "test")
+    assert ogl.shape == a0.shape and ogl.min() >= 0 and ogl.max() <= 1
+    # train_seed None is the dataset's seed: the same model as train_seed 0 here
+    model = ex.train_attention_localizer("smoke", 0, progress=False)
+    assert (
+        model.path
+        == ex.train_attention_localizer("smoke", 0, train_seed=0, progress=False).path
+    )
+    with pytest.raises(ValueError, match="train_seed"):
+        ex.train_attention_localizer("smoke", 0, train_seed=-1, progress=False)
+
+
+def test_srp_phat_maps_are_cached_and_equal_a_direct_computation(smoke):
+    rows = lz.localization_rows(smoke, "test")
+    maps = lz.localizer_maps("srp_phat", "smoke", 0, "test")
+    assert maps.shape == (rows.size, 36, 48)
+    direct = ex.srp_phat_frames(smoke, rows[:2])
+    np.testing.assert_allclose(maps[:2], direct, rtol=1e-6, atol=1e-12)
+    np.testing.assert_array_equal(lz.localizer_maps("srp_phat", "smoke", 0), maps)
+
+
+def test_scores_of_the_box_itself_and_of_the_whole_image(smoke):
+    rows = lz.localization_rows(smoke, "test")
+    box = ex.localization_truth(smoke, rows, "grid")["box"]
+    perfect = lz.localization_scores(box, smoke, rows)
+    whole = lz.localization_scores(
+        lz.localizer_maps("whole_image", "smoke"), smoke, rows
+    )
+    assert perfect["pointing"] == 1.0
+    # a constant map's tied maxima: the expected hit is the box's share of the grid
+    np.testing.assert_allclose(whole["pointing_frames"], box.mean(axis=(1, 2)))
+    assert perfect["authors"]["mean"] > whole["authors"]["mean"]
+    # the LVS family's median binarization keeps at least half of the frame: a box
+    # mask (mostly zeros, its median-ranked value 0, kept with >=) becomes the whole
+    # frame, the pitfall chapter 15 explains
+    np.testing.assert_allclose(perfect["lvs"]["ciou"], whole["lvs"]["ciou"])
+    for convention in ("authors", "lvs"):
+        assert perfect[convention]["ciou"].shape == (rows.size,)
+        assert set(perfect[convention]) == {"ciou@0.5", "mean", "auc", "ciou"}
+    with pytest.raises(ValueError, match="one map per row"):
+        lz.localization_scores(box[:1], smoke, rows)
