@@ -31,13 +31,14 @@ every name is importable from here as before.
 * :func:`beamformed_signal` is the audio heard by steering to one point (listen to a
   pixel).
 * :func:`srp_phat_map` and :func:`music_map` run pyroomacoustics' SRP-PHAT and NormMUSIC
-  on the same grid; :func:`point_spread_function` is the theoretical image of a point
+  on the same grid (:func:`pra_doa` builds pyroomacoustics' search object on a grid's
+  directions); :func:`point_spread_function` is the theoretical image of a point
   source.
 """
 
 from __future__ import annotations
 
-from .classical import music_map, point_spread_function, srp_phat_map
+from .classical import music_map, point_spread_function, pra_doa, srp_phat_map
 from .contract import (
     BLOCK_BINS,
     CHUNK_FRAMES,
@@ -89,6 +90,7 @@ __all__ = [
     "naive_acoustic_images",
     "periodic_sinc",
     "point_spread_function",
+    "pra_doa",
     "srp_phat_map",
     "steering_vectors",
     "window_values",

@@ -58,10 +58,6 @@ def _pra_doa_map(
     freq_range: tuple[float, float],
     c: float,
 ) -> np.ndarray:
-    import pyroomacoustics as pra
-    from pyroomacoustics.doa import ModeVector
-    from pyroomacoustics.doa.grid import GridSphere
-
     x, fs, mics, fp, L, hop, c = _check_common(
         signals, fs, mic_positions, focus_points, frame_length, None, c
     )
@@ -71,21 +67,54 @@ def _pra_doa_map(
             f"freq_range must be (low, high) Hz with 0 <= low < high <= fs/2 = "
             f"{fs / 2}; got {freq_range!r}"
         )
+    w = window_values("hann", L)
+    # (M, L/2 + 1, T)
+    X = np.fft.rfft(frame_signals(x, L) * w, axis=-1).transpose(0, 2, 1)
+    doa = pra_doa(algorithm, mics, fs, L, fp, c=c)
+    doa.locate_sources(X, freq_range=[lo, hi])
+    return np.asarray(doa.grid.values, dtype=float).reshape(fp.shape[:2])
+
+
+def pra_doa(
+    algorithm: str,
+    mic_positions: Any,
+    fs: float,
+    nfft: int,
+    focus_points: Any,
+    *,
+    c: float = SPEED_OF_SOUND,
+) -> Any:
+    """pyroomacoustics' DOA object ``algorithm`` (a key of
+    ``pyroomacoustics.doa.algorithms``, e.g. ``"SRP"``, ``"NormMUSIC"``; one source,
+    3-D) for microphones ``(M, 3)`` metres, ``fs`` Hz and ``nfft``-point spectra,
+    searching the far-field directions of ``focus_points`` ``(..., 3)`` metres from the
+    array's centre, in their order (its ``grid.values`` after ``locate_sources``
+    reshape to ``focus_points.shape[:-1]``).
+
+    Given both azimuths and colatitudes, pyroomacoustics searches their cartesian
+    product (``np.meshgrid`` of the unique values), not the paired points; a camera's
+    directions are not such a product, so the grid is replaced by the paired points
+    (``GridSphere(spherical_points=...)``) and the mode vectors rebuilt on it. The
+    microphones are passed relative to their centre. Chapters 04 and 15.
+    """
+    import pyroomacoustics as pra
+    from pyroomacoustics.doa import ModeVector
+    from pyroomacoustics.doa.grid import GridSphere
+
+    mics = as_positions(mic_positions, min_mics=2)
+    fp = check_focus_points(focus_points)
+    c = positive("c", c)
     centre = mics.mean(axis=0)
     d = fp.reshape(-1, 3) - centre
     d /= np.linalg.norm(d, axis=1, keepdims=True)
     az = np.arctan2(d[:, 1], d[:, 0])
     col = np.arccos(np.clip(d[:, 2], -1, 1))
-    w = window_values("hann", L)
-    # (M, L/2 + 1, T)
-    X = np.fft.rfft(frame_signals(x, L) * w, axis=-1).transpose(0, 2, 1)
     doa = pra.doa.algorithms[algorithm](
-        (mics - centre).T, fs, L, c=c, num_src=1, dim=3, n_grid=100
+        (mics - centre).T, fs, nfft, c=c, num_src=1, dim=3, n_grid=100
     )
     doa.grid = GridSphere(spherical_points=np.vstack([az, col]))
-    doa.mode_vec = ModeVector(doa.L, fs, L, c, doa.grid)
-    doa.locate_sources(X, freq_range=[lo, hi])
-    return np.asarray(doa.grid.values, dtype=float).reshape(fp.shape[:2])
+    doa.mode_vec = ModeVector(doa.L, fs, nfft, c, doa.grid)
+    return doa
 
 
 def srp_phat_map(

@@ -14,15 +14,19 @@ every frame and the contrastive attention localizer's data, training and heat ma
 * :func:`attention_maps` -- its heat maps ``(N, 12, 16)`` of any frames;
 * :func:`array_signals` -- a recording's 128 microphone signals, simulated again from
   its scene (the dataset stores acoustic images, not the array's signals);
-  :func:`srp_phat_frames` -- SRP-PHAT maps ``(N, 36, 48)`` of any frames from them.
+  :func:`srp_phat_frames` -- SRP-PHAT maps ``(N, 36, 48)`` of any frames from them;
+  :func:`normmusic_frames` -- NormMUSIC maps ``(N, 9, 12)`` of any frames from them;
+* :func:`video_cam_maps` -- class activation maps ``(N, 12, 16)`` of chapter 13's video
+  classifier (a linear head on the frozen trunk: it sees the frame, it hears nothing).
 
-Imports run one way: ``camera`` -> ``localization``; nothing in the other experiments
-imports this module.
+Imports run one way: ``camera``, ``arrayfree`` -> ``localization``; nothing in the
+other experiments imports this module.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -35,11 +39,22 @@ from ..datasets import SimulatedDataset, read_rows
 from ..datasets.config import plan_recordings
 from ..datasets.propagation import _scene_for, propagate
 from ..geometry import GRID_SHAPE, Camera, optimized_aperiodic_array
-from ..localization import SRP_BAND, AttentionLocalizer, AttentionTask, srp_phat_maps
+from ..localization import (
+    MUSIC_GRID,
+    MUSIC_MICS,
+    MUSIC_NFFT,
+    SRP_BAND,
+    AttentionLocalizer,
+    AttentionTask,
+    class_activation_map,
+    normmusic_maps,
+    srp_phat_maps,
+)
 from ..metrics import box_mask, consensus_masks
 from ..runtime import check_profile, resolve_device
 from ..sounds import FS
 from ..training import DictDataset, TrainConfig, TrainedModel, fit
+from .arrayfree import train_arrayfree_classifier
 from .camera import _key, camera_data, trunk_features
 
 #: Bump when what :func:`train_attention_localizer` trains or stores changes.
@@ -103,12 +118,7 @@ def localization_truth(
     pass ``ds.frames_of(split, include_background=False)``).
     """
     one_of("resolution", resolution, RESOLUTIONS)
-    r = np.asarray(rows, np.int64).reshape(-1)
-    if r.size == 0 or r.min() < 0 or r.max() >= len(ds):
-        raise ValueError(
-            f"rows must be a non-empty array of frame rows in [0, {len(ds)}); got "
-            f"{r.size} rows"
-        )
+    r = _check_rows(ds, rows)
     h, w = ds.config.height, ds.config.width
     shape = GRID_SHAPE if resolution == "grid" else (h, w)
     centres = Camera().resized(h, w).grid_pixel_centres(shape)
@@ -122,12 +132,7 @@ def clip_audio(ds: SimulatedDataset, rows: Any) -> np.ndarray:
     """The mono audio ``(N, 12 * 1024)`` float32 (Pa) of the 1-s clip each frame of
     ``rows`` belongs to (its 12 frames' samples in order; chapter 15's localizer hears
     the whole clip)."""
-    r = np.asarray(rows, np.int64).reshape(-1)
-    if r.size == 0 or r.min() < 0 or r.max() >= len(ds):
-        raise ValueError(
-            f"rows must be a non-empty array of frame rows in [0, {len(ds)}); got "
-            f"{r.size} rows"
-        )
+    r = _check_rows(ds, rows)
     start = r - ds.index["frame"][r]
     frames = (start[:, None] + np.arange(CLIP_FRAMES)).reshape(-1)
     if np.any(ds.index["clip"][frames] != np.repeat(ds.index["clip"][r], CLIP_FRAMES)):
@@ -337,6 +342,30 @@ def array_signals(ds: SimulatedDataset, recording: int) -> np.ndarray:
     )
 
 
+def _check_rows(ds: SimulatedDataset, rows: Any) -> np.ndarray:
+    r = np.asarray(rows, np.int64).reshape(-1)
+    if r.size == 0 or r.min() < 0 or r.max() >= len(ds):
+        raise ValueError(
+            f"rows must be a non-empty array of frame rows in [0, {len(ds)}); got "
+            f"{r.size} rows"
+        )
+    return r
+
+
+def _frame_signals(
+    ds: SimulatedDataset, rows: np.ndarray
+) -> Iterator[tuple[np.ndarray, np.ndarray]]:
+    # per recording of the frames ``rows``: the positions in ``rows`` of its frames and
+    # their 128 signals back to back (128, n * 1024); each recording simulated once
+    recording = ds.index["recording"]
+    for rec in np.unique(recording[rows]):
+        first = int(np.flatnonzero(recording == rec)[0])
+        mine = np.flatnonzero(recording[rows] == rec)
+        frames = rows[mine] - first  # frame t of the recording: [t L, (t + 1) L)
+        samples = (frames[:, None] * FRAME_SAMPLES + np.arange(FRAME_SAMPLES)).ravel()
+        yield mine, array_signals(ds, int(rec))[:, samples]
+
+
 def srp_phat_frames(
     ds: SimulatedDataset,
     rows: Any,
@@ -349,25 +378,14 @@ def srp_phat_frames(
     (:func:`array_signals`), its frames' maps computed by
     :func:`acousticlib.localization.srp_phat_maps` on the camera's 36 x 48 focus grid at
     1 m (the acoustic images' grid), ``freq_range`` Hz (chapter 15)."""
-    r = np.asarray(rows, np.int64).reshape(-1)
-    if r.size == 0 or r.min() < 0 or r.max() >= len(ds):
-        raise ValueError(
-            f"rows must be a non-empty array of frame rows in [0, {len(ds)}); got "
-            f"{r.size} rows"
-        )
+    r = _check_rows(ds, rows)
     config = ds.config
     grid = Camera().resized(config.height, config.width).focus_grid()
     mics = np.asarray(optimized_aperiodic_array())
-    recording = ds.index["recording"]
     out = np.empty((r.size, *GRID_SHAPE))
-    for rec in np.unique(recording[r]):
-        first = int(np.flatnonzero(recording == rec)[0])
-        mine = np.flatnonzero(recording[r] == rec)
-        frames = r[mine] - first  # frame t of the recording: samples [t L, (t + 1) L)
-        # only the frames needed, back to back, in one call (frames do not overlap,
-        # so each map is that of its frame alone); the beamformer's set-up once
-        samples = (frames[:, None] * FRAME_SAMPLES + np.arange(FRAME_SAMPLES)).ravel()
-        x = array_signals(ds, int(rec))[:, samples]
+    # only the frames needed, back to back, in one call per recording (frames do not
+    # overlap, so each map is that of its frame alone); the beamformer's set-up once
+    for mine, x in _frame_signals(ds, r):
         out[mine] = srp_phat_maps(
             x,
             FS,
@@ -378,3 +396,98 @@ def srp_phat_frames(
             engine=engine,
         )
     return out
+
+
+def normmusic_frames(
+    ds: SimulatedDataset,
+    rows: Any,
+    *,
+    shape: tuple[int, int] = MUSIC_GRID,
+    nfft: int = MUSIC_NFFT,
+    freq_range: tuple[float, float] = SRP_BAND,
+    mic_subset: int | Sequence[int] | None = MUSIC_MICS,
+) -> np.ndarray:
+    """NormMUSIC maps ``(N, h, w)`` float64 (dimensionless, in (0, 1]) of the frames
+    ``rows`` of ``ds``, in the order given, as :func:`srp_phat_frames`: each recording
+    simulated again once (:func:`array_signals`), each frame's map computed by
+    :func:`acousticlib.localization.normmusic_maps` from the snapshots of that frame
+    alone (its 1024 samples) on the directions of the camera's ``shape`` focus grid
+    (default :data:`~acousticlib.localization.MUSIC_GRID`, 9 x 12: 4 x 4 blocks of the
+    acoustic grid; resize with :func:`acousticlib.metrics.resize_bilinear` to compare
+    with 36 x 48 truth). ``nfft``, ``freq_range`` Hz and ``mic_subset`` as there
+    (chapter 15)."""
+    r = _check_rows(ds, rows)
+    config = ds.config
+    grid = Camera().resized(config.height, config.width).focus_grid(shape)
+    mics = np.asarray(optimized_aperiodic_array())
+    out = np.empty((r.size, *grid.shape[:2]))
+    for mine, x in _frame_signals(ds, r):
+        out[mine] = normmusic_maps(
+            x,
+            FS,
+            mics,
+            grid,
+            frame_length=FRAME_SAMPLES,
+            nfft=nfft,
+            freq_range=freq_range,
+            mic_subset=mic_subset,
+        )
+    return out
+
+
+#: What :func:`video_cam_maps` maps: the classifier's predicted class or the true label.
+CAM_CLASSES: tuple[str, ...] = ("predicted", "label")
+
+
+def video_cam_maps(
+    ds: SimulatedDataset,
+    features: np.ndarray,
+    rows: Any,
+    profile: str = "book",
+    seed: int = 0,
+    *,
+    classes: str = "predicted",
+) -> np.ndarray:
+    """Class activation maps ``(N, 12, 16)`` float64 (logit units) of chapter 13's video
+    classifier on the frames ``rows`` of the camera dataset ``ds``, from their trunk
+    features ``features`` (the dataset's :func:`~acousticlib.experiments.trunk_features`
+    of ``profile`` and ``seed``) -- chapter 15's "what the frame alone points at".
+
+    The classifier (:func:`~acousticlib.experiments.train_arrayfree_classifier`
+    ``("video", profile, seed)``, loaded from the cache or the shipped weights, trained
+    there if neither holds it) is one linear layer on chapter 07's frozen trunk features
+    averaged over the 12 x 16 grid (and over a 1-s clip's frames, on the array-free
+    domain), so :func:`acousticlib.localization.class_activation_map` with its weight is
+    exact: a frame's map averaged over the grid, plus the bias, is the frame's logit.
+    ``classes``: ``"predicted"`` (the class of the frame's own pooled features, one
+    frame rather than a clip's twelve) or ``"label"`` (the true class; every row must
+    have a sounding source).
+
+    The classifier was trained on the array-free domain (dusk light, other places), so
+    on the camera dataset it is weak: on the book profile's 120 middle test frames it
+    names the right class for 22 % of single frames, and the maps point into the true
+    box 22 % of the time for the predicted class, 30 % for the true one (the trunk's
+    feature norm, :func:`~acousticlib.localization.feature_norm_map`, 63 %).
+    """
+    one_of("classes", classes, CAM_CLASSES)
+    r = _check_rows(ds, rows)
+    probe = train_arrayfree_classifier("video", profile, seed, progress=False).model
+    head = getattr(probe, "head", None)
+    if not isinstance(head, torch.nn.Linear):
+        raise TypeError(
+            f"the video classifier must be one linear layer on pooled features (CAM is "
+            f"exact only then); got {type(probe).__name__}"
+        )
+    weight = head.weight.detach().cpu().double().numpy()  # (K, C)
+    bias = head.bias.detach().cpu().double().numpy()
+    f = _feature_rows(features, r)  # (N, C, 12, 16) float32
+    if f.ndim != 4 or f.shape[1] != weight.shape[1]:
+        raise ValueError(
+            f"features must be the trunk's (F, {weight.shape[1]}, h, w) features; got "
+            f"rows of shape {f.shape[1:]}"
+        )
+    if classes == "label":
+        k = ds.index["label"][r]
+    else:
+        k = (f.mean(axis=(2, 3), dtype=np.float64) @ weight.T + bias).argmax(axis=1)
+    return class_activation_map(f, weight, k)

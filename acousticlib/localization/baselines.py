@@ -9,7 +9,9 @@
   EZ-VSL's object prior takes the mean absolute value), one reading of the paper's
   visual-only baseline (Table VI);
 * :func:`object_guided_map` -- EZ-VSL's object-guided localization: an audio-visual
-  map mixed with that object prior.
+  map mixed with that object prior;
+* :func:`class_activation_map` -- where a classifier of the frame alone finds its class
+  (CAM; chapter 13's video classifier: it sees, it does not hear).
 
 Maps are float64 ``(N, H, W)`` in arbitrary units (only their ranking matters to the
 metrics of :mod:`acousticlib.metrics.localization`).
@@ -128,3 +130,28 @@ def object_guided_map(
         obj, axes=axes
     )
     return minmax_normalize(mixed, axes=axes).astype(np.float64)
+
+
+def class_activation_map(features: Any, weight: Any, classes: Any) -> np.ndarray:
+    """Class activation maps (CAM, Zhou et al. 2016) ``(N, h, w)`` float64 of visual
+    features ``(N, C, h, w)`` under a linear classifier's weight ``(K, C)``: map ``n``
+    is ``sum_c weight[k, c] features[n, c]`` for its class ``k = classes[n]`` (``(N,)``
+    integers in ``[0, K)``), in the classifier's logit units.
+
+    When the classifier reads the features averaged over the grid (global average
+    pooling, then one linear layer with bias ``b``), the logit of class ``k`` is the
+    mean of its map plus ``b[k]``: the map says exactly where the evidence for the
+    class lies (chapter 15, on chapter 13's video classifier:
+    :func:`acousticlib.experiments.localization.video_cam_maps`).
+    """
+    f = as_array("features", features, ndim=4, dtype=np.float64, what="(N, C, h, w)")
+    w = as_array(
+        "weight", weight, shape=(None, f.shape[1]), dtype=np.float64, what="(K, C)"
+    )
+    k = as_array("classes", classes, shape=(len(f),), what="(N,): one class per map")
+    if not np.issubdtype(k.dtype, np.integer) or k.min() < 0 or k.max() >= len(w):
+        raise ValueError(
+            f"classes must be integers in [0, {len(w)}) (the weight's rows); got "
+            f"{k.min()!r} to {k.max()!r}"
+        )
+    return np.einsum("nc,nchw->nhw", w[k], f)
