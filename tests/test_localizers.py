@@ -69,6 +69,9 @@ def test_srp_phat_maps_are_cached_and_equal_a_direct_computation(smoke):
     direct = ex.srp_phat_frames(smoke, rows[:2])
     np.testing.assert_allclose(maps[:2], direct, rtol=1e-6, atol=1e-12)
     np.testing.assert_array_equal(lz.localizer_maps("srp_phat", "smoke", 0), maps)
+    music = lz.localizer_maps("normmusic", "smoke", 0, "test")
+    assert music.shape == (rows.size, 9, 12) and np.all(music > 0)
+    np.testing.assert_array_equal(lz.localizer_maps("normmusic", "smoke", 0), music)
 
 
 def test_scores_of_the_box_itself_and_of_the_whole_image(smoke):

@@ -55,11 +55,14 @@ from .camera import _key, camera_data, trunk_features
 from .generators import CONDITIONS, dataset_tensors, train_generator
 from .localization import (
     ATTENTION_FRAME,
+    _check_rows,
     _feature_rows,
     attention_maps,
     localization_truth,
+    normmusic_frames,
     srp_phat_frames,
     train_attention_localizer,
+    video_cam_maps,
 )
 
 #: Bump when what :func:`localizer_maps` caches changes.
@@ -76,13 +79,15 @@ LOCALIZERS: dict[str, str] = {
     "visual_only": "L2 norm of the frozen trunk's features (no sound)",
     "attention": "EZ-VSL-style contrastive attention, mono audio and frame",
     "attention_ogl": "the attention map mixed with the visual-only map (EZ-VSL's OGL)",
+    "video_cam": "class-activation map of chapter 13's video classifier (no sound)",
     "srp_phat": "SRP-PHAT on the 128 re-simulated array signals",
+    "normmusic": "NormMUSIC on 32 of the re-simulated array signals, 9 x 12 grid",
 }
 #: The generators among :data:`LOCALIZERS`.
 GENERATORS: tuple[str, ...] = ("uvae", "auvae", "mcgan")
 #: Localizers whose maps :func:`localizer_maps` keeps in the cache (they re-simulate
 #: the array or take long).
-CACHED_MAPS: tuple[str, ...] = ("srp_phat",)
+CACHED_MAPS: tuple[str, ...] = ("srp_phat", "normmusic")
 
 
 def localization_rows(ds: datasets.SimulatedDataset, split: str) -> np.ndarray:
@@ -154,12 +159,7 @@ def scene_maps(
     one_of("name", name, tuple(LOCALIZERS))
     one_of("condition", condition, CONDITIONS)
     profile = check_profile(profile)
-    r = np.asarray(rows, np.int64).reshape(-1)
-    if r.size == 0 or r.min() < 0 or r.max() >= len(ds):
-        raise ValueError(
-            f"rows must be a non-empty array of frame rows in [0, {len(ds)}); got "
-            f"{r.size} rows"
-        )
+    r = _check_rows(ds, rows)
     if np.any(ds.index["background"][r] != 0):
         raise ValueError("rows must be frames with a sounding source")
     if condition != "audio+video" and name not in GENERATORS:
@@ -188,6 +188,10 @@ def scene_maps(
         if name == "attention":
             return av.astype(np.float64)
         return object_guided_map(av, feature_norm_map(_feature_rows(features, r)))
+    if name == "video_cam":
+        return video_cam_maps(ds, features, r, profile, seed)
+    if name == "normmusic":
+        return np.asarray(normmusic_frames(ds, r), np.float64)
     return np.asarray(srp_phat_frames(ds, r), np.float64)
 
 
@@ -212,8 +216,11 @@ def localizer_maps(
     visual-only one). ``train_seed``: the training seed of a learnt localizer (the
     generators, the attention localizer; 0 is the chapters' own model).
     ``condition``: what a generator is given (``"video only"``, ``"audio only"``: the
-    paper's Table V). SRP-PHAT's maps are computed once and cached (about 1 s per
-    recording to re-simulate the array).
+    paper's Table V). ``"video_cam"``: ``12 x 16``, the predicted class's activation map
+    (:func:`~acousticlib.experiments.localization.video_cam_maps`); ``"normmusic"``:
+    ``9 x 12`` (:data:`~acousticlib.localization.MUSIC_GRID`). The array-based maps
+    (:data:`CACHED_MAPS`) are computed once and cached (about 1 s per recording to
+    re-simulate the array).
     """
     one_of("name", name, tuple(LOCALIZERS))
     profile = check_profile(profile)
@@ -241,7 +248,7 @@ def localizer_maps(
 
     def build(folder: Path) -> None:
         t0 = time.perf_counter()
-        maps = srp_phat_frames(ds, rows)
+        maps = (srp_phat_frames if name == "srp_phat" else normmusic_frames)(ds, rows)
         np.save(folder / "maps.npy", maps)
         (folder / "seconds.txt").write_text(f"{time.perf_counter() - t0:.3f}\n")
 
