@@ -52,6 +52,7 @@ from ..localization import (
 )
 from ..metrics import box_mask, consensus_masks
 from ..runtime import check_profile, resolve_device
+from ..scene_boxes import clip_box, projected_box
 from ..sounds import FS
 from ..training import DictDataset, TrainConfig, TrainedModel, fit
 from .arrayfree import train_arrayfree_classifier
@@ -340,6 +341,38 @@ def array_signals(ds: SimulatedDataset, recording: int) -> np.ndarray:
     return propagate(
         scene, mics, FS, room_order=config.room_order, reference_mic=config.mic
     )
+
+
+def silent_boxes(ds: SimulatedDataset, rows: Any) -> np.ndarray:
+    """Pixel boxes ``(N, D, 4)`` float64 ``(top, left, bottom, right)`` of the silent
+    objects (the scenes' distractors) in the frames ``rows`` of ``ds``, NaN where a
+    frame has fewer than ``D = max(ds.config.max_distractors, 1)`` of them in view
+    (chapter 15).
+
+    The dataset stores the sounding sources' boxes only; the distractors are static,
+    so their boxes come from the scene each recording was drawn from (the same scene
+    :func:`array_signals` simulates again), projected by the dataset's camera and
+    clipped to the frame; a box wholly outside the frame is left out. Partly hidden
+    objects keep their whole box.
+    """
+    r = _check_rows(ds, rows)
+    config = ds.config
+    camera = Camera().resized(config.height, config.width)
+    plan = plan_recordings(config)
+    out = np.full((r.size, max(config.max_distractors, 1), 4), np.nan)
+    recording = ds.index["recording"][r]
+    for rec in np.unique(recording):
+        scene = _scene_for(plan[int(rec)], config, camera)
+        boxes = [
+            clip_box(
+                projected_box(camera, d.position, d.size), camera.height, camera.width
+            )
+            for d in scene.distractors
+        ]
+        boxes = [b for b in boxes if b[2] > b[0] and b[3] > b[1]]
+        if boxes:
+            out[recording == rec, : len(boxes)] = np.stack(boxes)
+    return out
 
 
 def _check_rows(ds: SimulatedDataset, rows: Any) -> np.ndarray:
