@@ -17,7 +17,7 @@ export ACOUSTICLIB_THREADS ?= 1
 export PYDEVD_DISABLE_FILE_VALIDATION = 1
 export PYTHONHASHSEED = 0
 
-.PHONY: help venv book test lint unit nbval smoke html check-html chromium lab refresh release grade check-lab clean clean-cache
+.PHONY: help venv book test lint unit nbval smoke html check-html chromium npm lab refresh release grade check-lab clean clean-cache
 
 help:
 	@echo "make book     execute every chapter from scratch and build the HTML book (_build/html); JOBS=1 on a small machine"
@@ -41,8 +41,12 @@ $(STAMP): requirements.txt pyproject.toml
 chromium:
 	@bash tools/install_chromium.sh
 
+# the build fetches the ipywidgets manager from the npm registry once (_ext/local_widgets.py)
+npm:
+	@sh tools/install_npm.sh
+
 # RECORD=cold|warm stores the build's time in benchmarks/results/make_book.json (what make book quotes first)
-book: venv
+book: venv npm
 	$(BIN)/python tools/notebooks.py book --jobs $(JOBS) $(if $(RECORD),--record $(RECORD))
 
 test: venv chromium
@@ -76,7 +80,7 @@ nbval: venv
 smoke: venv
 	$(BIN)/python tools/notebooks.py run --profile smoke --jobs $(JOBS) --timeout 180 --out _build/papermill/smoke
 
-html: venv
+html: venv npm
 	rm -rf _build/html
 	$(BIN)/jupyter-book build . -W -n --keep-going
 

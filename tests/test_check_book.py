@@ -255,8 +255,8 @@ _SEARCH_PAGE = """<!DOCTYPE html><html><head><meta charset='utf-8'></head><body>
 def test_browser_check_on_tiny_site(site: Path, tmp_path: Path) -> None:
     pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     (site / "search.html").write_text(_SEARCH_PAGE)
-    # A page whose own script logs an error and throws, plus a blocked CDN script (not a
-    # failure).
+    # A page whose own script logs an error and throws, plus a CDN script (blocked, and
+    # a failure: the book must serve its scripts).
     (site / "scripted.html").write_text(
         page(
             "<p>scripted</p><img src='images/good.png'>"
@@ -292,8 +292,14 @@ def test_browser_check_on_tiny_site(site: Path, tmp_path: Path) -> None:
     assert any("boom from the book" in d for d in by_kind["pageerror"])
     assert any("corrupt.png" in d for d in by_kind["image"])
     assert any("missing.js" in d for d in by_kind["request"])  # local 404
-    assert report.blocked >= 2  # the CDN script and the remote image, not failures
-    assert not any("example.org" in d for ds in by_kind.values() for d in ds)
+    assert report.blocked >= 2  # the CDN script and the remote image
+    assert by_kind["remote"] == [
+        "scripted.html: " + cb.remote_asset("https://cdn.example.org/require.min.js")
+    ]
+    # the remote image is blocked, not a failure; nor are messages about the blocking
+    assert not any(
+        "example.org" in d for k, ds in by_kind.items() if k != "remote" for d in ds
+    )
     assert not any(
         d.startswith(("intro.html", "sub/chapter.html"))
         for ds in by_kind.values()
@@ -370,6 +376,24 @@ def test_math_errors_are_reported() -> None:
     assert cb.math_errors(page("<p>fine</p>")) == []
 
 
+# What the widget manager draws next to a widget-view script: an interactive widget
+# (a slider and its live figure's output area) and a progress bar (tqdm).
+DRAWN = (
+    "<div class='widget-subarea'><div class='jupyter-widgets widget-vbox'>"
+    "<div class='widget-slider widget-hslider'><input type='range'></div>"
+    "<div class='widget-output'></div></div></div>"
+)
+PROGRESS = (
+    "<div class='widget-subarea'><div class='jupyter-widgets widget-hbox'>"
+    "<div class='widget-label'>scenes: 0%</div>"
+    "<div class='widget-hprogress'><div class='progress'></div></div></div></div>"
+)
+
+
+def drawn(model: str, widget: str = DRAWN) -> str:
+    return widget + _VIEW % model
+
+
 def test_a_widget_alone_is_an_empty_area() -> None:
     html = page(
         "<p>Explore.</p>" + cell(_VIEW % "lonely") + "<p>Prose.</p>" + cell(FIGURE)
@@ -381,41 +405,87 @@ def test_a_widget_alone_is_an_empty_area() -> None:
     "body",
     [
         cell(_VIEW % "m" + FIGURE),  # the figure in the widget's own cell
-        cell(_VIEW % "m") + cell(FIGURE),  # in the next cell (chapters 01, 04, 05)
-        cell(FIGURE) + cell(_VIEW % "m"),  # in the cell before (chapters 02, 03)
-        # drawn by the widget manager (online)
+        cell(_VIEW % "m") + cell(FIGURE),  # in the next cell
+        cell(FIGURE) + cell(_VIEW % "m"),  # in the cell before
+        # the manager started and drew nothing
+        cell("<div class='widget-subarea'></div>" + _VIEW % "m") + cell(FIGURE),
+        # the manager's error widget (a saved state it could not show)
         cell(
-            "<div class='widget-subarea'><div class='jupyter-widgets widget-vbox'>"
-            "<input type='range'></div></div>" + _VIEW % "m"
-        ),
+            "<div class='widget-subarea'><div class='jupyter-widgets'><div "
+            "class='jupyter-widgets-error-widget icon-error'><pre>Click to show "
+            "javascript error.</pre></div></div></div>" + _VIEW % "m"
+        )
+        + cell(FIGURE),
     ],
 )
-def test_a_widget_with_a_figure_or_drawn_is_not_empty(body: str) -> None:
+def test_a_static_figure_does_not_fill_an_empty_widget_area(body: str) -> None:
+    # the manager is served by the book: a widget output it did not draw is a failure
+    assert cb.empty_widget_areas(page(body)) == ["m"]
+    assert cb.widgets_without_figure(page(body)) == []  # reported once, as empty
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        cell(drawn("m") + FIGURE),  # the figure in the widget's own cell
+        cell(drawn("m")) + cell(FIGURE),  # in the next cell (chapters 01, 04, 05)
+        cell(FIGURE) + cell(drawn("m")),  # in the cell before (chapters 02, 03)
+    ],
+)
+def test_a_drawn_widget_with_its_figure_passes(body: str) -> None:
     assert cb.empty_widget_areas(page(body)) == []
+    assert cb.widgets_without_figure(page(body)) == []
 
 
-def test_widget_area_checks_only_the_neighbouring_cells() -> None:
+def test_an_interactive_widget_needs_a_static_figure() -> None:
+    assert cb.empty_widget_areas(page(cell(drawn("w")))) == []
+    assert cb.widgets_without_figure(page(cell(drawn("w")))) == ["w"]
+    # a progress bar is not interactive: no figure needed
+    assert cb.widgets_without_figure(page(cell(drawn("p", PROGRESS)))) == []
+
+
+def test_widget_figure_checks_only_the_neighbouring_cells() -> None:
     # a figure two cells away, or text next to the widget, does not show its state
-    far = cell(FIGURE) + cell("<pre>text</pre>") + cell(_VIEW % "far")
-    assert cb.empty_widget_areas(page(far)) == ["far"]
-    stream = cell(_VIEW % "s" + "<div class='output stream'><pre>42</pre></div>")
-    assert cb.empty_widget_areas(page(stream)) == ["s"]
-    # an empty widget-subarea (the manager started, drew nothing) is still empty
-    blank = cell("<div class='widget-subarea'></div>" + _VIEW % "b")
-    assert cb.empty_widget_areas(page(blank)) == ["b"]
+    far = cell(FIGURE) + cell("<pre>text</pre>") + cell(drawn("far"))
+    assert cb.widgets_without_figure(page(far)) == ["far"]
+    stream = cell(drawn("s") + "<div class='output stream'><pre>42</pre></div>")
+    assert cb.widgets_without_figure(page(stream)) == ["s"]
     # an image in the next cell's input is not an output figure
-    in_input = cell(_VIEW % "i") + cell(code="<img src='x.png'>")
-    assert cb.empty_widget_areas(page(in_input)) == ["i"]
+    in_input = cell(drawn("i")) + cell(code="<img src='x.png'>")
+    assert cb.widgets_without_figure(page(in_input)) == ["i"]
 
 
 def test_check_rendered_names_page_and_kind() -> None:
-    html = page("<p>\\(x\\)</p>" + cell(_VIEW % "w"))
+    html = page("<p>\\(x\\)</p>" + cell(_VIEW % "w") + cell(drawn("v")))
     failures = cb.check_rendered("book/ch.html", html)
-    assert sorted(f.kind for f in failures) == ["math", "widget"]
+    assert sorted(f.kind for f in failures) == ["math", "widget", "widget"]
     assert all(f.page == "book/ch.html" for f in failures)
-    assert any("w shows nothing" in f.detail for f in failures)
-    good = page("<p><mjx-container>x</mjx-container></p>" + cell(_VIEW % "w" + FIGURE))
+    assert any("w is empty" in f.detail for f in failures)
+    assert any("v has no static figure" in f.detail for f in failures)
+    good = page("<p><mjx-container>x</mjx-container></p>" + cell(drawn("w") + FIGURE))
     assert cb.check_rendered("book/ch.html", good) == []
+
+
+def test_remote_scripts_and_stylesheets_fail_the_static_check(tmp_path: Path) -> None:
+    (tmp_path / "a.html").write_text(
+        page(
+            "<a href='https://example.org/'>a link is fine</a>"
+            "<img src='https://cdn.example.org/remote.png'>"  # not a script: fine
+            "<script>const THEBE_JS_URL = 'https://unpkg.com/thebe/index.js';</script>"
+            "<script src='data:text/javascript,1'></script>",
+            head="<script src='https://cdn.example.org/require.min.js'></script>"
+            "<link rel='stylesheet' href='//cdn.example.org/widgets.css'>"
+            "<link rel='preconnect' href='https://cdn.example.org'>"
+            "<link rel='canonical' href='https://book.example.org/a.html'>",
+        )
+    )
+    report = cb.check_static(tmp_path, [Path("a.html")])
+    assert [(f.kind, f.detail.split()[0]) for f in report.failures] == [
+        ("remote", "https://cdn.example.org/require.min.js"),
+        ("remote", "//cdn.example.org/widgets.css"),
+    ]
+    assert cb.is_remote("//cdn.org/x.js") and not cb.is_remote("data:,1")
+    assert not cb.is_remote("_static/x.js")
 
 
 def test_tree_builder_closes_unclosed_elements() -> None:
@@ -425,6 +495,21 @@ def test_tree_builder_closes_unclosed_elements() -> None:
     assert "two" in div.text() and span.parent is not div
     assert next(n for n in root.iter() if n.tag == "img" or n.tag == "span") is span
 
+
+# A stand-in for the widget manager: at load it draws a slider next to each widget-view
+# script, as the real one does (in a "widget-subarea" before the script), after a delay.
+_FAKE_MANAGER = """
+window.addEventListener('load', () => setTimeout(() => {
+  for (const s of document.querySelectorAll(
+      'script[type="application/vnd.jupyter.widget-view+json"]')) {
+    const area = document.createElement('div');
+    area.className = 'widget-subarea';
+    area.innerHTML = '<div class="jupyter-widgets widget-slider"><input type="range">'
+      + '</div>';
+    s.parentElement.insertBefore(area, s);
+  }
+}, 500));
+"""
 
 # A stand-in for MathJax 3: it typesets the .math elements after a delay and resolves
 # MathJax.startup.promise then, as the real one does.
@@ -450,24 +535,42 @@ def test_browser_check_waits_for_mathjax_and_finds_raw_tex(tmp_path: Path) -> No
     pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     (tmp_path / "_static").mkdir()
     (tmp_path / "_static" / "mathjax.js").write_text(_FAKE_MATHJAX)
+    (tmp_path / "_static" / "manager.js").write_text(_FAKE_MANAGER)
     (tmp_path / "fig.png").write_bytes(png_bytes())
     (tmp_path / "search.html").write_text(_SEARCH_PAGE)
     maths = "<p>Lobe <span class='math'>\\(\\lambda / D\\)</span> wide.</p>"
     (tmp_path / "typeset.html").write_text(
         page(
             maths + cell(_VIEW % "w") + cell(FIGURE),
-            head="<script defer src='_static/mathjax.js'></script>",
+            head="<script defer src='_static/mathjax.js'></script>"
+            "<script src='_static/manager.js'></script>",
         )
     )
-    # MathJax on a CDN (blocked): the formula stays raw; a widget with no figure
+    # MathJax and the widget manager on a CDN (blocked): the formula stays raw, the
+    # widget area empty though a static figure is next to it
     (tmp_path / "offline.html").write_text(
         page(
-            maths + cell(_VIEW % "lonely"),
-            head="<script defer src='https://cdn.example.org/tex-chtml.js'></script>",
+            maths + cell(_VIEW % "lonely") + cell(FIGURE),
+            head="<script defer src='https://cdn.example.org/tex-chtml.js'></script>"
+            "<script src='https://cdn.example.org/embed.js'></script>",
         )
     )
-    pages = [Path("typeset.html"), Path("offline.html")]
-    report = cb.check_in_browser(tmp_path, pages, None, "beamforming")
-    found = {(f.page, f.kind) for f in report.failures}
-    assert found == {("offline.html", "math"), ("offline.html", "widget")}
-    assert any("\\(\\lambda / D" in f.detail for f in report.failures)
+    # the manager draws, but no static figure of the widget's initial state
+    (tmp_path / "nofigure.html").write_text(
+        page(
+            cell(_VIEW % "alone") + cell("<pre>text</pre>"),
+            head="<script src='_static/manager.js'></script>",
+        )
+    )
+    pages = [Path("typeset.html"), Path("offline.html"), Path("nofigure.html")]
+    report = cb.check_in_browser(
+        tmp_path, pages, None, "beamforming", widget_timeout_ms=3000
+    )
+    found = sorted((f.page, f.kind, f.detail[:30]) for f in report.failures)
+    assert found == [
+        ("nofigure.html", "widget", "widget alone has no static fig"),
+        ("offline.html", "math", 'raw TeX in the text: "\\(\\lambd'),
+        ("offline.html", "remote", "https://cdn.example.org/embed."),
+        ("offline.html", "remote", "https://cdn.example.org/tex-ch"),
+        ("offline.html", "widget", "widget output lonely is empty:"),
+    ]

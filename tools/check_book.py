@@ -11,15 +11,18 @@ What it does:
    thread).
 2. Statically parses every book page (every ``.html`` under the folder except Sphinx
    internals: ``genindex``, ``search``, ``py-modindex`` and folders starting with ``_``)
-       and checks
+   and checks
    * every local link (``<a href>``, stylesheets, scripts, downloads): the target file
      exists, and a ``#fragment`` names an ``id`` (or ``<a name>``) on the target page;
-   * every local image (``<img src>``, ``srcset``): the file exists and is not empty.
+   * every local image (``<img src>``, ``srcset``): the file exists and is not empty;
+   * no ``<script src>`` or stylesheet ``<link>`` points at another host (the book
+     serves MathJax, ``_ext/local_mathjax.py``, and the widget manager,
+     ``_ext/local_widgets.py``, itself).
 3. Opens every page in headless Chromium -- the **system** browser ``/usr/bin/chromium``
    driven by Playwright (no browser download). Requests to any host other than the local
-   server are aborted (the check runs offline: require.js and the widget manager,
-   thebe, Binder live on CDNs; MathJax is served by the book) and are not failures. It
-   fails on
+   server are aborted: the check runs offline, as a reader without network. It fails on
+   * a script or stylesheet requested from another host (links to Binder, Colab,
+     GitHub and remote images are blocked but not failures);
    * console errors that come from the book's own pages/assets on ``127.0.0.1``, and
      uncaught page errors;
    * local requests that fail or answer HTTP >= 400;
@@ -28,8 +31,11 @@ What it does:
    * raw TeX left in the rendered text outside code (``\\(``, ``\\[``, ``$$``,
      ``\\begin{``: MathJax, served from ``_static/mathjax``, did not typeset it; the
      check waits for ``MathJax.startup.promise``) and equations typeset as errors;
-   * widget outputs that show nothing: no widget drawn (the widget manager is on a CDN,
-     blocked here) and no static figure in the widget's cell or the cell next to it;
+   * empty widget areas: a widget output where the widget manager drew no widget once
+     the page settled (the check waits up to 15 s for every widget output to fill); a
+     static figure next to it does not make up for that;
+   * interactive widgets (sliders, dropdowns, output areas; not progress bars) with no
+     static figure of their initial state in their cell or the cell next to it;
    and saves a full-page screenshot of each page.
 4. Opens ``search.html?q=WORD`` for a word taken from the book's first page (or
    ``--search-word``) and fails if the search finds nothing.
@@ -136,6 +142,8 @@ class PageInfo:
     # text inside <main>/<article> (or body)
     text: list[str] = field(default_factory=list)
     refresh: str | None = None  # target of <meta http-equiv="refresh">
+    # <script src>, <link rel=stylesheet|preload|modulepreload href> on another host
+    remote_assets: list[str] = field(default_factory=list)
 
 
 class _Parser(html.parser.HTMLParser):
@@ -167,10 +175,16 @@ class _Parser(html.parser.HTMLParser):
                 "search",
             } & set(rel) or not rel:
                 self.info.resources.append(a["href"])
+            if {"stylesheet", "preload", "modulepreload"} & set(rel) and is_remote(
+                a["href"].strip()
+            ):
+                self.info.remote_assets.append(a["href"].strip())
         elif tag in ("script", "iframe", "embed", "audio", "video", "track") and a.get(
             "src"
         ):
             self.info.resources.append(a["src"])
+            if tag == "script" and is_remote(a["src"].strip()):
+                self.info.remote_assets.append(a["src"].strip())
         elif tag == "source":
             if a.get("src"):
                 self.info.resources.append(a["src"])
@@ -263,6 +277,12 @@ def is_local(url: str) -> bool:
     return not parts.scheme and not parts.netloc and not url.startswith("//")
 
 
+def is_remote(url: str) -> bool:
+    """True for a URL on another host (``https://``, ``//host/``), not for a local path
+    nor a ``data:``/``blob:`` URL."""
+    return not is_local(url) and urlsplit(url).scheme not in ("data", "blob")
+
+
 @dataclass
 class Target:
     path: Path  # file under root (may not exist)
@@ -310,6 +330,15 @@ class Failure:
         return f"[{self.kind}] {self.page}: {self.detail}"
 
 
+def remote_asset(url: str) -> str:
+    """The failure detail of a script or stylesheet that comes from another host (the
+    same words from the static and the browser check, so that one is reported once)."""
+    return (
+        f"{url} is a script or stylesheet from another host: the book must serve it "
+        "(it works offline)"
+    )
+
+
 @dataclass
 class StaticReport:
     links: int = 0
@@ -325,6 +354,8 @@ def check_static(root: Path, pages: Iterable[Path]) -> StaticReport:
     for page in pages:
         info = _parse_file(root / page)
         name = page.as_posix()
+        for url in dict.fromkeys(info.remote_assets):
+            report.failures.append(Failure(name, "remote", remote_asset(url)))
         seen: set[str] = set()
         for url in info.links + info.resources:
             url = url.strip()
@@ -545,7 +576,10 @@ def math_errors(document: str | Node) -> list[str]:
 
 def _has_widget_view(node: Node) -> bool:
     """A widget drawn by the widget manager: an element with a ``widget-*``,
-    ``jupyter-widgets`` or Lumino class that holds something."""
+    ``jupyter-widgets`` or Lumino class that holds something (and not the manager's
+    error widget, drawn when a saved state cannot be shown)."""
+    if any("jupyter-widgets-error-widget" in n.classes for n in node.iter()):
+        return False
     for n in node.iter():
         if n.tag == "script":
             continue
@@ -555,6 +589,30 @@ def _has_widget_view(node: Node) -> bool:
         ) and (n.elements() or n.text().strip()):
             return True
     return False
+
+
+# What makes a drawn widget interactive (a reader changes its state): such a widget
+# needs a static figure of its initial state. A progress bar (tqdm) does not.
+_INTERACTIVE_TAGS = {"input", "select", "button", "textarea"}
+_INTERACTIVE_CLASSES = {
+    "widget-slider",
+    "widget-dropdown",
+    "widget-button",
+    "widget-toggle-button",
+    "widget-toggle-buttons",
+    "widget-radio",
+    "widget-checkbox",
+    "widget-text",
+    "widget-play",
+    "widget-output",
+}
+
+
+def _is_interactive(node: Node) -> bool:
+    return any(
+        n.tag in _INTERACTIVE_TAGS or n.classes & _INTERACTIVE_CLASSES
+        for n in node.iter()
+    )
 
 
 def _cell(node: Node) -> Node | None:
@@ -582,32 +640,49 @@ def _has_figure(node: Node | None) -> bool:
     )
 
 
-def empty_widget_areas(document: str | Node) -> list[str]:
-    """The widget outputs of ``document`` that show nothing: the widget manager drew
-    no widget there (offline, it cannot load) and neither their cell nor the cell just
-    before or after it shows a static figure. Each entry names the widget's model id.
-    """
-    root = parse_tree(document) if isinstance(document, str) else document
-    empty: list[str] = []
+def _widget_views(root: Node) -> Iterator[tuple[Node, str]]:
+    """Each widget output of the page (its ``widget-view+json`` script) and model id."""
     for script in root.iter():
-        if script.tag != "script" or script.attrs.get("type") != WIDGET_VIEW:
-            continue
+        if script.tag == "script" and script.attrs.get("type") == WIDGET_VIEW:
+            m = re.search(r'"model_id"\s*:\s*"([^"]+)"', script.text())
+            yield script, (m.group(1) if m else "(no model id)")
+
+
+def empty_widget_areas(document: str | Node) -> list[str]:
+    """The widget outputs of ``document`` where the widget manager drew no widget (it
+    did not load, e.g. from a blocked CDN, or drew its error widget in place of the
+    saved state), by model id. A static figure next to it does not make up for that."""
+    root = parse_tree(document) if isinstance(document, str) else document
+    return [
+        model
+        for script, model in _widget_views(root)
+        if not _has_widget_view(script.parent or root)
+    ]
+
+
+def widgets_without_figure(document: str | Node) -> list[str]:
+    """The drawn interactive widgets (sliders, dropdowns, an output area ...) of
+    ``document`` with no static figure of their initial state in their cell or the
+    cell just before or after it, by model id."""
+    root = parse_tree(document) if isinstance(document, str) else document
+    missing: list[str] = []
+    for script, model in _widget_views(root):
         area = script.parent or root
-        if _has_widget_view(area):
+        if not (_has_widget_view(area) and _is_interactive(area)):
             continue
         cell = _cell(script)
         if cell is not None and (
             _has_figure(cell) or any(_has_figure(s) for s in _siblings(cell))
         ):
             continue
-        m = re.search(r'"model_id"\s*:\s*"([^"]+)"', script.text())
-        empty.append(m.group(1) if m else "(no model id)")
-    return empty
+        missing.append(model)
+    return missing
 
 
 def check_rendered(name: str, document: str) -> list[Failure]:
     """Failures of one rendered page: raw TeX in its text, equations MathJax could not
-    typeset, widget outputs that show nothing."""
+    typeset, widget outputs that show nothing, interactive widgets without a static
+    figure."""
     root = parse_tree(document)
     failures = [
         Failure(name, "math", f'raw TeX in the text: "{s}"') for s in raw_tex(root)
@@ -619,10 +694,18 @@ def check_rendered(name: str, document: str) -> list[Failure]:
         Failure(
             name,
             "widget",
-            f"widget output {model} shows nothing: no widget was drawn and no static "
-            "figure is in its cell or the cell next to it",
+            f"widget output {model} is empty: the widget manager drew no widget there",
         )
         for model in empty_widget_areas(root)
+    ]
+    failures += [
+        Failure(
+            name,
+            "widget",
+            f"widget {model} has no static figure of its initial state in its cell or "
+            "the cell next to it",
+        )
+        for model in widgets_without_figure(root)
     ]
     return failures
 
@@ -704,6 +787,27 @@ async (timeoutMs) => {
 }
 """
 
+# The widget manager renders the saved widget state at the window's load event, in a
+# "widget-subarea" next to each widget-view script: wait until every widget output holds
+# a drawn widget, or the time is up ("none" when the page has no widget output). What
+# is still empty then is reported by check_rendered.
+_WIDGETS_JS = """
+async (timeoutMs) => {
+  const views = Array.from(document.querySelectorAll(
+    'script[type="application/vnd.jupyter.widget-view+json"]'));
+  if (!views.length) return 'none';
+  const drawn = () => views.every(s => s.parentElement && s.parentElement.querySelector(
+    '.widget-subarea > *, .jupyter-widgets > *, .lm-Widget > *'));
+  const t0 = Date.now();
+  while (!drawn()) {
+    if (Date.now() - t0 > timeoutMs) return 'timeout';
+    await new Promise(ok => setTimeout(ok, 100));
+  }
+  await new Promise(ok => setTimeout(ok, 300));  // the widgets' own layout passes
+  return 'drawn';
+}
+"""
+
 _SEARCH_DONE_JS = """
 () => {
   const box = document.querySelector('#search-results');
@@ -737,6 +841,7 @@ def check_in_browser(
     search_word: str | None,
     executable: str = CHROMIUM,
     timeout_ms: int = 30000,
+    widget_timeout_ms: int = 15000,
 ) -> BrowserReport:
     """Open every page (and the search page) in headless Chromium and collect
     failures."""
@@ -757,6 +862,10 @@ def check_in_browser(
                 r.continue_()
             else:
                 report.blocked += 1
+                if r.request.resource_type in ("script", "stylesheet"):
+                    report.failures.append(
+                        Failure(current["name"], "remote", remote_asset(r.request.url))
+                    )
                 r.abort("blockedbyclient")
 
         context.route("**/*", route)
@@ -815,6 +924,7 @@ def check_in_browser(
                     page.wait_for_load_state("networkidle", timeout=5000)
                 images = _evaluate_settled(page, _IMAGES_JS)
                 mathjax = _evaluate_settled(page, _MATHJAX_JS, timeout_ms // 2)
+                _evaluate_settled(page, _WIDGETS_JS, widget_timeout_ms)
                 rendered = _evaluate_settled(page, None)
             except Exception as exc:  # noqa: BLE001 - report any navigation failure
                 report.failures.append(
@@ -998,6 +1108,8 @@ def main(argv: list[str] | None = None) -> int:
                 old.unlink()
         browser = check_in_browser(root, pages, args.screenshots, word, args.browser)
         failures += browser.failures
+    # a remote <script src> is found by both checks: report it once
+    failures = list({(f.page, f.kind, f.detail): f for f in failures}.values())
 
     rows: list[tuple[str, object]] = [
         ("pages", len(pages)),
