@@ -6,7 +6,9 @@ import pytest
 import torch
 
 from acousticlib import experiments as ex
+from acousticlib import metrics
 from acousticlib.experiments import localizers as lz
+from acousticlib.geometry import Camera
 
 torch.set_num_threads(1)
 
@@ -82,6 +84,20 @@ def test_scores_of_the_box_itself_and_of_the_whole_image(smoke):
         lz.localizer_maps("whole_image", "smoke"), smoke, rows
     )
     assert perfect["pointing"] == 1.0
+    assert perfect["silent"] == 0.0  # the box's cells never count as a silent object
+    # a map that peaks on a silent object only, on frames that have one
+    many = smoke.frames_of(None, include_background=False)[::7]
+    config = smoke.config
+    centres = Camera().resized(config.height, config.width).grid_pixel_centres()
+    many_box = ex.localization_truth(smoke, many, "grid")["box"]
+    on_object = metrics.box_mask(ex.silent_boxes(smoke, many), centres) * (
+        many_box == 0
+    )
+    has = on_object.reshape(len(many), -1).any(axis=1)
+    assert has.any()
+    fooled = lz.localization_scores(on_object[has], smoke, many[has])
+    np.testing.assert_array_equal(fooled["silent_frames"], 1.0)
+    np.testing.assert_array_equal(fooled["pointing_frames"], 0.0)
     # a constant map's tied maxima: the expected hit is the box's share of the grid
     np.testing.assert_allclose(whole["pointing_frames"], box.mean(axis=(1, 2)))
     assert perfect["authors"]["mean"] > whole["authors"]["mean"]
@@ -94,3 +110,30 @@ def test_scores_of_the_box_itself_and_of_the_whole_image(smoke):
         assert set(perfect[convention]) == {"ciou@0.5", "mean", "auc", "ciou"}
     with pytest.raises(ValueError, match="one map per row"):
         lz.localization_scores(box[:1], smoke, rows)
+
+
+def test_silent_boxes_are_the_rendered_distractors(smoke):
+    from acousticlib import rendering, scenes
+    from acousticlib.datasets.config import plan_recordings
+    from acousticlib.datasets.propagation import _scene_for
+
+    rows = smoke.frames_of(None, include_background=False)[::7]
+    boxes = ex.silent_boxes(smoke, rows)
+    assert boxes.shape == (rows.size, smoke.config.max_distractors, 4)
+    cam = Camera().resized(smoke.config.height, smoke.config.width)
+    plan = plan_recordings(smoke.config)
+    recording = smoke.index["recording"]
+    times = scenes.frame_times(float(smoke.config.recording_seconds), 12)
+    seen = 0
+    for i, row in enumerate(rows):
+        rec = int(recording[row])
+        k = int(row - np.flatnonzero(recording == rec)[0])
+        scene = _scene_for(plan[rec], smoke.config, cam)
+        _, notes = rendering.render_frame(scene, cam, float(times[k]))
+        silent = [a.box for a in notes if not a.sounding]
+        mine = boxes[i][np.isfinite(boxes[i][:, 0])]
+        np.testing.assert_allclose(mine, np.reshape(silent, (-1, 4)), atol=1e-6)
+        seen += len(silent)
+    assert seen > 0  # the smoke scenes hold silent objects
+    with pytest.raises(ValueError, match="rows"):
+        ex.silent_boxes(smoke, [])

@@ -46,6 +46,7 @@ def _summary(scores: dict) -> dict[str, float]:
             for k in ("ciou@0.5", "mean", "auc")
         },
         "pointing": float(scores["pointing"]),
+        "silent": float(scores["silent"]),
     }
 
 
@@ -133,6 +134,7 @@ def _summary_keys() -> tuple[str, ...]:
     return (
         *(f"{c}_{k}" for c in ("lvs", "authors") for k in ("ciou@0.5", "mean", "auc")),
         "pointing",
+        "silent",
     )
 
 

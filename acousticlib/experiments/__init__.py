@@ -80,7 +80,8 @@ and ``classifiers`` -> ``arrayfree`` -> ``retrieval``):
 * :mod:`~acousticlib.experiments.localization` -- chapter 15's data and learnt or
   array-based localizers (:func:`localization_truth`, :func:`attention_clips`,
   :func:`train_attention_localizer`, :func:`attention_maps`, :func:`array_signals`,
-  :func:`srp_phat_frames`); :mod:`~acousticlib.experiments.localizers` -- every
+  :func:`srp_phat_frames`, :func:`normmusic_frames`, :func:`video_cam_maps`,
+  :func:`silent_boxes`); :mod:`~acousticlib.experiments.localizers` -- every
   localizer on the same frames and their scores (:data:`LOCALIZERS`,
   :func:`localization_rows`, :func:`localizer_maps`, :func:`scene_maps`,
   :func:`two_source_scenes`, :func:`localization_scores`).
@@ -178,8 +179,11 @@ from .localization import (
     attention_maps,
     clip_audio,
     localization_truth,
+    normmusic_frames,
+    silent_boxes,
     srp_phat_frames,
     train_attention_localizer,
+    video_cam_maps,
 )
 from .localizers import (
     GENERATORS,
@@ -214,8 +218,11 @@ __all__ = [
     "localization_truth",
     "localizer_maps",
     "scene_maps",
+    "silent_boxes",
     "srp_phat_frames",
     "two_source_scenes",
+    "normmusic_frames",
+    "video_cam_maps",
     "train_attention_localizer",
     "RETRIEVAL_SOURCES",
     "retrieval_embeddings",

@@ -32,7 +32,7 @@ import torch
 from .. import datasets
 from .._checks import one_of
 from ..cache import cached
-from ..geometry import GRID_SHAPE
+from ..geometry import GRID_SHAPE, Camera
 from ..localization import (
     centre_prior_map,
     feature_norm_map,
@@ -41,6 +41,7 @@ from ..localization import (
 )
 from ..metrics import (
     AUC_CONVENTIONS,
+    box_mask,
     ciou_scores,
     ciou_summary,
     energy_maps,
@@ -60,6 +61,7 @@ from .localization import (
     attention_maps,
     localization_truth,
     normmusic_frames,
+    silent_boxes,
     srp_phat_frames,
     train_attention_localizer,
     video_cam_maps,
@@ -305,7 +307,11 @@ def localization_scores(
     consensus at frame resolution, and the per-frame ``"ciou"`` ``(N,)``; and
     ``"pointing"``: the pointing game (:func:`~acousticlib.metrics.pointing_game`)
     against the single true box on the 36 x 48 grid, maps of another size resized to
-    it, with its per-frame values ``"pointing_frames"``.
+    it, with its per-frame values ``"pointing_frames"``; ``"silent"``: the same game
+    played against the silent objects' boxes
+    (:func:`~acousticlib.experiments.localization.silent_boxes`, cells of the true box
+    left out): the share of maps whose peak lies on a silent object, with
+    ``"silent_frames"``.
     """
     m = np.asarray(maps)
     r = np.asarray(rows, np.int64).reshape(-1)
@@ -324,4 +330,9 @@ def localization_scores(
     hits = pointing_game(grid, box)
     out["pointing"] = float(np.mean(hits))
     out["pointing_frames"] = hits
+    camera = Camera().resized(ds.config.height, ds.config.width)
+    silent = box_mask(silent_boxes(ds, r), camera.grid_pixel_centres()) * (box == 0)
+    fooled = pointing_game(grid, silent)
+    out["silent"] = float(np.mean(fooled))
+    out["silent_frames"] = fooled
     return out
