@@ -14,13 +14,20 @@ resolution (frames/s) in both conventions.
 * ``srp``: :func:`acousticlib.localization.srp_phat_maps` of 1 s of random signals at
   the 128 microphones (12 frames of 1024 samples) on the 36 x 48 focus grid at 1 m
   (the first, untimed call compiles the beamformer's kernel);
+* ``--localizers``: every localizer of chapter 15
+  (:data:`acousticlib.experiments.LOCALIZERS`) through
+  :func:`acousticlib.experiments.scene_maps`, uncached, on the first ``--frames`` of
+  the book dataset's scored test frames (the middle frame of each clip): frames/s of
+  the whole computation, the array signals' re-simulation included for SRP-PHAT and
+  NormMUSIC, the models' loading excluded (a first, untimed call on one frame loads
+  them);
 * ``--real``: one epoch of :func:`acousticlib.training.fit` with the
   :class:`~acousticlib.localization.AttentionTask` on the book dataset's training
   clips (``ACOUSTICLIB_CACHE`` must hold the dataset and its trunk features), data
   loading included.
 
     .venv/bin/python benchmarks/bench_localization.py [--threads 1] [--batches 3]
-    [--profile book] [--real]
+    [--profile book] [--real] [--localizers] [--frames 30]
 
 Prints a table and writes ``benchmarks/results/localization.json`` (atomically).
 Wall-clock timings on a shared machine depend on its load: the load average at start
@@ -103,6 +110,22 @@ def bench_srp(batches: int) -> float:
     return 12 / min(t)
 
 
+def bench_localizers(profile: str, frames: int) -> dict:
+    from acousticlib import experiments as ex
+
+    ds = ex.camera_data(profile, 0, progress=False)
+    feats = ex.trunk_features(profile, 0, progress=False)
+    rows = ex.localization_rows(ds, "test")[:frames]
+    out = {}
+    for name in ex.LOCALIZERS:
+        ex.scene_maps(name, ds, feats, rows[:1], profile)  # loads (or trains) models
+        start = time.perf_counter()
+        ex.scene_maps(name, ds, feats, rows, profile)
+        out[name] = len(rows) / (time.perf_counter() - start)
+        print(f"  {name:14s} {out[name]:9.1f} frames/s", flush=True)
+    return {"frames": int(len(rows)), "frames_per_s": out}
+
+
 def bench_real(profile: str) -> dict:
     from acousticlib import experiments
     from acousticlib.experiments.localization import attention_clips
@@ -135,6 +158,8 @@ def main() -> None:
     ap.add_argument("--profile", default="book")
     ap.add_argument("--ciou-frames", type=int, default=256)
     ap.add_argument("--real", action="store_true")
+    ap.add_argument("--localizers", action="store_true")
+    ap.add_argument("--frames", type=int, default=30)
     ap.add_argument("--output", type=Path, default=RESULTS)
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -144,6 +169,9 @@ def main() -> None:
     ciou = bench_ciou(args.ciou_frames, args.batches)
     srp = bench_srp(args.batches)
     real = bench_real(args.profile) if args.real else None
+    localizers = (
+        bench_localizers(args.profile, args.frames) if args.localizers else None
+    )
     load_end = os.getloadavg()
     print(f"torch {torch.__version__}, {args.threads} thread(s), {args.profile}")
     print(
@@ -167,6 +195,7 @@ def main() -> None:
         ciou_frames_per_s=ciou,
         srp_phat_frames_per_s=srp,
         real_epoch=real,
+        localizers=localizers,
         setting=dict(
             threads=args.threads,
             batches=args.batches,
