@@ -7,6 +7,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 JOBS   ?= 2
 NB     ?=
+# extra arguments of tools/check_lab.py: LAB_CHECK=--markdown also fails on MyST source left
+# in the rendered markdown (every chapter fails it with JupyterLab's own renderer)
+LAB_CHECK ?=
 
 # One thread per process for BLAS and torch: notebooks give the same numbers on every machine,
 # and two notebooks can run side by side on two cores.
@@ -91,7 +94,7 @@ check-html: venv chromium
 # the source explorer's x slider, check that its acoustic image changes; screenshots in
 # _build/screenshots/lab_04_*.png
 check-lab: venv chromium
-	$(BIN)/python tools/check_lab.py --screenshots _build/screenshots
+	$(BIN)/python tools/check_lab.py --screenshots _build/screenshots $(LAB_CHECK)
 
 lab: venv
 	$(BIN)/jupyter lab book/

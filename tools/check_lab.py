@@ -5,6 +5,7 @@ Usage::
 
     .venv/bin/python tools/check_lab.py [--notebook book/04_beamforming.ipynb]
         [--profile smoke] [--screenshots _build/screenshots] [--timeout 600]
+        [--markdown]
 
 1. Copies the chapter into a temporary folder, its ``profile`` parameter set (``smoke``
    by default: the same widgets, on small data, in seconds).
@@ -16,11 +17,28 @@ Usage::
 4. Finds the source explorer (the widget with the "x (m)" slider), screenshots its
    acoustic image, types a new source position into the slider's readout, waits for the
    image to be redrawn and screenshots it again.
+5. With ``--markdown`` (the issue "readable in JupyterLab too"), also reads every
+   rendered markdown cell of the run chapter from the page and fails when one still
+   shows its MyST source instead of what the HTML book shows (``markdown_leftovers``):
+   a raw role (``{glue:text}``, ``{cite}``, ``{term}``, ``{doc}``, ...) or directive
+   (```` ```{exercise} ````, ``:::{admonition}``), or, where a renderer drops a role it
+   does not know and keeps its content, a glued value's name in place of the value, a
+   citation key in place of the reference or a chapter's file name in place of its
+   title. Screenshot of the first such cell: ``lab_<chapter>_markdown.png``.
 
 Fails (exit 1) when a cell shows an error, when the widget does not appear (the widget
 manager did not load) or when the image does not change after the source moves.
 Screenshots: ``lab_<chapter>_before.png``, ``lab_<chapter>_after.png`` and the whole
 page, ``lab_<chapter>_page.png``. Exit 2 when Chromium or JupyterLab is missing.
+
+JupyterLab's own markdown renderer (4.6.6) shows every MyST role and directive raw, so
+``--markdown`` fails on chapter 04 (15 of its 22 markdown cells) and on every chapter
+that uses ``{glue:text}`` (all of them); with the jupyterlab-myst extension (2.7.0) the
+directives, ``{term}`` and its own ``{eval}`` render, but ``{glue:text}`` shows the
+glued name instead of the value, ``{cite}`` the key and ``{doc}`` the file name, so it
+fails too (14 of 22 cells of chapter 04). To try a renderer
+without installing it into the environment, put it on ``JUPYTER_PATH`` (and its Python
+package on ``PYTHONPATH``): the server started here inherits the environment.
 """
 
 from __future__ import annotations
@@ -28,6 +46,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -52,6 +71,82 @@ _RUNNING_JS = """() => {
   return prompts.length > 0 && !prompts.some(p => p.textContent.includes('*'))
     && prompts.some(p => /\\[\\d+\\]/.test(p.textContent));
 }"""
+
+
+#: a MyST role left raw in rendered text: its name in braces (the backticks around its
+#: content become a code span or vanish), not a TeX argument such as ``\text{doc}``
+RAW_ROLE = re.compile(
+    r"(?<![A-Za-z\\])\{(?:glue(?::\w+)?|cite(?::\w+)?|term|doc|ref|numref|eq|download|eval|abbr)\}"
+)
+#: a MyST directive left raw in rendered text (a ``:::`` fence is not CommonMark)
+RAW_DIRECTIVE = re.compile(r"(?:```|:::)\{[\w:-]+\}")
+_GLUE_ROLE = re.compile(r"\{glue(?::\w+)?\}`([^`:]+)[^`]*`")
+_CITE_ROLE = re.compile(r"\{cite(?::\w+)?\}`([^`]+)`")
+_DOC_ROLE = re.compile(r"\{doc\}`([^`<]+?)`")
+#: the rendered markdown cells, in order: the text a reader sees (math, its assistive
+#: copies and heading anchors dropped) and the info strings of code blocks whose
+#: language is a directive (```{exercise} rendered as a code block); null for a cell
+#: that is not rendered. Stock JupyterLab renders into .jp-MarkdownOutput,
+#: jupyterlab-myst into .myst
+_MARKDOWN_JS = """() => [...document.querySelectorAll('.jp-Notebook .jp-MarkdownCell')]
+  .map(cell => {
+    const r = cell.querySelector('.jp-MarkdownOutput')
+      || cell.querySelector('.jp-InputArea .myst');
+    if (!r) return null;
+    const c = r.cloneNode(true);
+    c.querySelectorAll(
+      'mjx-container, .katex, annotation, script, .jp-InternalAnchorLink'
+    ).forEach(e => e.remove());
+    const fences = [...r.querySelectorAll('code[class*="language-{"]')]
+      .map(e => [...e.classList].find(k => k.startsWith('language-{')));
+    return {text: c.textContent, fences: fences};
+  })"""
+
+
+def markdown_leftovers(sources: list[str], rendered: list[dict | None]) -> list[str]:
+    """What the rendered markdown cells still show of their MyST source, one line per
+    cell that shows any: raw roles and directives, and the contents of roles that a
+    renderer dropped and kept as plain text (a glued value's name instead of its value,
+    a citation key instead of the reference, a file name instead of a chapter's title).
+
+    ``sources``: the markdown cells' sources, in order; ``rendered``: for each, the
+    ``{"text", "fences"}`` read from the page (``_MARKDOWN_JS``), or None when the
+    cell was not rendered."""
+    out = []
+    if len(rendered) != len(sources):
+        out.append(f"{len(rendered)} markdown cells on the page, {len(sources)} in the "
+                   "notebook")  # fmt: skip
+    for i, (src, cell) in enumerate(zip(sources, rendered, strict=False)):
+        title = src.strip().splitlines()[0][:50] if src.strip() else ""
+        if cell is None:
+            out.append(f"markdown cell {i} ({title}) is not rendered")
+            continue
+        text, found = cell["text"], []
+        roles = sorted(set(RAW_ROLE.findall(text)))
+        directives = sorted(
+            set(RAW_DIRECTIVE.findall(text))
+            | {"```" + f.removeprefix("language-") for f in cell.get("fences", [])}
+        )
+        if roles:
+            found.append("raw roles " + " ".join(roles))
+        if directives:
+            found.append("raw directives " + " ".join(directives))
+        shown = {
+            "glued names": {m for m in _GLUE_ROLE.findall(src)},
+            "citation keys": {
+                k.strip() for m in _CITE_ROLE.findall(src) for k in m.split(",")
+            },
+            "file names": {m.strip() for m in _DOC_ROLE.findall(src)},
+        }
+        for what, names in shown.items():
+            # substrings: textContent runs neighbouring elements together
+            # ("…unsupervised36 × 48", "m" + "ch04_n_mics"), and the names are unique
+            seen = sorted(n for n in names if n in text)
+            if seen:
+                found.append(f"{what} as text: " + ", ".join(seen))
+        if found:
+            out.append(f"markdown cell {i} ({title}): " + "; ".join(found))
+    return out
 
 
 def _free_port() -> int:
@@ -141,8 +236,9 @@ def jupyterlab(folder: Path, timeout: float = 120.0):
 
 
 def check(notebook: Path, profile: str, screenshots: Path, timeout: float,
-          executable: str = CHROMIUM) -> list[str]:  # fmt: skip
-    """Run the chapter in JupyterLab in a browser and move the source; the failures."""
+          executable: str = CHROMIUM, markdown: bool = False) -> list[str]:  # fmt: skip
+    """Run the chapter in JupyterLab in a browser and move the source; the failures.
+    ``markdown``: also fail on MyST source left in the rendered markdown cells."""
     from playwright.sync_api import sync_playwright
 
     screenshots.mkdir(parents=True, exist_ok=True)
@@ -182,6 +278,23 @@ def check(notebook: Path, profile: str, screenshots: Path, timeout: float,
             if errors.count():
                 first = errors.first.inner_text()[:300]
                 failures.append(f"{errors.count()} cell(s) raised: {first}")
+            if markdown:
+                time.sleep(2.0)  # let the last renders settle
+                sources = [
+                    c.source
+                    for c in nbformat.read(copy, as_version=4).cells
+                    if c.cell_type == "markdown"
+                ]
+                left = markdown_leftovers(sources, page.evaluate(_MARKDOWN_JS))
+                bad = [ln for ln in left if ln.startswith("markdown cell ")]
+                step(f"{len(sources)} markdown cells read, {len(bad)} show MyST source")
+                if bad:
+                    first = int(bad[0].split()[2])
+                    cell = page.locator(".jp-Notebook .jp-MarkdownCell").nth(first)
+                    with contextlib.suppress(Exception):
+                        cell.scroll_into_view_if_needed()
+                        cell.screenshot(path=screenshots / f"lab_{stem}_markdown.png")
+                failures += left
             slider = page.locator(".widget-slider", has_text="x (m)").first
             try:
                 slider.wait_for(timeout=30_000)
@@ -246,12 +359,19 @@ def main(argv: list[str] | None = None) -> int:
         "--timeout", type=float, default=600.0, help="seconds to run the chapter"
     )
     ap.add_argument("--chromium", default=CHROMIUM)
+    ap.add_argument(
+        "--markdown",
+        action="store_true",
+        help="also fail when a rendered markdown cell shows MyST source",
+    )
     a = ap.parse_args(argv)
     if not Path(a.chromium).exists() or shutil.which(a.chromium) is None:
         print(f"no browser at {a.chromium}: `make chromium` installs Debian's chromium")
         return 2
     t0 = time.perf_counter()
-    failures = check(a.notebook, a.profile, a.screenshots, a.timeout, a.chromium)
+    failures = check(
+        a.notebook, a.profile, a.screenshots, a.timeout, a.chromium, a.markdown
+    )
     took = time.perf_counter() - t0
     for f in failures:
         print(f"FAIL {a.notebook.name}: {f}")
