@@ -574,3 +574,39 @@ def test_browser_check_waits_for_mathjax_and_finds_raw_tex(tmp_path: Path) -> No
         ("offline.html", "remote", "https://cdn.example.org/tex-ch"),
         ("offline.html", "widget", "widget output lonely is empty:"),
     ]
+
+
+@pytest.mark.skipif(
+    not Path(cb.CHROMIUM).exists(),
+    reason=f"system Chromium not installed at {cb.CHROMIUM}",
+)
+def test_browser_check_finds_code_wider_than_the_column(tmp_path: Path) -> None:
+    pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
+    (tmp_path / "search.html").write_text(_SEARCH_PAGE)
+    style = "<style>pre { width: 300px; overflow-x: auto; }</style>"
+    short = "x = 1"
+    long = "y = " + "1 + " * 60 + "1"
+    (tmp_path / "fits.html").write_text(page(cell(code=short), head=style))
+    (tmp_path / "wide.html").write_text(
+        page(
+            cell("<pre>" + "printed " * 20 + "</pre>", code=long)
+            # a hidden cell (remove-input leaves nothing; hide-input folds it) is not
+            # seen by the reader
+            + "<div style='display: none'>"
+            + cell(code=long)
+            + "</div>",
+            head=style,
+        )
+    )
+    pages = [Path("fits.html"), Path("wide.html")]
+    report = cb.check_in_browser(tmp_path, pages, None, "beamforming")
+    found = sorted((f.page, f.kind, f.detail[:22]) for f in report.failures)
+    assert found == [
+        ("wide.html", "code", "a code cell is wider t"),
+        ("wide.html", "code", "a printed output is wi"),
+    ]
+    assert any(long[:60] in f.detail for f in report.failures)
+    # main lists them as warnings, and fails on them only with --strict-code
+    args = [str(tmp_path), "--search-word", "beamforming"]
+    assert cb.main(args) == 0
+    assert cb.main([*args, "--strict-code"]) == 1
