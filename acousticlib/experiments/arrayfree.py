@@ -609,7 +609,11 @@ def train_arrayfree_classifier(
     t = int(seed if train_seed is None else train_seed)
     if t < 0:
         raise ValueError(f"train_seed must be a non-negative integer; got {train_seed}")
-    ds = arrayfree_data(profile, seed, progress=progress)
+    # the domain's cache key, computed without building it: shipped or cached weights
+    # load without the dataset (chapter 15 reads the video classifier so), and data()
+    # builds it only when the classifier trains here
+    domain = datasets.dataset_cache_key(arrayfree_config(profile, seed))
+    dataset_key = f"dataset/{domain}"
     spec, input_key = _spec_and_key(name, profile, seed)
     kind = name if name in ("spectrogram", "video") else "dualcamnet"
     config = _train_config(kind, profile, t, input_key=input_key)
@@ -624,7 +628,7 @@ def train_arrayfree_classifier(
             ).path.name
     if kind == "dualcamnet":
         fields["augmented"] = "mirror"
-    data_key = joined_key(_key(ds), fields)
+    data_key = joined_key(dataset_key, fields)
     if retrain:
         data_key = joined_key(data_key, {"retrained": None})
 
