@@ -38,16 +38,20 @@ LEARNT = ("uvae", "auvae", "mcgan", "attention", "attention_ogl")
 SPLITS = ("test", "unseen")
 
 
+#: The scores kept per run: "<convention>_<summary>" and the two pointing games.
+KEYS = (
+    *(f"{c}_{k}" for c in ("lvs", "authors") for k in ("ciou@0.5", "mean", "auc")),
+    "pointing",
+    "silent",
+)
+
+
 def _summary(scores: dict) -> dict[str, float]:
-    return {
-        **{
-            f"{c}_{k}": float(scores[c][k])
-            for c in ("lvs", "authors")
-            for k in ("ciou@0.5", "mean", "auc")
-        },
-        "pointing": float(scores["pointing"]),
-        "silent": float(scores["silent"]),
-    }
+    out = {}
+    for key in KEYS:
+        conv, _, what = key.partition("_")
+        out[key] = float(scores[key] if key in scores else scores[conv][what])
+    return out
 
 
 def main() -> None:
@@ -108,7 +112,7 @@ def main() -> None:
                     else 0.0,
                     "runs": len(mine),
                 }
-                for key in _summary_keys()
+                for key in KEYS
             }
     record = {
         "profile": args.profile,
@@ -128,14 +132,6 @@ def main() -> None:
         for name, s in summary[split].items():
             p = s["pointing"]
             print(f"{split:7s} {name:14s} pointing {p['mean']:.3f} +- {p['std']:.3f}")
-
-
-def _summary_keys() -> tuple[str, ...]:
-    return (
-        *(f"{c}_{k}" for c in ("lvs", "authors") for k in ("ciou@0.5", "mean", "auc")),
-        "pointing",
-        "silent",
-    )
 
 
 if __name__ == "__main__":

@@ -92,6 +92,15 @@ GENERATORS: tuple[str, ...] = ("uvae", "auvae", "mcgan")
 CACHED_MAPS: tuple[str, ...] = ("srp_phat", "normmusic")
 
 
+def _check_condition(name: str, condition: str) -> None:
+    one_of("condition", condition, CONDITIONS)
+    if condition != "audio+video" and name not in GENERATORS:
+        raise ValueError(
+            f"condition applies to the generators ({', '.join(GENERATORS)}) only; got "
+            f"{condition!r} for {name!r}"
+        )
+
+
 def localization_rows(ds: datasets.SimulatedDataset, split: str) -> np.ndarray:
     """Rows ``(N,)`` of the frames chapter 15 scores in ``split``: frame
     :data:`ATTENTION_FRAME` (the middle one) of every clip with a sounding source, in
@@ -159,16 +168,11 @@ def scene_maps(
     must have a sounding source. See :func:`localizer_maps` for the grids and
     ``condition``."""
     one_of("name", name, tuple(LOCALIZERS))
-    one_of("condition", condition, CONDITIONS)
+    _check_condition(name, condition)
     profile = check_profile(profile)
     r = _check_rows(ds, rows)
     if np.any(ds.index["background"][r] != 0):
         raise ValueError("rows must be frames with a sounding source")
-    if condition != "audio+video" and name not in GENERATORS:
-        raise ValueError(
-            f"condition applies to the generators ({', '.join(GENERATORS)}) only; got "
-            f"{condition!r} for {name!r}"
-        )
     if name == "real_energy":
         acoustic = torch.from_numpy(np.asarray(ds.read("acoustic", r), np.float32))
         return energy_maps(minmax_per_sample(acoustic)).astype(np.float64)
@@ -241,12 +245,7 @@ def localizer_maps(
             condition=condition,
             device=device,
         )
-    one_of("condition", condition, CONDITIONS)
-    if condition != "audio+video":
-        raise ValueError(
-            f"condition applies to the generators ({', '.join(GENERATORS)}) only; got "
-            f"{condition!r} for {name!r}"
-        )
+    _check_condition(name, condition)
 
     def build(folder: Path) -> None:
         t0 = time.perf_counter()

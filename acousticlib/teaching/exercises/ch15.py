@@ -110,6 +110,7 @@ def check_guided_pointing(
     :func:`acousticlib.localization.object_guided_map` of ``av_maps`` and
     ``object_maps`` ``(N, h, w)`` with weight ``alpha``, against ``masks`` ``(N, H,
     W)`` (maps resized bilinearly to the masks' size; chapter 15)."""
+    from ..._checks import in_range
     from ...localization import object_guided_map
     from ...metrics import pointing_game, resize_bilinear
 
@@ -119,8 +120,6 @@ def check_guided_pointing(
         if mixed.shape[1:] != k.shape[1:]:
             mixed = resize_bilinear(mixed, k.shape[1:])
         return float(np.mean(pointing_game(mixed, k)))
-
-    from ..._checks import in_range
 
     alpha = in_range("alpha", alpha, 0.0, 1.0)
     expected = score(alpha)
