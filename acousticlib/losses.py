@@ -1,4 +1,5 @@
-"""Training objectives of the generators and classifiers (chapters 08-10).
+"""Training objectives of the generators and classifiers (chapters 08-10), and of
+chapter 16's event localizer.
 
 * :func:`kl_divergence`: KL(q(z|x) || N(0, I)) of a diagonal Gaussian posterior, in
   closed form.
@@ -20,6 +21,11 @@
 * :func:`distillation_loss`: supervised knowledge distillation (Hinton et al. 2015), the
   baseline that chapter 12 sets beside the self-supervised transfer of
   :mod:`acousticlib.triplet`.
+
+* :func:`segment_cross_entropy`, :func:`mil_loss` (with :func:`clip_probabilities`,
+  its MIL pooling) and :func:`avtgml_loss` (with :func:`normalized_gram` and
+  :func:`gram_similarity`): the supervised, weakly supervised and unsupervised losses
+  of Ramaswamy and Das 2020 (chapter 16; the last is its Eqs. 13-16).
 
 All losses are scalars averaged over the batch; images are ``(B, 12, 36, 48)`` in [0,
 1].
@@ -191,3 +197,98 @@ def distillation_loss(
     soft_targets = F.softmax(teacher_logits.detach() / t, dim=1)
     soft = F.cross_entropy(logits / t, soft_targets)
     return {"loss": (1.0 - lam) * ce + lam * t * t * soft, "ce": ce, "soft": soft}
+
+
+#: AVTGML's margin ``gamma`` (Ramaswamy and Das 2020, Eq. 16: chosen empirically).
+AVTGML_MARGIN = 0.7
+
+
+def _segment_logits(logits: torch.Tensor) -> None:
+    if not isinstance(logits, torch.Tensor) or logits.ndim != 3:
+        shape = tuple(logits.shape) if isinstance(logits, torch.Tensor) else logits
+        raise ValueError(f"logits must have shape (B, T, C); got {shape}")
+
+
+def segment_cross_entropy(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Supervised event localization's loss (chapter 16): the cross-entropy (nats) of
+    every segment's logits ``(B, T, C)`` against its class ``labels`` ``(B, T)``
+    (integers in ``[0, C)``), averaged over the ``B T`` segments."""
+    _segment_logits(logits)
+    if not isinstance(labels, torch.Tensor) or labels.shape != logits.shape[:2]:
+        shape = tuple(labels.shape) if isinstance(labels, torch.Tensor) else labels
+        raise ValueError(
+            f"labels must be a tensor of shape {tuple(logits.shape[:2])}; got {shape}"
+        )
+    return F.cross_entropy(logits.flatten(0, 1), labels.reshape(-1).long())
+
+
+def clip_probabilities(logits: torch.Tensor) -> torch.Tensor:
+    """MIL pooling (chapter 16): the clip's class probabilities ``(B, C)``, the mean
+    over its ``T`` segments of each segment's softmax of ``logits`` ``(B, T, C)``."""
+    _segment_logits(logits)
+    return torch.softmax(logits.float(), dim=-1).mean(1)
+
+
+def mil_loss(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    """Weakly supervised event localization's loss (chapter 16): the clip-level
+    cross-entropy (nats) ``-sum_c y_c log pbar_c`` of the MIL-pooled probabilities
+    ``pbar`` (:func:`clip_probabilities` of ``logits`` ``(B, T, C)``), averaged over the
+    batch. ``labels``: one class per clip ``(B,)``, or a distribution ``(B, C)``
+    (non-negative, rows summing to 1)."""
+    p = clip_probabilities(logits)
+    b, c = p.shape
+    if not isinstance(labels, torch.Tensor) or labels.shape not in ((b,), (b, c)):
+        shape = tuple(labels.shape) if isinstance(labels, torch.Tensor) else labels
+        raise ValueError(f"labels must have shape ({b},) or ({b}, {c}); got {shape}")
+    log_p = torch.log(p.clamp_min(torch.finfo(p.dtype).tiny))
+    if labels.ndim == 1:
+        return F.nll_loss(log_p, labels.long())
+    return -(labels.to(log_p.dtype) * log_p).sum(1).mean()
+
+
+def normalized_gram(x: torch.Tensor) -> torch.Tensor:
+    """Frobenius-normalised Gram matrices ``X X^T / ||X X^T||_F`` (Eqs. 13-14, chapter
+    16) of ``x`` ``(B, T, D)``: ``(B, T, T)``, the inner products of every pair of
+    segments; an all-zero ``X`` gives zeros."""
+    if not isinstance(x, torch.Tensor) or x.ndim != 3:
+        shape = tuple(x.shape) if isinstance(x, torch.Tensor) else x
+        raise ValueError(f"x must have shape (B, T, D); got {shape}")
+    g = x @ x.transpose(1, 2)
+    norm = torch.linalg.matrix_norm(g).clamp_min(torch.finfo(g.dtype).tiny)
+    return g / norm[:, None, None]
+
+
+def gram_similarity(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Eq. 15 (chapter 16): the Frobenius inner product ``<G(A), G(B)>_F`` of the
+    normalised Gram matrices of ``a`` ``(B, T, D)`` and ``b`` ``(B, T, D')`` (widths
+    may differ), ``(B,)`` values in [-1, 1] (the cosine of the two matrices)."""
+    ok = isinstance(a, torch.Tensor) and isinstance(b, torch.Tensor)
+    if not ok or a.ndim != 3 or b.ndim != 3 or a.shape[:2] != b.shape[:2]:
+        raise ValueError(
+            f"a and b must have shapes (B, T, D) and (B, T, D') with the same B and "
+            f"T; got {getattr(a, 'shape', a)} and {getattr(b, 'shape', b)}"
+        )
+    return (normalized_gram(a) * normalized_gram(b)).sum((1, 2))
+
+
+def avtgml_loss(
+    visual: torch.Tensor,
+    positive_audio: torch.Tensor,
+    negative_audio: torch.Tensor,
+    margin: float = AVTGML_MARGIN,
+) -> torch.Tensor:
+    """The Audio Visual Triplet Gram Matrix Loss (Ramaswamy and Das 2020, Eqs. 13-16;
+    chapter 16): ``mean_i max(d_neg - d_pos + margin, 0)`` with ``d_pos`` the
+    :func:`gram_similarity` of the clip's visual segments ``visual`` ``(B, T, D)`` (the
+    visual SWAB's ``s^v``) and its own audio's ``positive_audio`` ``(B, T, D')``, and
+    ``d_neg`` that with another clip's audio ``negative_audio`` ``(B, T, D')``.
+    ``margin``: ``gamma`` (:data:`AVTGML_MARGIN`), in cosine units."""
+    gamma = positive("margin", margin, allow_zero=True)
+    if positive_audio.shape != negative_audio.shape:
+        raise ValueError(
+            f"positive_audio and negative_audio must have the same shape; got "
+            f"{tuple(positive_audio.shape)} and {tuple(negative_audio.shape)}"
+        )
+    d_pos = gram_similarity(visual, positive_audio)
+    d_neg = gram_similarity(visual, negative_audio)
+    return F.relu(d_neg - d_pos + gamma).mean()

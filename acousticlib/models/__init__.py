@@ -14,7 +14,9 @@ Names follow the papers: ``UVAE``, ``AUVAE``, ``MCGAN``, ``DualCamNet``, ``HearN
 ``model_spec("av_pair", profile, audio="hearnet")`` (an :class:`AudioVisualPair`, with
 DualCamNet seen through :class:`AcousticMapNet` when it is the audio stream) and
 ``model_spec("stream_classifier", profile, stream="hearnet")`` (a
-:class:`StreamClassifier`).
+:class:`StreamClassifier`). Chapter 16's :class:`EventLocalizer` (Ramaswamy and Das
+2020) is ``model_spec("event_localizer", profile, visual_channels=C_v, audio_dim=D_a)``
+with its variants as overrides (``fusion``, ``streams``, ``swab``, ``aggregation``).
 """
 
 from __future__ import annotations
@@ -29,6 +31,20 @@ from ..features import HEARNET_HOP, HEARNET_N_FFT
 from ..runtime import check_profile
 from .composite import AudioVisualPair, LinearProbe, StreamClassifier
 from .dualcamnet import PAPER_CHANNELS, PROFILE_CHANNELS, AcousticMapNet, DualCamNet
+from .event_localization import (
+    AVFB,
+    EVENT_CLASSES,
+    EVENT_FUSIONS,
+    EVENT_STREAMS,
+    MFB,
+    SWAB,
+    SWAB_POOLING,
+    EventLocalizer,
+    aggregate,
+    check_segments,
+    signed_sqrt,
+)
+from .event_localization import PROFILE_SIZES as EVENT_SIZES
 from .gan import (
     AUVAE,
     LAMBDA_ADV,
@@ -90,6 +106,7 @@ MODEL_NAMES: tuple[str, ...] = (
     "linear_probe",
     "visual_backbone",
     "retrieval_pair",
+    "event_localizer",
 )
 
 #: The audio streams of chapter 14's ``"retrieval_pair"``.
@@ -271,6 +288,31 @@ def _retrieval_spec(profile: str, overrides: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _event_spec(profile: str, overrides: dict[str, Any]) -> dict[str, Any]:
+    """Spec of chapter 16's :class:`EventLocalizer`: ``visual_channels`` and
+    ``audio_dim`` (required), the profile's widths (:data:`EVENT_SIZES`) and the
+    paper's model (``fusion="avfb"``, ``streams="both"``, ``swab="both"``,
+    ``aggregation=True``) unless overridden."""
+    missing = {"visual_channels", "audio_dim"} - set(overrides)
+    if missing:
+        raise ValueError(
+            f"event_localizer needs {sorted(missing)} (the widths of the visual maps "
+            f"and audio embeddings it reads)"
+        )
+    spec = {
+        "name": "event_localizer",
+        "visual_channels": None,
+        "audio_dim": None,
+        "num_classes": EVENT_CLASSES,
+        **EVENT_SIZES[profile],
+        "fusion": "avfb",
+        "streams": "both",
+        "swab": "both",
+        "aggregation": True,
+    }
+    return _overridden("event_localizer", spec, overrides)
+
+
 def model_spec(name: str, profile: str = "book", **overrides: Any) -> dict[str, Any]:
     """The JSON-ready spec of model ``name`` at the widths of ``profile``.
 
@@ -288,6 +330,8 @@ def model_spec(name: str, profile: str = "book", **overrides: Any) -> dict[str, 
         return _composite_spec(name, profile, overrides)
     if name == "retrieval_pair":
         return _retrieval_spec(profile, overrides)
+    if name == "event_localizer":
+        return _event_spec(profile, overrides)
     if name in ("hearnet", "video_stream"):
         return _distillation_spec(name, profile, overrides)
     if name in ("spectrogram_cnn", "linear_probe"):
@@ -407,6 +451,8 @@ def build_model(spec: Mapping[str, Any]) -> nn.Module:
             )
         video = VideoEmbedding(spec["video_channels"], spec.get("hidden", 64), out)
         return AudioVisualPair(audio, video)
+    if name == "event_localizer":
+        return EventLocalizer(**{k: v for k, v in spec.items() if k != "name"})
     if name == "stream_classifier":
         stream = build_model(spec["stream"])
         return StreamClassifier(
@@ -470,6 +516,18 @@ def build_model(spec: Mapping[str, Any]) -> nn.Module:
 
 
 __all__ = [
+    "AVFB",
+    "EVENT_SIZES",
+    "EventLocalizer",
+    "EVENT_FUSIONS",
+    "MFB",
+    "EVENT_CLASSES",
+    "EVENT_STREAMS",
+    "SWAB",
+    "SWAB_POOLING",
+    "aggregate",
+    "check_segments",
+    "signed_sqrt",
     "ACOUSTIC_GRID",
     "AcousticEmbedding",
     "EMBEDDING_CHANNELS",

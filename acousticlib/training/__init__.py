@@ -29,7 +29,8 @@ the task when each epoch starts (:meth:`Task.start_epoch`, chapter 12's curricul
 spec, training config and a dataset key, so later chapters reuse them.
 
 The package, one module per part of the loop (imports run one way, ``config`` ->
-``tasks`` -> ``distillation``, ``retrieval`` -> ``distributed`` -> ``loop`` ->
+``tasks`` -> ``distillation``, ``retrieval``, ``event_localization`` ->
+``distributed`` -> ``loop`` ->
 ``cache``; ``loop`` needs only ``tasks`` and ``distributed``):
 
 * :mod:`~acousticlib.training.config` -- :class:`TrainConfig`, :data:`LR_SCHEDULES`,
@@ -41,6 +42,9 @@ The package, one module per part of the loop (imports run one way, ``config`` ->
   ``task=``);
 * :mod:`~acousticlib.training.retrieval` -- chapter 14's
   :class:`CrossModalTripletTask` (the TIP paper's Eq. 5, :data:`TIP_MARGIN`);
+* :mod:`~acousticlib.training.event_localization` -- chapter 16's
+  :class:`SupervisedEventTask`, :class:`WeakEventTask` and :class:`AVTGMLTask`
+  (Ramaswamy and Das 2020);
 * :mod:`~acousticlib.training.distributed` -- torchrun's process group
   (:func:`~acousticlib.training.distributed.process_group`), its sampler, the DDP
   wrapper and the metrics averaged over the processes;
@@ -69,12 +73,16 @@ from .cache import (
 )
 from .config import LR_SCHEDULES, PRECISIONS, DictDataset, TrainConfig
 from .distillation import DistillationTask, TransferTask, TripletTask
+from .event_localization import AVTGMLTask, SupervisedEventTask, WeakEventTask
 from .loop import HIGHER_IS_BETTER as HIGHER_IS_BETTER
 from .loop import FitResult, evaluate, fit
 from .retrieval import TIP_MARGIN, CrossModalTripletTask
 from .tasks import AdversarialTask, ClassifierTask, Task, VAETask, task_for
 
 __all__ = [
+    "AVTGMLTask",
+    "SupervisedEventTask",
+    "WeakEventTask",
     "CrossModalTripletTask",
     "TIP_MARGIN",
     "AdversarialTask",
