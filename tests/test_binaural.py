@@ -193,6 +193,23 @@ def test_metrics_are_zero_for_identical_signals_and_read_the_definitions(noise):
     )
 
 
+def test_mean_reduction_is_the_released_codes_scale(noise):
+    x = np.stack([noise, np.roll(noise, 3)])
+    y = 0.7 * x[::-1]
+    spec = metrics.stft(x - y)
+    f, t = spec.shape[1:]
+    norm = metrics.stft_distance(x, y)
+    mean = metrics.stft_distance(x, y, reduction="mean")
+    per = [np.linalg.norm(spec[ch]) ** 2 / (2 * f * t) for ch in range(2)]
+    assert mean == pytest.approx(sum(per))
+    assert norm == pytest.approx(sum(np.linalg.norm(spec[ch]) for ch in range(2)))
+    env = metrics.envelope(x) - metrics.envelope(y)
+    rms = np.sqrt(np.mean(env**2, axis=1)).sum()
+    assert metrics.envelope_distance(x, y, reduction="mean") == pytest.approx(rms)
+    with pytest.raises(ValueError, match="reduction"):
+        metrics.envelope_distance(x, y, reduction="sum")
+
+
 def test_envelope_distance_ignores_the_carrier_phase_and_the_stft_does_not():
     t = np.arange(FS) / FS
     am = 1 + 0.5 * np.cos(2 * np.pi * 4 * t)

@@ -18,7 +18,8 @@ convention, ``"authors"`` or ``"lvs"``), :func:`resize_bilinear` and
 audio-conditioned video vectors), :func:`select_k` (the kNN's k chosen on validation
 data among :data:`KNN_KS`; ties to the smaller k).
 Binaural (chapter 17, Gao's Table 7.1): :func:`stft_distance`, :func:`envelope_distance`
-(with their :func:`stft` and Hilbert :func:`envelope`).
+(with their :func:`stft` and Hilbert :func:`envelope`; :data:`REDUCTIONS`: the text's
+norms or the released code's means).
 Aggregation over runs: :func:`mean_std`, :func:`spread_over_runs`; over clips:
 :func:`clip_means`, :func:`paired_difference` (the paired test over test clips).
 
@@ -33,6 +34,7 @@ from __future__ import annotations
 
 from ..features import box_mask, peak_in_mask
 from .binaural import (
+    REDUCTIONS,
     STFT_SETTINGS,
     envelope,
     envelope_distance,
@@ -91,6 +93,7 @@ __all__ = [
     "recall_at_k",
     "recall_at_k_from_distances",
     "AUC_CONVENTIONS",
+    "REDUCTIONS",
     "STFT_SETTINGS",
     "envelope",
     "envelope_distance",
