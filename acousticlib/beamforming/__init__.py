@@ -19,7 +19,8 @@ average.
 The package: :mod:`~acousticlib.beamforming.contract` (checks, frames, steering),
 :mod:`~acousticlib.beamforming.fast` (:func:`acoustic_images` and its engines, with the
 private vector kernel :mod:`~acousticlib.beamforming._vector_kernel`),
-:mod:`~acousticlib.beamforming.reference` and :mod:`~acousticlib.beamforming.classical`;
+:mod:`~acousticlib.beamforming.reference`, :mod:`~acousticlib.beamforming.classical`
+and :mod:`~acousticlib.beamforming.adaptive` (MVDR);
 every name is importable from here as before.
 
 * :func:`acoustic_images` is the fast path (a hand-written vector kernel threaded by
@@ -34,10 +35,14 @@ every name is importable from here as before.
   on the same grid (:func:`pra_doa` builds pyroomacoustics' search object on a grid's
   directions); :func:`point_spread_function` is the theoretical image of a point
   source.
+* :func:`mvdr_signal` is the adaptive MVDR beam heard at a point (chapter 18;
+  :func:`mvdr_weights`, :func:`propagation_vectors`), in
+  :mod:`~acousticlib.beamforming.adaptive`.
 """
 
 from __future__ import annotations
 
+from .adaptive import mvdr_signal, mvdr_weights, propagation_vectors
 from .classical import music_map, point_spread_function, pra_doa, srp_phat_map
 from .contract import (
     BLOCK_BINS,
@@ -87,10 +92,13 @@ __all__ = [
     "frame_signals",
     "full_steering",
     "music_map",
+    "mvdr_signal",
+    "mvdr_weights",
     "naive_acoustic_images",
     "periodic_sinc",
     "point_spread_function",
     "pra_doa",
+    "propagation_vectors",
     "srp_phat_map",
     "steering_vectors",
     "window_values",

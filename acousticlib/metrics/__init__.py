@@ -17,18 +17,30 @@ convention, ``"authors"`` or ``"lvs"``), :func:`resize_bilinear` and
 :func:`cmc`, :func:`cmc_from_distances` (a precomputed ``(Q, G)`` matrix, e.g.
 audio-conditioned video vectors), :func:`select_k` (the kNN's k chosen on validation
 data among :data:`KNN_KS`; ties to the smaller k).
+Binaural (chapter 17, Gao's Table 7.1): :func:`stft_distance`, :func:`envelope_distance`
+(with their :func:`stft` and Hilbert :func:`envelope`; :data:`REDUCTIONS`: the text's
+norms or the released code's means).
 Aggregation over runs: :func:`mean_std`, :func:`spread_over_runs`; over clips:
 :func:`clip_means`, :func:`paired_difference` (the paired test over test clips).
 
 One module per topic, every name importable from here as before:
 :mod:`~acousticlib.metrics.generation` (needs torch), and
-:mod:`~acousticlib.metrics.localization`, :mod:`~acousticlib.metrics.retrieval` and
-:mod:`~acousticlib.metrics.statistics`, which do not import torch themselves.
+:mod:`~acousticlib.metrics.localization`, :mod:`~acousticlib.metrics.retrieval`,
+:mod:`~acousticlib.metrics.statistics` and :mod:`~acousticlib.metrics.binaural`, which
+do not import torch themselves.
 """
 
 from __future__ import annotations
 
 from ..features import box_mask, peak_in_mask
+from .binaural import (
+    REDUCTIONS,
+    STFT_SETTINGS,
+    envelope,
+    envelope_distance,
+    stft,
+    stft_distance,
+)
 from .generation import (
     accuracy,
     energy_maps,
@@ -81,6 +93,12 @@ __all__ = [
     "recall_at_k",
     "recall_at_k_from_distances",
     "AUC_CONVENTIONS",
+    "REDUCTIONS",
+    "STFT_SETTINGS",
+    "envelope",
+    "envelope_distance",
+    "stft",
+    "stft_distance",
     "BINARIZE_METHODS",
     "KNN_KS",
     "accuracy",
