@@ -80,8 +80,11 @@ nbval: venv
 	  -n $(JOBS) --dist loadscope -p no:randomly -q
 	$(BIN)/python tests/nbval_coverage.py
 
+# --figures: every figure's text size on the page, reported by tools/check_figures.py (not yet --strict)
 smoke: venv
-	$(BIN)/python tools/notebooks.py run --profile smoke --jobs $(JOBS) --timeout 180 --out _build/papermill/smoke
+	$(BIN)/python tools/notebooks.py run --profile smoke --jobs $(JOBS) --timeout 180 --out _build/papermill/smoke \
+	  --figures _build/figures
+	$(BIN)/python tools/check_figures.py _build/figures
 
 html: venv npm
 	rm -rf _build/html

@@ -95,6 +95,7 @@ def _worker(nb: str, out: str, params: str, cwd: str, timeout: int) -> None:
 
     import papermill as pm
 
+    _watch_figures(Path(out).stem)
     start = time.perf_counter()
     error = None
     try:
@@ -307,6 +308,27 @@ def _minutes(seconds: float) -> str:
         if seconds >= 60
         else f"{seconds:.0f} s"
     )
+
+
+def _watch_figures(name: str) -> None:
+    """When ``ACOUSTICLIB_FIGURE_DIR`` is set (``run --figures DIR``), make the kernel
+    log every figure it draws to ``DIR/<name>.jsonl``: a ``matplotlibrc`` holding the
+    ``figure.hooks`` entry :func:`acousticlib.teaching.plotting.style.watch_figure`,
+    found through ``MATPLOTLIBRC`` (the kernel inherits this worker's environment)."""
+    folder = os.environ.get("ACOUSTICLIB_FIGURE_DIR")
+    if not folder:
+        return
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    log = folder / f"{name}.jsonl"
+    log.unlink(missing_ok=True)
+    rc = folder / f".mplrc-{name}"
+    rc.mkdir(exist_ok=True)
+    (rc / "matplotlibrc").write_text(
+        "figure.hooks: acousticlib.teaching.plotting.style:watch_figure\n"
+    )
+    os.environ["MATPLOTLIBRC"] = str(rc)
+    os.environ["ACOUSTICLIB_FIGURE_LOG"] = str(log)
 
 
 def run_one(
@@ -786,6 +808,13 @@ def main(argv: list[str] | None = None) -> int:
         metavar=("NAME", "VALUE"),
         help="extra papermill parameter (value parsed as JSON when possible)",
     )
+    run.add_argument(
+        "--figures",
+        type=Path,
+        default=None,
+        help="log every figure's text size on the page to FIGURES/<chapter>.jsonl "
+        "(tools/check_figures.py reads them)",
+    )
     run.add_argument("paths", nargs="*", type=Path)
     b = sub.add_parser(
         "book",
@@ -863,6 +892,8 @@ def main(argv: list[str] | None = None) -> int:
         except ValueError:
             params[name] = value
     nbs = [q.resolve() for q in a.paths] or notebooks()
+    if a.figures is not None:
+        os.environ["ACOUSTICLIB_FIGURE_DIR"] = str(a.figures.resolve())
     print(f"papermill: {len(nbs)} notebooks with {params}, {a.jobs} at a time")
     records = run_many(nbs, a.out, params, a.jobs, a.timeout, a.max_rss_gb)
     ok = print_table(records, f"papermill run, parameters {params}", a.max_rss_gb)

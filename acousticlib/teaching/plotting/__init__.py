@@ -18,7 +18,10 @@ The package, one module per kind of figure (``curves`` and ``results`` draw with
   :func:`plot_shares`, :func:`plot_dataset_frame`;
 * :mod:`~acousticlib.teaching.plotting.results` -- chapter 11 and appendix A:
   :func:`plot_confusion`, :func:`plot_paired_bars`, :data:`WIDTH_STYLES`,
-  :func:`plot_runs_by_steps`, :func:`plot_validation_curves`.
+  :func:`plot_runs_by_steps`, :func:`plot_validation_curves`;
+* :mod:`~acousticlib.teaching.plotting.style` -- how big a figure's text reads on the
+  book's ~700-px page (:func:`~acousticlib.teaching.plotting.style.text_on_page`), and
+  the ``figure.hooks`` logger ``make smoke`` uses to report figures too small to read.
 
 Every name is importable from here (and from ``acousticlib.plotting``, this very
 package) as before.
