@@ -66,8 +66,9 @@ simulation), :mod:`~acousticlib.datasets.build` (the parallel, resumable build),
 merge), :mod:`~acousticlib.datasets.store` (:class:`SimulatedDataset` and the ``.npy``
 I/O),
 :mod:`~acousticlib.datasets.evaluation` (alignment),
-:mod:`~acousticlib.datasets.views` (the torch views) and
-:mod:`~acousticlib.datasets.crops` (chapter 07's object crops, imported on use);
+:mod:`~acousticlib.datasets.views` (the torch views),
+:mod:`~acousticlib.datasets.crops` (chapter 07's object crops, imported on use) and
+:mod:`~acousticlib.datasets.events` (chapter 16's ten-second event clips);
 every other name is importable from here as before.
 """
 
@@ -98,6 +99,20 @@ from .config import (
     split_sizes,
 )
 from .evaluation import alignment, peaks_in_boxes
+from .events import (
+    BACKGROUND_LABEL,
+    EVENTS_CODE_VERSION,
+    SEGMENTS,
+    EventDataset,
+    EventDatasetConfig,
+    event_audio_parts,
+    event_cache_key,
+    event_config,
+    event_dataset,
+    event_scene,
+    plan_events,
+    simulate_event_clip,
+)
 from .propagation import (
     _scene_for as _scene_for,
 )
@@ -147,6 +162,18 @@ __all__ = [
     "WindowDataset",  # noqa: F822
     "alignment",
     "peaks_in_boxes",
+    "SEGMENTS",
+    "BACKGROUND_LABEL",
+    "EVENTS_CODE_VERSION",
+    "EventDatasetConfig",
+    "event_config",
+    "plan_events",
+    "event_scene",
+    "event_audio_parts",
+    "simulate_event_clip",
+    "EventDataset",
+    "event_cache_key",
+    "event_dataset",
     "read_rows",
     "write_npy_stream",
 ]

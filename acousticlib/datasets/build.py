@@ -224,14 +224,16 @@ def _starting_worker() -> bool:
 
 
 def _in_workers(
-    jobs: list[tuple[dict[str, Any], dict[str, Any], str]],
+    jobs: list[Any],
     workers: int,
     stall_timeout: float | None,
     done: Callable[[int], None],
     staging: Path,
+    work: Callable[[Any], int] | None = None,
 ) -> None:
-    """Run :func:`_work` on ``jobs`` in ``workers`` spawned processes, calling
-    ``done(index)`` as each finishes.
+    """Run ``work`` (None: :func:`_work`, one recording, looked up when called;
+    chapter 16's event clips pass their own, a module-level function) on ``jobs`` in
+    ``workers`` spawned processes, calling ``done(index)`` as each finishes.
 
     Never waits forever: a worker that dies (killed by the out-of-memory killer, a
     crash) raises a :class:`RuntimeError` saying how it died, and no recording finishing
@@ -245,6 +247,8 @@ def _in_workers(
     from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
     from concurrent.futures.process import BrokenProcessPool
 
+    if work is None:
+        work = _work
     pool = ProcessPoolExecutor(
         workers, mp_context=mp.get_context("spawn"), initializer=_limit_threads
     )
@@ -254,7 +258,7 @@ def _in_workers(
     try:
         while True:
             running.update(
-                pool.submit(_work, job)
+                pool.submit(work, job)
                 for job in itertools.islice(queue, 2 * workers - len(running))
             )
             if not running:

@@ -196,16 +196,23 @@ def snr_at_microphone(dataset: SimulatedDataset, recording: int) -> tuple[float,
 
 
 def _scene_for(
-    spec: dict[str, Any], config: DatasetConfig, camera: geometry.Camera
+    spec: dict[str, Any],
+    config: DatasetConfig,
+    camera: geometry.Camera,
+    *,
+    max_speed: float | None = None,
 ) -> scenes.Scene:
     """The scene of a planned recording: drawn per recording, then given its location's
-    traits."""
+    traits. ``max_speed`` (m/s): the moving sources' top speed (None: the
+    :class:`~acousticlib.scenes.SceneConfig` default; chapter 16's 10-s clips go
+    slower, so that a moving object stays in the frame)."""
     g = runtime.seeded_rng(config.seed, "recording", spec["index"])
     reverberant = spec["condition"] == "reverberant"
     sc_cfg = scenes.SceneConfig(
         max_sources=config.max_sources,
         max_distractors=config.max_distractors,
         p_moving=0.0 if reverberant else 0.5,
+        **({} if max_speed is None else {"max_speed": float(max_speed)}),
         duration=float(config.recording_seconds),
         style=spec["style"],
         distractor_similarity=config.distractor_similarity,

@@ -42,12 +42,15 @@ and ``seed``:
 * :func:`localization_truth`, :func:`train_attention_localizer`,
   :func:`localizer_maps`, :func:`localization_scores` -- chapter 15's ground truth,
   localizers and their scores;
+* :func:`event_data`, :func:`event_inputs` -- chapter 16's ten-second event clips and
+  their per-segment features from frozen extractors (chapter 07's trunk, chapter 13's
+  spectrogram CNN);
 * :func:`dataset_variant` -- run any of the above on a variant of the profile's dataset
   (e.g. the look-alike distractors of ``tools/distractor_study.py``).
 
 The package, one module per part of the book (imports run one way, ``camera`` ->
 ``generators`` -> ``classifiers`` -> ``distillation`` -> ``distillation_measures``,
-and ``classifiers`` -> ``arrayfree`` -> ``retrieval``):
+and ``classifiers`` -> ``arrayfree`` -> ``retrieval``, ``arrayfree`` -> ``events``):
 
 * :mod:`~acousticlib.experiments.camera` -- the profiles' sizes (:class:`Settings`),
   the camera dataset (chapter 06: :func:`camera_data`, :func:`dataset_variant`) and the
@@ -84,7 +87,10 @@ and ``classifiers`` -> ``arrayfree`` -> ``retrieval``):
   :func:`silent_boxes`); :mod:`~acousticlib.experiments.localizers` -- every
   localizer on the same frames and their scores (:data:`LOCALIZERS`,
   :func:`localization_rows`, :func:`localizer_maps`, :func:`scene_maps`,
-  :func:`two_source_scenes`, :func:`localization_scores`).
+  :func:`two_source_scenes`, :func:`localization_scores`);
+* :mod:`~acousticlib.experiments.events` -- chapter 16's event clips and their cached
+  per-segment features (:func:`event_data`, :func:`event_visual_features`,
+  :func:`event_audio_features`, :func:`event_extractors`, :func:`event_inputs`).
 
 Every name is importable from here as before. A test that replaces a function the
 experiments call (``camera_data``, ``train_cached``, ...) patches it in the module that
@@ -159,6 +165,14 @@ from .distillation_measures import (
     cmc_audio_to_video,
     embeddings,
     knn_scores,
+)
+from .events import (
+    EVENT_FEATURES_CODE_VERSION,
+    event_audio_features,
+    event_data,
+    event_extractors,
+    event_inputs,
+    event_visual_features,
 )
 from .generators import (
     CONDITIONS,
@@ -297,4 +311,10 @@ __all__ = [
     "train_supervised_distillation",
     "train_teacher",
     "trunk_features",
+    "EVENT_FEATURES_CODE_VERSION",
+    "event_data",
+    "event_visual_features",
+    "event_audio_features",
+    "event_extractors",
+    "event_inputs",
 ]
