@@ -129,3 +129,35 @@ def test_check_figures_reports_and_fails_only_when_strict(tmp_path):
 def test_check_figures_needs_logs(tmp_path):
     result = _check(tmp_path)
     assert result.returncode == 2 and "no figure logs" in result.stderr
+
+
+@pytest.mark.parametrize("n_maps", [1, 2, 3, 4, 5, 6])
+def test_map_rows_fit_the_column(n_maps):
+    # plot_map_row reflows its maps into rows of at most three (four: two rows of two)
+    # within the column, whatever panel width a chapter asks for.
+    import numpy as np
+
+    from acousticlib.teaching import plotting
+
+    maps = {f"map {k}": np.random.default_rng(k).random((9, 12)) for k in range(n_maps)}
+    fig = plotting.plot_map_row(maps, width=4.5, markers=[(10, 10)])
+    fig.set_dpi(100)
+    m = style.text_on_page(fig)
+    plt.close(fig)
+    assert m.width_px <= style.COLUMN_PX
+    assert m.smallest_pt >= style.MIN_TEXT_PT
+    assert m.panels_per_row <= style.MAX_PANELS_PER_ROW
+    assert m.panels_per_row == (2 if n_maps == 4 else min(n_maps, 3))
+
+
+def test_mfcc_channels_fit_the_column():
+    import numpy as np
+
+    from acousticlib.teaching import plotting
+
+    fig = plotting.plot_mfcc_channels(np.random.default_rng(0).random((9, 12, 12)))
+    fig.set_dpi(100)
+    m = style.text_on_page(fig)
+    plt.close(fig)
+    assert m.width_px <= style.COLUMN_PX and m.smallest_pt >= style.MIN_TEXT_PT
+    assert m.panels_per_row == 3 and len(fig.axes) == 12

@@ -23,10 +23,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from acousticlib.teaching.plotting.style import MIN_TEXT_PT  # noqa: E402
-
-#: Most panels side by side the book's style allows in one figure row.
-MAX_PANELS_PER_ROW = 3
+from acousticlib.teaching.plotting.style import (  # noqa: E402
+    MAX_PANELS_PER_ROW,
+    MIN_TEXT_PT,
+)
 
 
 def read_log(path: Path) -> list[dict]:

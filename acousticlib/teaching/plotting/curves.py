@@ -51,7 +51,7 @@ def plot_curves(
     if title:
         ax.set_title(title)
     ax.grid(True, alpha=0.3)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=9)
     return ax
 
 
@@ -97,7 +97,7 @@ def plot_impulse_response(
     ax.set_ylabel("energy (dB re peak)")
     if title:
         ax.set_title(title)
-    ax.legend(fontsize=7, loc="upper right")
+    ax.legend(fontsize=9, loc="upper right")
     return ax
 
 
@@ -109,17 +109,28 @@ def plot_map_row(
     width: float = 3.6,
     suptitle: str | None = None,
 ) -> Any:
-    """Several maps ``{title: (H, W)}`` side by side, each over ``frame`` (video pixels)
-    or alone (acoustic pixels), each min-max scaled; ``markers`` lists true sources as
-    (row, col) in the frame's pixels. Returns the figure (chapters 04-05)."""
+    """Several maps ``{title: (H, W)}`` in rows of at most three (four maps make two
+    rows of two), each over ``frame`` (video pixels) or alone (acoustic pixels), each
+    min-max scaled; ``markers`` lists true sources as (row, col) in the frame's pixels.
+    ``width`` is a panel's width in inches, shrunk so that a row fits
+    :data:`~acousticlib.teaching.plotting.style.FIGURE_WIDTH_IN`. Returns the figure
+    (chapters 04-05)."""
     import matplotlib.pyplot as plt
+
+    from .style import FIGURE_WIDTH_IN, MAX_PANELS_PER_ROW
 
     if not hasattr(maps, "items") or not maps:
         raise TypeError("maps must be a non-empty mapping {title: (H, W) map}")
+    n = len(maps)
+    ncols = 2 if n == 4 else min(n, MAX_PANELS_PER_ROW)
+    nrows = int(np.ceil(n / ncols))
+    width = min(float(width), FIGURE_WIDTH_IN / ncols)
     fig, axes = plt.subplots(
-        1, len(maps), figsize=(width * len(maps), 0.8 * width), squeeze=False
+        nrows, ncols, figsize=(width * ncols, 0.8 * width * nrows), squeeze=False
     )
-    for ax, (title, m) in zip(axes[0], maps.items(), strict=False):
+    for ax in axes.ravel()[n:]:
+        ax.set_visible(False)
+    for ax, (title, m) in zip(axes.ravel(), maps.items(), strict=False):
         m = as_array(f"maps[{title!r}]", m, ndim=2)
         f = (
             frame
@@ -143,7 +154,7 @@ def plot_shares(
     bar."""
     if not hasattr(shares, "items") or not shares:
         raise TypeError("shares must be a non-empty mapping {label: value in [0, 1]}")
-    ax = _axes(ax, (6.5, 3.2))
+    ax = _axes(ax, (7.0, 3.4))
     labels = [str(k) for k in shares]
     values = [float(v) for v in shares.values()]
     bars = ax.bar(
@@ -151,9 +162,9 @@ def plot_shares(
     )
     for b, v in zip(bars, values, strict=False):
         ax.text(
-            b.get_x() + b.get_width() / 2, v + 0.02, f"{v:.2f}", ha="center", fontsize=8
+            b.get_x() + b.get_width() / 2, v + 0.02, f"{v:.2f}", ha="center", fontsize=9
         )
-    ax.set_xticks(range(len(values)), labels, fontsize=8)
+    ax.set_xticks(range(len(values)), labels, fontsize=9)
     ax.set_ylim(0, 1.12)
     ax.set_ylabel(ylabel)
     if title:

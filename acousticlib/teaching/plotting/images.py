@@ -39,7 +39,7 @@ def plot_array(
     if numbers:
         for i, (x, y) in enumerate(pos[:, :2]):
             ax.annotate(
-                str(i), (x, y), fontsize=6, xytext=(2, 2), textcoords="offset points"
+                str(i), (x, y), fontsize=9, xytext=(2, 2), textcoords="offset points"
             )
     ax.set_aspect("equal")
     ax.invert_yaxis()
@@ -193,23 +193,32 @@ def plot_pixel_spectrum(
     return ax
 
 
-def plot_mfcc_channels(mfcc: Any, *, title: str | None = None, ncols: int = 6) -> Any:
-    """The channels of one MFCC image ``(H, W, C)`` side by side; returns the figure."""
+def plot_mfcc_channels(mfcc: Any, *, title: str | None = None, ncols: int = 3) -> Any:
+    """The channels of one MFCC image ``(H, W, C)`` in rows of ``ncols``, the figure
+    at most :data:`~acousticlib.teaching.plotting.style.FIGURE_WIDTH_IN` wide; returns
+    the figure."""
     import matplotlib.pyplot as plt
+
+    from .style import FIGURE_WIDTH_IN
 
     m = as_array("mfcc", mfcc, ndim=3)
     C = m.shape[-1]
+    if not (isinstance(ncols, int) and ncols >= 1):
+        raise ValueError(f"ncols must be a positive integer; got {ncols!r}")
+    ncols = min(ncols, C)
     nrows = int(np.ceil(C / ncols))
+    panel = min(2.0, FIGURE_WIDTH_IN / ncols)
     fig, axes = plt.subplots(
-        nrows, ncols, figsize=(2.0 * ncols, 1.7 * nrows), squeeze=False
+        nrows, ncols, figsize=(panel * ncols, 0.85 * panel * nrows), squeeze=False
     )
     for i, ax in enumerate(axes.ravel()):
         ax.axis("off")
         if i < C:
             ax.imshow(m[..., i], cmap="magma")
-            ax.set_title(f"c{i + 1}", fontsize=8)
+            ax.set_title(f"c{i + 1}")
     if title:
         fig.suptitle(title)
+    fig.tight_layout()
     return fig
 
 
@@ -235,5 +244,5 @@ def plot_signals(
         ax.plot(t, x[ch] + i * step, lw=0.7, label=f"mic {ch}")
     ax.set_xlabel("time (s)")
     ax.set_ylabel("pressure (Pa, offset per channel)")
-    ax.legend(loc="upper right", fontsize=7)
+    ax.legend(loc="upper right")
     return ax

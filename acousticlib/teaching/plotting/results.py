@@ -37,10 +37,10 @@ def plot_confusion(
     if normalize:
         rows = c.sum(axis=1, keepdims=True)
         c = np.divide(c, rows, out=np.zeros_like(c), where=rows > 0)
-    ax = _axes(ax, (4.8, 4.2))
+    ax = _axes(ax, (5.6, 5.0))
     im = ax.imshow(c, cmap="Blues", vmin=0, vmax=1 if normalize else None)
-    ax.set_xticks(range(len(names)), names, rotation=60, ha="right", fontsize=7)
-    ax.set_yticks(range(len(names)), names, fontsize=7)
+    ax.set_xticks(range(len(names)), names, rotation=60, ha="right", fontsize=9)
+    ax.set_yticks(range(len(names)), names, fontsize=9)
     ax.set_xlabel("predicted class")
     ax.set_ylabel("true class")
     ax.figure.colorbar(
@@ -86,15 +86,15 @@ def plot_paired_bars(
                 f"{v:.2f}",
                 ha="center",
                 va="bottom",
-                fontsize=7,
+                fontsize=9,
             )
-    ax.set_xticks(range(len(groups)), [str(g) for g in groups], fontsize=8)
+    ax.set_xticks(range(len(groups)), [str(g) for g in groups], fontsize=9)
     ax.set_ylabel(ylabel)
     if ylim is not None:
         ax.set_ylim(*ylim)
     if title:
         ax.set_title(title)
-    ax.legend(fontsize=8)
+    ax.legend(fontsize=9)
     return ax
 
 
@@ -158,7 +158,7 @@ def plot_runs_by_steps(
             (r["steps"], scale * r[score]),
             textcoords="offset points",
             xytext=(6, 4),
-            fontsize=8,
+            fontsize=9,
         )
     if reference is not None:
         ax.axhline(
@@ -188,7 +188,7 @@ def plot_runs_by_steps(
     ax.set_xlabel("gradient steps")
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7)
+    ax.legend(fontsize=9)
     return ax
 
 
@@ -239,5 +239,5 @@ def plot_validation_curves(
     ax.set_xlabel("gradient steps")
     ax.set_ylabel(ylabel)
     ax.grid(alpha=0.3)
-    ax.legend(fontsize=7, ncol=2)
+    ax.legend(fontsize=9, ncol=2)
     return ax

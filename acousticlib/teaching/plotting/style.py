@@ -27,6 +27,12 @@ COLUMN_PX = 700
 #: Smallest text size a reader should meet on the page, points.
 MIN_TEXT_PT = 9.0
 
+#: Widest figure that the column shows at full size, inches (``COLUMN_PX`` at 100 dpi).
+FIGURE_WIDTH_IN = 7.0
+
+#: Most panels side by side the book's style allows in one figure row.
+MAX_PANELS_PER_ROW = 3
+
 #: Environment variable naming the JSON-lines file :func:`watch_figure` appends to.
 FIGURE_LOG_ENV = "ACOUSTICLIB_FIGURE_LOG"
 

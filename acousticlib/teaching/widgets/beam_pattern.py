@@ -200,16 +200,20 @@ class BeamPatternExplorer(Explorer):
         from ..plotting import plot_array, plot_beam_pattern, plot_pattern_cut
 
         r = self.result
-        fig, axes = plt.subplots(
-            1, 3, figsize=(13, 3.8), gridspec_kw={"width_ratios": [1, 1.25, 1.4]}
-        )
+        fig = plt.figure(figsize=(7.0, 6.6))
+        grid = fig.add_gridspec(2, 2, width_ratios=[1, 1.25], height_ratios=[1.2, 1])
+        axes = [
+            fig.add_subplot(grid[0, 0]),
+            fig.add_subplot(grid[0, 1]),
+            fig.add_subplot(grid[1, :]),
+        ]
         plot_array(self.arrays[r.layout], axes[0], title=r.layout)
         plot_beam_pattern(
             r.pattern_db,
             1.0,
             axes[1],
             vmin=self.floor_db,
-            title=f"{r.frequency:.0f} Hz, sidelobes {r.sidelobe_db:.1f} dB",
+            title=f"{r.frequency:.0f} Hz\nsidelobes {r.sidelobe_db:.1f} dB",
         )
         axes[1].plot([r.steer[0]], [r.steer[1]], "r+", ms=12, mew=2)
         row = int(np.argmin(np.abs(r.v[:, 0] - r.steer[1])))

@@ -176,9 +176,13 @@ class MfccExplorer(Explorer):
         from ..plotting import overlay_energy
 
         r = self.result
-        fig, axes = plt.subplots(
-            1, 3, figsize=(13, 3.4), gridspec_kw={"width_ratios": [1, 1, 1.1]}
-        )
+        fig = plt.figure(figsize=(7.0, 6.0))
+        grid = fig.add_gridspec(2, 2, height_ratios=[1, 1])
+        axes = [
+            fig.add_subplot(grid[0, 0]),
+            fig.add_subplot(grid[0, 1]),
+            fig.add_subplot(grid[1, :]),
+        ]
         H, W = r.energy.shape
         frame = self.frame if self.frame is not None else np.full((4 * H, 4 * W), 0.8)
         overlay_energy(
@@ -186,7 +190,7 @@ class MfccExplorer(Explorer):
             self.direct,
             axes[0],
             marker=self.marker,
-            title="band energy 0.5-6.4 kHz (uncompressed)",
+            title="band energy 0.5-6.4 kHz\n(uncompressed)",
         )
         norm = "with" if r.normalize else "without"
         overlay_energy(
@@ -194,7 +198,7 @@ class MfccExplorer(Explorer):
             r.energy,
             axes[1],
             marker=self.marker,
-            title=f"reciprocal energy map, {r.n_mfcc} MFCC, {norm} min-max",
+            title=f"reciprocal energy map\n{r.n_mfcc} MFCC, {norm} min-max",
         )
         bands = np.arange(1, self.n_mels + 1)
         axes[2].plot(
@@ -212,9 +216,8 @@ class MfccExplorer(Explorer):
         axes[2].set_xlabel("mel band (1 = lowest frequency)")
         axes[2].set_ylabel("mel energy re its mean (dB)")
         axes[2].set_title(
-            f"pixel {r.pixel}: rms error {r.error_db:.2f} dB over all pixels",
-            fontsize=9,
+            f"pixel {r.pixel}: rms error {r.error_db:.2f} dB over all pixels"
         )
-        axes[2].legend(fontsize=7)
+        axes[2].legend(fontsize=9)
         fig.tight_layout()
         return fig

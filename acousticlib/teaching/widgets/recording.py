@@ -218,7 +218,7 @@ class RecordingExplorer(Explorer):
         from ..plotting import plot_impulse_response, plot_signals
 
         r = self.result
-        fig, (ax0, ax1) = plt.subplots(1, 2, figsize=(12, 3.4))
+        fig, (ax0, ax1) = plt.subplots(2, 1, figsize=(7.0, 6.0))
         plot_signals(r.recording, self.fs, ax0, channels=(0,))
         room = (
             "anechoic"
@@ -226,8 +226,8 @@ class RecordingExplorer(Explorer):
             else f"RT60 {r.rt60:.1f} s (measured {r.measured_rt60:.2f} s)"
         )
         ax0.set_title(
-            f"microphone 0, source at {r.position[2]:.2f} m, {room}, SNR "
-            f"{r.snr_db:.0f} dB"
+            f"microphone 0, source at {r.position[2]:.2f} m, SNR {r.snr_db:.0f} dB\n"
+            f"{room}"
         )
         plot_impulse_response(
             r.rir, self.fs, ax1, title="impulse response to microphone 0"

@@ -180,7 +180,7 @@ class SourceExplorer(Explorer):
 
         r = self.result
         fig, (ax0, ax1) = plt.subplots(
-            1, 2, figsize=(10, 3.4), gridspec_kw={"width_ratios": [1.3, 1]}
+            1, 2, figsize=(7.0, 3.2), gridspec_kw={"width_ratios": [1.3, 1]}
         )
         frame = (
             self.frame
@@ -198,7 +198,7 @@ class SourceExplorer(Explorer):
             r.energy,
             ax0,
             marker=(pr * scale_r, pc * scale_c),
-            title=f"acoustic image, {band[0]:.0f}-{band[1]:.0f} Hz (+ true source)",
+            title=f"acoustic image, {band[0]:.0f}-{band[1]:.0f} Hz\n(+ true source)",
         )
         ax1.plot(r.freqs, r.spectrum_db, lw=0.8)
         ax1.set_xlabel("frequency (Hz)")
