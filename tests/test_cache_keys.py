@@ -99,10 +99,9 @@ def test_the_shipped_judge_key_is_what_the_code_computes(monkeypatch):
     assert dataset_key == record["dataset"]
     book = types.SimpleNamespace(folder=Path("/nowhere") / dataset_key)
     monkeypatch.setattr(ex.classifiers, "camera_data", lambda *a, **k: book)
-    spec = ex.model_spec(
-        "dualcamnet", "book", num_classes=len(ex.CLASSES), batch_norm=True
-    )
     key = training.model_cache_key(
-        spec, ex.judge_config("book", 0), ex.classifier_data_key("real", "book", 0)
+        ex.judge_spec("book"),
+        ex.judge_config("book", 0),
+        ex.classifier_data_key("real", "book", 0),
     )
     assert key == record["key"]

@@ -232,6 +232,49 @@ def test_dualcamnet_batch_norm_option():
         DualCamNet(10, (8, 16), batch_norm="yes")
 
 
+def test_dualcamnet_pool_and_dropout_options():
+    torch.manual_seed(0)
+    x = torch.rand(3, 12, 12, 36, 48)
+    base = DualCamNet(10, (8, 16), batch_norm=True).eval()
+    # the default is the papers' global average, with no extra modules or parameters
+    assert base.pool == "avg" and isinstance(base.dropout, torch.nn.Identity)
+    assert torch.allclose(
+        base(x), base.head(base.feature_map(x).mean(dim=(1, 3, 4))), atol=1e-6
+    )
+    for pool, size in (("max", 16), ("avgmax", 32), ("attention", 16)):
+        torch.manual_seed(0)
+        net = DualCamNet(10, (8, 16), batch_norm=True, pool=pool, dropout=0.5).eval()
+        assert net.embed(x).shape == (3, size) and net(x).shape == (3, 10)
+        assert net(x[:, 0]).shape == (3, 10)
+        m = net.acoustic_map(x)
+        if pool == "max":
+            assert torch.equal(net.embed(x), m.amax(dim=(2, 3)))
+        if pool == "avgmax":
+            assert torch.allclose(net.embed(x)[:, :16], m.mean(dim=(2, 3)), atol=1e-6)
+        if pool == "attention":
+            # a weighted average of the map's cells: within their range per channel
+            e = net.embed(x)
+            assert (e <= m.amax(dim=(2, 3)) + 1e-6).all()
+            assert (e >= m.amin(dim=(2, 3)) - 1e-6).all()
+        # dropout acts in training only
+        assert torch.equal(net(x), net(x))
+        net.train()
+        assert not torch.equal(net.head(net.embed(x)), net(x))
+    # the default spec, and so every other DualCamNet's cache key, is unchanged
+    assert model_spec("dualcamnet", "book", batch_norm=True) == {
+        "name": "dualcamnet",
+        "num_classes": 10,
+        "channels": [16, 32],
+        "batch_norm": True,
+    }
+    built = build_model(model_spec("dualcamnet", "book", pool="max", dropout=0.2))
+    assert built.pool == "max" and built.dropout.p == 0.2
+    with pytest.raises(ValueError, match="pool"):
+        DualCamNet(10, (8, 16), pool="median")
+    with pytest.raises(ValueError, match="dropout"):
+        DualCamNet(10, (8, 16), dropout=1.0)
+
+
 def test_generator_padding_option():
     assert "padding" not in GeneratorConfig().to_dict()  # old cache keys unchanged
     cfg = GeneratorConfig(

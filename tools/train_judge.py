@@ -175,6 +175,8 @@ def main(argv: list[str] | None = None) -> int:
             "seed": args.seed,
             "dataset": ds.folder.name,
             "train": config.to_dict(),
+            # the judge's deviations from the papers' DualCamNet (JUDGE_MODEL)
+            "model": judge.spec,
             "runs": runs,
             "test_accuracy": {"mean": mean, "std": std},
             "paper": 0.85,

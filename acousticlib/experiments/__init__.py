@@ -61,8 +61,8 @@ and ``classifiers`` -> ``arrayfree`` -> ``retrieval``, ``arrayfree`` -> ``events
   :func:`attach_trunk`, :func:`reference_errors`) and their test scores (chapter 11 and
   the appendix: :func:`generator_test_scores`);
 * :mod:`~acousticlib.experiments.classifiers` -- the classifiers of chapter 11
-  (:func:`classifier_windows`, :class:`JudgeWindows`, :func:`judge_config`,
-  :func:`judge_weights`, :func:`train_classifier`);
+  (:func:`classifier_windows`, :class:`JudgeWindows`, :func:`judge_spec`,
+  :func:`judge_config`, :func:`judge_weights`, :func:`train_classifier`);
 * :mod:`~acousticlib.experiments.distillation` -- chapter 12 (:func:`distillation_data`,
   :data:`DISTILLATION_TRAINING`, :func:`train_teacher`, :func:`train_student`,
   :func:`train_supervised`, :func:`train_supervised_distillation`,
@@ -140,12 +140,14 @@ from .camera import (
 from .classifiers import (
     CLASSIFIER_SOURCES,
     JUDGE_DRAWS,
+    JUDGE_MODEL,
     JUDGE_TRAINING,
     JudgeWindows,
     classifier_data_key,
     classifier_windows,
     generated_windows,
     judge_config,
+    judge_spec,
     judge_weights,
     train_classifier,
 )
@@ -277,6 +279,7 @@ __all__ = [
     "CROP_SIZE",
     "FEATURES_CODE_VERSION",
     "JUDGE_DRAWS",
+    "JUDGE_MODEL",
     "JUDGE_TRAINING",
     "SETTINGS",
     "Settings",
@@ -297,6 +300,7 @@ __all__ = [
     "dataset_frame_digests",
     "frame_digests",
     "judge_config",
+    "judge_spec",
     "judge_weights",
     "load_trunk_weights",
     "mean_training_image",

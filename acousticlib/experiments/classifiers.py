@@ -179,6 +179,28 @@ JUDGE_TRAINING: dict[str, dict[str, Any]] = {
 }
 
 
+#: How GAN-test's judge deviates from the papers' DualCamNet (chapter 11): overrides of
+#: ``model_spec("dualcamnet", ...)`` (:func:`judge_spec`), e.g. ``pool="attention"``
+#: or ``dropout=0.3`` (:class:`~acousticlib.models.DualCamNet`). Empty: the papers'
+#: network, average pooling, as GAN-train's classifiers and every other DualCamNet;
+#: a deviation enters the judge's cache key and needs its weights shipped anew
+#: (``tools/train_judge.py``).
+JUDGE_MODEL: dict[str, Any] = {}
+
+
+def judge_spec(profile: str = "book") -> dict[str, Any]:
+    """The model spec of GAN-test's judge for ``profile``: DualCamNet at the profile's
+    widths with batch normalization and :data:`JUDGE_MODEL`'s deviations (chapter
+    11)."""
+    return model_spec(
+        "dualcamnet",
+        check_profile(profile),
+        num_classes=len(CLASSES),
+        batch_norm=True,
+        **JUDGE_MODEL,
+    )
+
+
 #: Windows :class:`JudgeWindows` draws per epoch for each fixed one-second window of a
 #: recording.
 JUDGE_DRAWS = 2
@@ -303,10 +325,13 @@ def train_classifier(
         raise TypeError(f"retrain must be True or False; got {retrain!r}")
     s = settings(profile)
     camera_data(profile, seed, progress=progress)
-    spec = model_spec("dualcamnet", profile, num_classes=len(CLASSES), batch_norm=True)
     if source == "real":
+        spec = judge_spec(profile)
         config = judge_config(profile, seed)
     else:
+        spec = model_spec(
+            "dualcamnet", profile, num_classes=len(CLASSES), batch_norm=True
+        )
         config = TrainConfig(
             epochs=s.classifier_epochs,
             batch_size=s.classifier_batch,

@@ -380,11 +380,19 @@ def model_spec(name: str, profile: str = "book", **overrides: Any) -> dict[str, 
             "num_classes": 10,
             "channels": list(PROFILE_CHANNELS[profile]),
         }
-        unknown = set(overrides) - {"num_classes", "channels", "batch_norm"}
+        # pool and dropout enter the spec only when given: the other DualCamNets'
+        # specs, and so their cache keys, stay as they were
+        unknown = set(overrides) - {
+            "num_classes",
+            "channels",
+            "batch_norm",
+            "pool",
+            "dropout",
+        }
         if unknown:
             raise ValueError(
-                f"overrides for dualcamnet must be num_classes, channels or "
-                f"batch_norm; got {sorted(unknown)}"
+                f"overrides for dualcamnet must be num_classes, channels, "
+                f"batch_norm, pool or dropout; got {sorted(unknown)}"
             )
         spec.update(
             {k: list(v) if k == "channels" else v for k, v in overrides.items()}
@@ -492,6 +500,8 @@ def build_model(spec: Mapping[str, Any]) -> nn.Module:
             spec.get("num_classes", 10),
             tuple(spec.get("channels", PAPER_CHANNELS)),
             batch_norm=spec.get("batch_norm", False),
+            pool=spec.get("pool", "avg"),
+            dropout=spec.get("dropout", 0.0),
         )
     if name == "visual":
         backbone = VisualBackbone(

@@ -21,6 +21,14 @@ centre tap) the same network is the discriminator of AU-VAE and MCGAN
 not describe normalization layers; the book's GAN-test/GAN-train judges use it (chapter
 11): on the book's 160 training windows the plain network reached 0.15-0.2 validation
 accuracy after 20 epochs, the normalized one 0.4-0.5. The discriminators stay plain.
+
+``pool`` chooses how the head reads the time-averaged ``12 x 16`` map: ``"avg"``, the
+papers' global average (the default: every model but the judge), ``"max"``,
+``"avgmax"`` (average and maximum side by side) or ``"attention"`` (a softmax over the
+map's cells of a learned 1 x 1 score, then the weighted average). A sound fills a few
+cells of the map; averaging over all 192 dilutes it with background. The other pools
+deviate from the papers, as does ``dropout`` (before the head); they are options for
+chapter 11's judge (``acousticlib.experiments.JUDGE_MODEL``), off by default.
 """
 
 from __future__ import annotations
@@ -30,7 +38,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from .._checks import positive
+from .._checks import one_of, positive
 from .uvae import N_MFCC, minmax_per_sample
 from .visual import ACOUSTIC_GRID
 
@@ -44,6 +52,8 @@ PROFILE_CHANNELS: dict[str, tuple[int, int]] = {
     "book": (16, 32),
     "full": PAPER_CHANNELS,
 }
+#: How the head pools the window's map: the papers' average and the judge's deviations.
+POOLS: tuple[str, ...] = ("avg", "max", "avgmax", "attention")
 
 
 class DualCamNet(nn.Module):
@@ -65,6 +75,14 @@ class DualCamNet(nn.Module):
     batch_norm:
         Batch normalization after each 5 x 5 convolution (not in the papers; the
         book's judges).
+    pool:
+        How the head pools the time-averaged map over space (:data:`POOLS`):
+        ``"avg"`` as in the papers; ``"max"``, ``"avgmax"`` (``2 * channels[1]``
+        features) and ``"attention"`` (learned weights over the cells) are
+        deviations, for chapter 11's judge.
+    dropout:
+        Probability of dropout on the pooled features before the linear head (0: none,
+        as in the papers).
 
     ``forward`` takes ``(B, T, 12, 36, 48)`` windows (T = 12 for 1 s) or single frames
     ``(B, 12, 36, 48)`` and returns logits ``(B, num_classes)``.
@@ -79,6 +97,8 @@ class DualCamNet(nn.Module):
         normalize: bool = True,
         in_channels: int = N_MFCC,
         batch_norm: bool = False,
+        pool: str = "avg",
+        dropout: float = 0.0,
     ) -> None:
         super().__init__()
         self.num_classes = positive("num_classes", num_classes, integer=True)
@@ -114,8 +134,18 @@ class DualCamNet(nn.Module):
             *norm(c2),
             nn.ReLU(inplace=True),
         )
-        self.head = nn.Linear(c2, self.num_classes)
-        self.embedding_size = c2
+        self.pool = one_of("pool", pool, POOLS)
+        if isinstance(dropout, bool) or not 0.0 <= float(dropout) < 1.0:
+            raise ValueError(
+                f"dropout must be a probability in [0, 1); got {dropout!r}"
+            )
+        # no module at 0: the default network draws no random numbers in forward
+        self.dropout = nn.Dropout(float(dropout)) if dropout else nn.Identity()
+        if pool == "attention":
+            # one score per cell of the map; softmax over the cells weighs the average
+            self.attention = nn.Conv2d(c2, 1, 1)
+        self.embedding_size = 2 * c2 if pool == "avgmax" else c2
+        self.head = nn.Linear(self.embedding_size, self.num_classes)
 
     def _windows(self, x: torch.Tensor) -> torch.Tensor:
         if not isinstance(x, torch.Tensor):
@@ -151,13 +181,22 @@ class DualCamNet(nn.Module):
         return self.feature_map(x).mean(dim=1)
 
     def embed(self, x: torch.Tensor) -> torch.Tensor:
-        """Embedding ``(B, channels[1])``: the feature map averaged over time and
-        space."""
-        return self.feature_map(x).mean(dim=(1, 3, 4))
+        """Embedding ``(B, embedding_size)``: the feature map averaged over time and
+        pooled over space as ``pool`` says (``"avg"``: averaged, ``channels[1]``
+        features; ``"avgmax"``: ``2 * channels[1]``)."""
+        if self.pool == "avg":
+            return self.feature_map(x).mean(dim=(1, 3, 4))
+        m = self.acoustic_map(x)  # (B, C, 12, 16)
+        if self.pool == "max":
+            return m.amax(dim=(2, 3))
+        if self.pool == "avgmax":
+            return torch.cat([m.mean(dim=(2, 3)), m.amax(dim=(2, 3))], dim=1)
+        w = torch.softmax(self.attention(m).flatten(1), dim=1)  # (B, 12 * 16)
+        return torch.einsum("bcn,bn->bc", m.flatten(2), w)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Logits ``(B, num_classes)``."""
-        return self.head(self.embed(x))
+        return self.head(self.dropout(self.embed(x)))
 
 
 class AcousticMapNet(nn.Module):
