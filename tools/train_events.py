@@ -84,6 +84,7 @@ def _write(args: argparse.Namespace, runs: list[dict], extra: dict, run) -> None
 
 def main(argv: list[str] | None = None) -> int:
     from acousticlib import runtime, training
+    from acousticlib.datasets import BACKGROUND_LABEL
     from acousticlib.experiments import event_localization as el
     from acousticlib.experiments import events
 
@@ -120,6 +121,19 @@ def main(argv: list[str] | None = None) -> int:
     same = old.get("profile") == args.profile and old.get("seed") == args.seed
     runs: list[dict] = list(old.get("runs", [])) if same else []
     extra: dict = {"avtgml": old["avtgml"]} if same and "avtgml" in old else {}
+    # two reference points: background everywhere, and the clip's class everywhere
+    # (the best a model that never says background can do: weak supervision's trap)
+    extra["baselines"] = {
+        name: {
+            "background_everywhere": float(
+                (x.tensors["labels"] == BACKGROUND_LABEL).double().mean()
+            ),
+            "clip_class_everywhere": float(
+                (x.tensors["labels"] == x.tensors["label"][:, None]).double().mean()
+            ),
+        }
+        for name, x in (("test", test), ("unseen", unseen))
+    }
     for variant in _plan(args.tables, args.only):
         for supervision in args.supervision:
             for t in args.train_seeds:
@@ -136,6 +150,15 @@ def main(argv: list[str] | None = None) -> int:
                 s_test = el.event_scores(trained.model, test)
                 s_unseen = el.event_scores(trained.model, unseen)
                 info = json.loads((trained.path / "history.json").read_text())
+                fields = el.EVENT_VARIANTS[variant]
+                where = {}
+                if fields["streams"] != "audio" and fields["fusion"] in ("mfb", "avfb"):
+                    # the AVFB attention against the true boxes (chapter 15's metrics)
+                    loc = el.event_localization_scores(s_test["attention"], ds, "test")
+                    where = {
+                        "test_pointing": loc["pointing_mean"],
+                        "test_ciou_mean": loc["summary"]["mean"],
+                    }
                 runs[:] = [
                     r
                     for r in runs
@@ -153,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
                         "best_epoch": info.get("best_epoch"),
                         "seconds": round(seconds, 1),
                         "origin": trained.origin,
+                        **where,
                     }
                 )
                 print(
