@@ -11,15 +11,18 @@ Table 1 comes first, so a stopped sweep still holds it. After each run the resul
 file ``benchmarks/results/event_localization.json`` is rewritten (atomically): per run
 the variant, supervision, training seed, the test and unseen segment accuracies
 (:func:`~acousticlib.experiments.event_scores`), the best epoch and the wall seconds
-(about 0 for a model found in the cache), plus mean and population std per variant and
-supervision (:func:`acousticlib.metrics.spread_over_runs`) beside the paper's
-accuracy. ``--avtgml`` adds the unsupervised model and its pointing game and cIoU on
-the test clips; ``--ship`` copies the seed-0 weights of the models the chapter shows
-(Table 1 and the AVTGML model) to ``acousticlib/data/weights/ch16-...``::
+(a model found in the cache keeps those of the run that trained it), plus mean and
+population std per variant and supervision (:func:`acousticlib.metrics.
+spread_over_runs`) beside the paper's accuracy. ``--avtgml`` adds the unsupervised
+model and its pointing game and cIoU on the test clips; ``--ship`` copies the seed-0
+weights of the models the chapter shows (Table 1 and the AVTGML model) to
+``acousticlib/data/weights/ch16-...``. ``--only`` trains the named variants instead of
+the tables' (e.g. the two SWAB rows with aggregation, which no table of the paper
+holds)::
 
     ACOUSTICLIB_THREADS=1 .venv/bin/python tools/train_events.py [--profile book] \\
         [--train-seeds 0 1 2] [--tables 1 2 3] [--supervision full weak] \\
-        [--only full audio] [--avtgml] [--ship]
+        [--only swab_mean_agg swab_max_agg] [--avtgml] [--ship]
 """
 
 from __future__ import annotations
@@ -38,13 +41,16 @@ SCORES = ("test_accuracy", "unseen_accuracy", "test_event_accuracy")
 
 
 def _plan(tables: list[int], only: list[str] | None) -> list[str]:
-    """The variants of ``tables`` in table order, each once."""
+    """The variants ``only`` names (in its order), else those of ``tables`` in table
+    order, each once."""
     from acousticlib.experiments import event_localization as el
 
+    if only:
+        return list(dict.fromkeys(only))
     variants: list[str] = []
     for table in tables:
         for v in el.EVENT_TABLES[table]:
-            if v not in variants and (not only or v in only):
+            if v not in variants:
                 variants.append(v)
     return variants
 
@@ -68,7 +74,6 @@ def _write(args: argparse.Namespace, runs: list[dict], extra: dict, run) -> None
             "right, the paper's measure) of each event localizer variant on the test "
             "and unseen splits, per training seed; mean and population std over the "
             "seeds beside the paper's accuracy (%)",
-            "command": " ".join(["tools/train_events.py", *sys.argv[1:]]),
             "profile": args.profile,
             "seed": args.seed,
             "train_seeds": sorted({r["train_seed"] for r in runs}),
@@ -96,7 +101,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--supervision", nargs="+", choices=el.SUPERVISIONS, default=el.SUPERVISIONS
     )
-    parser.add_argument("--only", nargs="*", default=None, help="variants to train")
+    parser.add_argument(
+        "--only", nargs="*", default=None, help="variants to train (not --tables')"
+    )
     parser.add_argument("--avtgml", action="store_true", help="also AVTGML")
     parser.add_argument("--ship", action="store_true", help="ship seed-0 weights")
     parser.add_argument("--workers", type=int, default=1, help="dataset build")
@@ -121,6 +128,9 @@ def main(argv: list[str] | None = None) -> int:
     same = old.get("profile") == args.profile and old.get("seed") == args.seed
     runs: list[dict] = list(old.get("runs", [])) if same else []
     extra: dict = {"avtgml": old["avtgml"]} if same and "avtgml" in old else {}
+    extra["commands"] = list(
+        dict.fromkeys([*(old.get("commands", []) if same else []), command])
+    )
     # two reference points: background everywhere, and the clip's class everywhere
     # (the best a model that never says background can do: weak supervision's trap)
     extra["baselines"] = {
@@ -137,7 +147,7 @@ def main(argv: list[str] | None = None) -> int:
     for variant in _plan(args.tables, args.only):
         for supervision in args.supervision:
             for t in args.train_seeds:
-                t0 = time.perf_counter()
+                t0, started = time.perf_counter(), time.time()
                 trained = el.train_event_model(
                     variant,
                     args.profile,
@@ -159,12 +169,17 @@ def main(argv: list[str] | None = None) -> int:
                         "test_pointing": loc["pointing_mean"],
                         "test_ciou_mean": loc["summary"]["mean"],
                     }
-                runs[:] = [
+                same_run = [
                     r
                     for r in runs
                     if (r["variant"], r["supervision"], r["train_seed"])
-                    != (variant, supervision, t)
+                    == (variant, supervision, t)
                 ]
+                runs[:] = [r for r in runs if r not in same_run]
+                # a model found in the cache keeps the seconds its training took
+                cached = (trained.path / "history.json").stat().st_mtime < started
+                if cached and same_run:
+                    seconds = same_run[0]["seconds"]
                 runs.append(
                     {
                         "variant": variant,
