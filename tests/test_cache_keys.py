@@ -105,3 +105,14 @@ def test_the_shipped_judge_key_is_what_the_code_computes(monkeypatch):
         ex.classifier_data_key("real", "book", 0),
     )
     assert key == record["key"]
+
+
+def test_event_localizer_data_key_is_pinned():
+    """Chapter 16's localizers name the event clips and the extractors' weights."""
+    from acousticlib.experiments import event_localization as el
+
+    setup = el._Setup("smoke", 0, (None, "VISUAL"), (None, "AUDIO"), DS, "cpu", False)
+    assert setup.data_key() == (
+        "event_dataset/0123abcd|events=event-localization-1|visual=VISUAL"
+        "|audio=AUDIO|features=event-audio-1"
+    )

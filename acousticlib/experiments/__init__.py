@@ -45,12 +45,15 @@ and ``seed``:
 * :func:`event_data`, :func:`event_inputs` -- chapter 16's ten-second event clips and
   their per-segment features from frozen extractors (chapter 07's trunk, chapter 13's
   spectrogram CNN);
+  :func:`train_event_model`, :func:`event_scores`, :func:`train_avtgml` -- its event
+  localizers (the paper's Tables 1-3, supervised, weakly supervised, unsupervised);
 * :func:`dataset_variant` -- run any of the above on a variant of the profile's dataset
   (e.g. the look-alike distractors of ``tools/distractor_study.py``).
 
 The package, one module per part of the book (imports run one way, ``camera`` ->
 ``generators`` -> ``classifiers`` -> ``distillation`` -> ``distillation_measures``,
-and ``classifiers`` -> ``arrayfree`` -> ``retrieval``, ``arrayfree`` -> ``events``):
+and ``classifiers`` -> ``arrayfree`` -> ``retrieval``, ``arrayfree`` -> ``events`` ->
+``event_localization``):
 
 * :mod:`~acousticlib.experiments.camera` -- the profiles' sizes (:class:`Settings`),
   the camera dataset (chapter 06: :func:`camera_data`, :func:`dataset_variant`) and the
@@ -90,7 +93,11 @@ and ``classifiers`` -> ``arrayfree`` -> ``retrieval``, ``arrayfree`` -> ``events
   :func:`two_source_scenes`, :func:`localization_scores`);
 * :mod:`~acousticlib.experiments.events` -- chapter 16's event clips and their cached
   per-segment features (:func:`event_data`, :func:`event_visual_features`,
-  :func:`event_audio_features`, :func:`event_extractors`, :func:`event_inputs`).
+  :func:`event_audio_features`, :func:`event_extractors`, :func:`event_inputs`);
+  :mod:`~acousticlib.experiments.event_localization` -- chapter 16's localizers
+  (:data:`EVENT_VARIANTS`, :data:`EVENT_TABLES`, :func:`train_event_model`,
+  :func:`event_scores`, :func:`train_avtgml`, :func:`event_attention`,
+  :func:`event_localization_scores`).
 
 Every name is importable from here as before. A test that replaces a function the
 experiments call (``camera_data``, ``train_cached``, ...) patches it in the module that
@@ -167,6 +174,21 @@ from .distillation_measures import (
     cmc_audio_to_video,
     embeddings,
     knn_scores,
+)
+from .event_localization import (
+    EVENT_TABLES,
+    EVENT_TRAINING,
+    EVENT_VARIANTS,
+    PAPER_EVENT_ACCURACY,
+    SUPERVISIONS,
+    event_attention,
+    event_localization_scores,
+    event_scores,
+    event_split_inputs,
+    event_weights,
+    segment_scores,
+    train_avtgml,
+    train_event_model,
 )
 from .events import (
     EVENT_FEATURES_CODE_VERSION,
@@ -321,4 +343,17 @@ __all__ = [
     "event_audio_features",
     "event_extractors",
     "event_inputs",
+    "EVENT_VARIANTS",
+    "EVENT_TABLES",
+    "PAPER_EVENT_ACCURACY",
+    "SUPERVISIONS",
+    "EVENT_TRAINING",
+    "event_weights",
+    "event_split_inputs",
+    "train_event_model",
+    "segment_scores",
+    "event_scores",
+    "train_avtgml",
+    "event_attention",
+    "event_localization_scores",
 ]
