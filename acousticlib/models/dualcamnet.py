@@ -140,7 +140,8 @@ class DualCamNet(nn.Module):
                 f"dropout must be a probability in [0, 1); got {dropout!r}"
             )
         # no module at 0: the default network draws no random numbers in forward
-        self.dropout = nn.Dropout(float(dropout)) if dropout else nn.Identity()
+        # no module at 0, so the papers' network prints and saves as before
+        self.dropout = nn.Dropout(float(dropout)) if dropout else None
         if pool == "attention":
             # one score per cell of the map; softmax over the cells weighs the average
             self.attention = nn.Conv2d(c2, 1, 1)
@@ -196,7 +197,8 @@ class DualCamNet(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Logits ``(B, num_classes)``."""
-        return self.head(self.dropout(self.embed(x)))
+        x = self.embed(x)
+        return self.head(x if self.dropout is None else self.dropout(x))
 
 
 class AcousticMapNet(nn.Module):
