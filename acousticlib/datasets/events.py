@@ -2,8 +2,9 @@
 labelled with the event's class where its object is both seen and heard, else
 background (the AVE task of Ramaswamy and Das, WACV 2020).
 
-A clip is a scene of the camera dataset's world (:func:`~acousticlib.datasets.
-propagation._scene_for`: one source, silent distractors, a location's condition,
+A clip is a scene of the camera dataset's world (
+:func:`~acousticlib.datasets.propagation._scene_for`: one source, silent distractors, a
+location's condition,
 room, background noise and surroundings) lasting :data:`SEGMENTS` seconds. Its
 **event** -- the source both visible and audible -- lasts ``min_event`` to
 ``max_event`` whole segments from an onset drawn per clip; outside it the object is
@@ -114,8 +115,8 @@ class EventDatasetConfig:
     the object's sound off-screen in another run; ``max_confuser``: longest such run
     (segments); ``height``/``width``: frame size (pixels); ``max_distractors``,
     ``distractor_similarity``, ``condition_weights``, ``room_order``, ``mic`` (the
-    microphone of the array that records): as :class:`~acousticlib.datasets.
-    DatasetConfig`; ``seed``: seed of every draw.
+    microphone of the array that records): as
+    :class:`~acousticlib.datasets.DatasetConfig`; ``seed``: seed of every draw.
     """
 
     locations: int = 30
@@ -521,8 +522,9 @@ def event_dataset(
     """The event clips of ``config`` (or of a profile name with ``seed``), from the
     cache (chapter 16).
 
-    Built when missing as the camera dataset is (:func:`~acousticlib.datasets.
-    camera_dataset`): in ``workers`` spawned processes (1: in this process), each clip
+    Built when missing as the camera dataset is (
+    :func:`~acousticlib.datasets.camera_dataset`): in ``workers`` spawned processes (1:
+    in this process), each clip
     staged in a file beside the entry (an interrupted build resumes), assembled into
     one entry written atomically, byte-identical however it was built; a dead or
     stalled worker (``stall_timeout`` s) stops the build with an error. ``root``

@@ -326,8 +326,9 @@ def train_event_model(
     the extractors' sources (:func:`~acousticlib.experiments.event_extractors`), the
     variant's spec, the recipe and the task; shipped weights (:func:`event_weights`)
     whose key matches are loaded instead; ``retrain`` trains here, in an entry of its
-    own. ``visual``, ``audio``, ``ds``: as :func:`~acousticlib.experiments.
-    event_inputs` (e.g. random extractors in a smoke test).
+    own. ``visual``, ``audio``, ``ds``: as
+    :func:`~acousticlib.experiments.event_inputs` (e.g. random extractors in a smoke
+    test).
     """
     _variant(variant)
     one_of("supervision", supervision, SUPERVISIONS)
@@ -365,8 +366,9 @@ def train_avtgml(
     progress: bool = True,
 ) -> TrainedModel:
     """The paper's model (``"full"``) trained without labels by the Audio Visual
-    Triplet Gram Matrix Loss (Eqs. 13-16, margin :data:`~acousticlib.losses.
-    AVTGML_MARGIN`; :class:`~acousticlib.training.AVTGMLTask`): the Gram matrix of a
+    Triplet Gram Matrix Loss (Eqs. 13-16, margin
+    :data:`~acousticlib.losses.AVTGML_MARGIN`;
+    :class:`~acousticlib.training.AVTGMLTask`): the Gram matrix of a
     clip's visual SWAB outputs should resemble its own audio's more than another
     clip's (each clip's negative fixed per split by a seeded cycle through the clips).
     Trained on the train split, the best epoch by the validation loss, cached as
@@ -444,8 +446,9 @@ def segment_scores(predictions: Any, labels: Any) -> dict[str, Any]:
 def event_scores(
     model: torch.nn.Module, inputs: DictDataset, *, batch_size: int = 32
 ) -> dict[str, Any]:
-    """A trained localizer on ``inputs`` (:func:`~acousticlib.experiments.
-    event_inputs` of a split), chapter 16: :func:`segment_scores` of its predictions
+    """A trained localizer on ``inputs`` (
+    :func:`~acousticlib.experiments.event_inputs` of a split), chapter 16:
+    :func:`segment_scores` of its predictions
     (``"accuracy"``, ``"per_class"``, ``"event_accuracy"``, ``"confusion"``,
     ``"segments"``) plus, for timelines, ``"predictions"`` and ``"labels"`` ``(n, T)``
     int64, ``"probabilities"`` ``(n, T, 11)`` float32 (softmax) and ``"attention"``

@@ -89,8 +89,9 @@ def event_visual_features(
     progress: bool = True,
 ) -> np.ndarray:
     """Trunk features ``(n, 10, C, 12, 16)`` float16 of the segment frames of the
-    ``n`` clips of ``split`` (clip order of :meth:`~acousticlib.datasets.EventDataset.
-    clips_of`), through ``backbone``'s trunk (a
+    ``n`` clips of ``split`` (clip order of
+    :meth:`~acousticlib.datasets.EventDataset.clips_of`), through ``backbone``'s trunk
+    (a
     :class:`~acousticlib.models.VisualBackbone`, frozen), memory-mapped, cached under
     ``source`` (a string naming its weights) by :func:`dataset_trunk_features`
     (identical frames computed once, ``batch_size`` frames at a time). Chapter 16."""

@@ -5,8 +5,9 @@ three ways, each a :class:`~acousticlib.training.tasks.LossTask` passed to
 * :class:`SupervisedEventTask`: one class per segment, the segment cross-entropy
   (:func:`~acousticlib.losses.segment_cross_entropy`).
 * :class:`WeakEventTask`: one class per clip, MIL pooling of the segments'
-  probabilities then the clip-level cross-entropy (:func:`~acousticlib.losses.
-  mil_loss`); it still predicts, and validates, every segment.
+  probabilities then the clip-level cross-entropy (
+  :func:`~acousticlib.losses.mil_loss`); it still predicts, and validates, every
+  segment.
 * :class:`AVTGMLTask`: no labels; the Audio Visual Triplet Gram Matrix Loss (Eqs.
   13-16, :func:`~acousticlib.losses.avtgml_loss`) between the visual SWAB's segments,
   the clip's audio and another clip's audio.
@@ -85,8 +86,9 @@ class SupervisedEventTask(_EventTask):
 
 
 class WeakEventTask(_EventTask):
-    """Weakly supervised event localization (chapter 16): :func:`~acousticlib.losses.
-    mil_loss` of the segment logits against the clip's class ``batch[label_key]``
+    """Weakly supervised event localization (chapter 16):
+    :func:`~acousticlib.losses.mil_loss` of the segment logits against the clip's class
+    ``batch[label_key]``
     ``(B,)``. Logs ``"loss"``, ``"clip_accuracy"`` (the MIL-pooled prediction) and,
     where the batch has ``labels_key`` ``(B, T)`` (validation), ``"accuracy"``: the
     segments' (the paper's measure)."""
@@ -117,9 +119,10 @@ class WeakEventTask(_EventTask):
 
 
 class AVTGMLTask(_EventTask):
-    """Unsupervised sound localization (chapter 16): :func:`~acousticlib.losses.
-    avtgml_loss` (Eq. 16, ``margin`` gamma = :data:`~acousticlib.losses.
-    AVTGML_MARGIN`) of the visual SWAB's ``s^v``, the audio SWAB's ``s^{a+}`` and
+    """Unsupervised sound localization (chapter 16):
+    :func:`~acousticlib.losses.avtgml_loss` (Eq. 16, ``margin`` gamma =
+    :data:`~acousticlib.losses.AVTGML_MARGIN`) of the visual SWAB's ``s^v``, the audio
+    SWAB's ``s^{a+}`` and
     ``s^{a-}`` of the negative audio: ``batch[negative_key]`` where present, else the
     audio of the next clip of the batch (a batch of at least 2 clips). The model must
     have both streams and SWAB. Logs ``"loss"``, ``"d_pos"``, ``"d_neg"`` (Eq. 15's
